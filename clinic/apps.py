@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class ClinicConfig(AppConfig):
+    name = "clinic"
+    verbose_name = "Clinic"
+
+    def ready(self):
+        from clinic.roles import grant_clinic_admin_permissions
+
+        post_migrate.connect(grant_clinic_admin_permissions, sender=self)

@@ -1,0 +1,50 @@
+"""Domain exceptions shared by every app. Each carries a stable code that the API maps to HTTP in one place."""
+
+
+class DomainError(Exception):
+    """A use case refused: `code` is the contract's error code, `detail` a sentence for a person."""
+
+    code = "domain_error"
+    status_code = 409
+    default_detail = "The request conflicts with the current state."
+
+    def __init__(self, detail: str | None = None, *, errors: dict | None = None, **extra):
+        self.detail = detail or self.default_detail
+        self.errors = errors or {}
+        self.extra = extra
+        super().__init__(self.detail)
+
+
+class DomainValidationError(DomainError):
+    """Input that a service refuses; `errors` names the fields."""
+
+    code = "validation_error"
+    status_code = 400
+    default_detail = "Some fields are not valid."
+
+
+class SlotUnavailable(DomainError):
+    code = "slot_unavailable"
+    default_detail = "That time is no longer free. Pick another slot."
+
+
+class Contraindicated(DomainError):
+    """Screening found a blocking finding; `extra` carries `blocking` and `warnings` for the response."""
+
+    code = "contraindicated"
+    default_detail = "The patient is not eligible for this therapy."
+
+
+class OutsidePlanWindow(DomainError):
+    code = "outside_plan_window"
+    default_detail = "That time is outside the window the treatment plan allows for this session."
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    default_detail = "That change of status is not allowed."
+
+
+class ConsentMissing(DomainError):
+    code = "consent_required"
+    default_detail = "The patient has not consented to this treatment plan yet."

@@ -1,0 +1,38 @@
+"""Roles are Django groups; this module names them and answers "may this user act as X?"."""
+
+from django.contrib.auth.models import Group, Permission
+
+FRONT_DESK = "front_desk"
+PRACTITIONER = "practitioner"
+CLINIC_ADMIN = "clinic_admin"
+ALL_ROLES = (FRONT_DESK, PRACTITIONER, CLINIC_ADMIN)
+
+DOMAIN_APPS = ("patients", "treatments", "scheduling", "clinic")
+
+
+def user_roles(user) -> set[str]:
+    """The role names a user holds; a superuser holds them all."""
+    if not user or not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return set(ALL_ROLES)
+    cached = getattr(user, "_clinic_roles", None)
+    if cached is None:
+        cached = set(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
+        user._clinic_roles = cached
+    return cached
+
+
+def has_role(user, *roles: str) -> bool:
+    """True when the user holds at least one of the roles."""
+    return bool(user_roles(user) & set(roles))
+
+
+def grant_clinic_admin_permissions(**kwargs):
+    """Give the clinic_admin group every permission of the domain apps, so it can work in the Django admin.
+
+    Runs after each migrate, because permissions of new models only exist once migrations have run.
+    """
+    group, _ = Group.objects.get_or_create(name=CLINIC_ADMIN)
+    perms = Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS + ("auth",))
+    group.permissions.add(*perms)

@@ -1,0 +1,24 @@
+#!/usr/bin/env python
+"""Django's command-line utility for administrative tasks."""
+
+import os
+import sys
+
+
+def main():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        from django.conf import settings
+
+        settings.INSTALLED_APPS  # noqa: B018 - reading settings surfaces configuration errors here
+    except ImproperlyConfigured as exc:
+        sys.exit(f"Configuration error: {exc}")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from simple_history.models import HistoricalRecords
+
+from patients.choices import ConditionKind
+
+e164_validator = RegexValidator(
+    regex=r"^\+[1-9]\d{6,14}$",
+    message="Enter the phone number in international E.164 form, e.g. +447700900123.",
+)
+
+
+class Condition(models.Model):
+    """A catalog entry a rule can refer to: a condition, a medication class or an allergy."""
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=ConditionKind.choices, default=ConditionKind.CONDITION)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Patient(models.Model):
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    email = models.EmailField(blank=True)
+    phone = models.CharField(
+        max_length=16, blank=True, validators=[e164_validator], help_text="E.164, e.g. +447700900123"
+    )
+    email_reminders = models.BooleanField(default=True, help_text="Send confirmation and reminder emails.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            models.Index(Lower("last_name"), Lower("first_name"), name="patient_name_idx"),
+            models.Index(Lower("email"), name="patient_email_idx"),
+            models.Index(fields=["phone"], name="patient_phone_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class PatientCondition(models.Model):
+    """A condition, medication or allergy recorded for a patient; inactive rows are history, not findings."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="conditions")
+    condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="patient_conditions")
+    active = models.BooleanField(default=True)
+    since = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["patient", "condition__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "condition"], name="patient_condition_unique"),
+        ]
+
+    def __str__(self):
+        state = "" if self.active else " (inactive)"
+        return f"{self.patient}: {self.condition}{state}"

@@ -1,0 +1,124 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from scheduling.models import (
+    Appointment,
+    Device,
+    Location,
+    Practitioner,
+    Reminder,
+    Room,
+    TimeOff,
+    WorkingHours,
+)
+from treatments.admin import TreatmentPlanAdminBase
+from treatments.models import TreatmentPlan
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ("name", "time_zone", "phone")
+    search_fields = ("name", "address")
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ("name", "location", "kind", "active")
+    list_filter = ("location", "kind", "active")
+    search_fields = ("name",)
+
+
+@admin.register(Device)
+class DeviceAdmin(admin.ModelAdmin):
+    list_display = ("name", "location", "kind", "active")
+    list_filter = ("location", "kind", "active")
+    search_fields = ("name", "kind")
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+
+
+class TimeOffInline(admin.TabularInline):
+    model = TimeOff
+    extra = 0
+
+
+@admin.register(Practitioner)
+class PractitionerAdmin(admin.ModelAdmin):
+    list_display = ("display_name", "user", "active")
+    list_filter = ("active", "therapy_types", "locations")
+    search_fields = ("display_name", "user__username", "user__email")
+    filter_horizontal = ("therapy_types", "locations")
+    inlines = [WorkingHoursInline, TimeOffInline]
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(admin.ModelAdmin):
+    list_display = ("practitioner", "location", "weekday", "start_time", "end_time")
+    list_filter = ("practitioner", "location", "weekday")
+    list_select_related = ("practitioner", "location")
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(admin.ModelAdmin):
+    list_display = ("practitioner", "start", "end", "reason")
+    list_filter = ("practitioner",)
+    search_fields = ("reason", "practitioner__display_name")
+    date_hierarchy = "start"
+    list_select_related = ("practitioner",)
+
+
+class ReminderInline(admin.TabularInline):
+    model = Reminder
+    extra = 0
+    fields = ("kind", "due_at", "status", "attempts", "sent_at", "last_error")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(SimpleHistoryAdmin):
+    list_display = ("start", "end", "patient", "practitioner", "therapy_type", "room", "device", "status")
+    list_filter = ("status", "location", "practitioner", "therapy_type", "room")
+    search_fields = ("patient__last_name", "patient__first_name", "patient__email", "practitioner__display_name")
+    date_hierarchy = "start"
+    list_select_related = ("patient", "practitioner", "therapy_type", "room", "device")
+    raw_id_fields = ("patient", "session")
+    inlines = [ReminderInline]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ("appointment", "kind", "due_at", "status", "attempts", "sent_at")
+    list_filter = ("status", "kind")
+    search_fields = ("appointment__patient__last_name", "appointment__patient__email", "last_error")
+    date_hierarchy = "due_at"
+    list_select_related = ("appointment__patient", "appointment__practitioner")
+    raw_id_fields = ("appointment",)
+
+
+class AppointmentInline(admin.TabularInline):
+    model = Appointment
+    fk_name = "plan"
+    extra = 0
+    fields = ("start", "end", "practitioner", "room", "device", "status")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TreatmentPlanAdmin(TreatmentPlanAdminBase):
+    """The plan admin with the plan's appointments listed under its sessions."""
+
+    inlines = [*TreatmentPlanAdminBase.inlines, AppointmentInline]
+
+
+admin.site.register(TreatmentPlan, TreatmentPlanAdmin)

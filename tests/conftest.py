@@ -1,0 +1,34 @@
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from tests import factories
+from tests.services import require_chromium, require_postgres, require_redis
+
+# A fast hasher: tests create many users.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres"):
+        require_postgres()
+    if item.get_closest_marker("redis"):
+        require_redis()
+    if item.get_closest_marker("browser"):
+        require_chromium()
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def clinic():
+    """A small clinic: one location, two rooms, one centrifuge, PRP and exosome, two practitioners 09-17 Mon-Fri."""
+    return factories.build_clinic()

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "patients",
     "treatments",
     "scheduling",
+    "frontdesk",
 ]
 
 MIDDLEWARE = [

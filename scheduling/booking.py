@@ -8,6 +8,7 @@ from clinic.exceptions import SlotUnavailable
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES
 from scheduling.models import Appointment, Device, Practitioner, Room
+from scheduling.reminders import appointment_reminders_sync
 from treatments.models import TherapyType, TreatmentSession
 
 
@@ -53,7 +54,7 @@ def appointment_book(
                 )
                 if device is None:
                     raise SlotUnavailable()
-            return Appointment.objects.create(
+            appointment = Appointment.objects.create(
                 patient=patient,
                 practitioner=practitioner,
                 location=location,
@@ -66,5 +67,7 @@ def appointment_book(
                 end=end,
                 created_by=by,
             )
+            appointment_reminders_sync(appointment, event="booked")
+            return appointment
     except IntegrityError as exc:
         raise SlotUnavailable() from exc

@@ -131,7 +131,7 @@ class Command(BaseCommand):
                 user.save()
             if created:
                 new_users.append(username)
-            user.groups.add(Group.objects.get(name=group_name))
+            user.groups.add(Group.objects.get_or_create(name=group_name)[0])
         return new_users
 
     def _therapies(self):

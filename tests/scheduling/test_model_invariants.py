@@ -1,0 +1,146 @@
+"""Database invariants: every range starts before it ends; on PostgreSQL no resource is double-booked."""
+
+from datetime import time, timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from scheduling.choices import AppointmentStatus
+from tests.factories import (
+    AppointmentFactory,
+    ContraindicationFactory,
+    DeviceFactory,
+    PatientFactory,
+    PractitionerFactory,
+    RoomFactory,
+    TimeOffFactory,
+    TreatmentPlanFactory,
+    TreatmentSessionFactory,
+    WorkingHoursFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def refused(factory, **kwargs) -> bool:
+    try:
+        with transaction.atomic():
+            factory(**kwargs)
+    except IntegrityError:
+        return True
+    return False
+
+
+def test_appointment_must_start_before_it_ends():
+    first = AppointmentFactory()
+    assert refused(AppointmentFactory, start=first.start, end=first.start)
+    assert refused(AppointmentFactory, start=first.start, end=first.start - timedelta(minutes=5))
+
+
+def test_working_hours_and_time_off_must_start_before_they_end():
+    assert refused(WorkingHoursFactory, start_time=time(17), end_time=time(9))
+    off = TimeOffFactory()
+    assert refused(TimeOffFactory, start=off.end, end=off.start)
+
+
+def test_session_window_must_be_ordered_and_unique_per_plan():
+    session = TreatmentSessionFactory()
+    assert refused(
+        TreatmentSessionFactory,
+        plan=session.plan,
+        sequence=2,
+        window_start=session.window_end,
+        window_end=session.window_start - timedelta(days=1),
+    )
+    assert refused(TreatmentSessionFactory, plan=session.plan, sequence=1)
+
+
+def test_plan_interval_minimum_cannot_exceed_maximum():
+    assert refused(TreatmentPlanFactory, min_interval_days=50, max_interval_days=40)
+
+
+def test_contraindication_targets_exactly_one_of_therapy_or_source():
+    assert refused(ContraindicationFactory, product_source="fish")  # both set
+    assert refused(ContraindicationFactory, therapy_type=None, product_source="")  # neither
+    assert not refused(ContraindicationFactory, therapy_type=None, product_source="fish")
+
+
+def test_session_appointment_records_its_plan():
+    session = TreatmentSessionFactory()
+    assert refused(AppointmentFactory, session=session, plan=None)
+    assert not refused(AppointmentFactory, session=session, plan=session.plan)
+
+
+def _overlapping(resource: str, first, **changes):
+    """A second appointment 30 minutes into the first that shares only `resource` with it."""
+    shared = {resource: getattr(first, resource)}
+    if resource != "room":
+        shared["room"] = RoomFactory(location=first.location)
+    return AppointmentFactory(
+        location=first.location,
+        start=first.start + timedelta(minutes=30),
+        end=first.end + timedelta(minutes=30),
+        **shared,
+        **changes,
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("resource", ["practitioner", "room", "device", "patient"])
+def test_postgres_refuses_overlapping_active_appointments_per_resource(resource):
+    first = AppointmentFactory(device=DeviceFactory())
+    with pytest.raises(IntegrityError, match=f"appointment_no_{resource}_overlap"), transaction.atomic():
+        _overlapping(resource, first)
+
+
+@pytest.mark.postgres
+def test_postgres_allows_back_to_back_appointments():
+    first = AppointmentFactory(device=DeviceFactory())
+    AppointmentFactory(
+        practitioner=first.practitioner,
+        room=first.room,
+        device=first.device,
+        patient=first.patient,
+        location=first.location,
+        start=first.end,
+        end=first.end + timedelta(hours=1),
+    )
+    assert first.practitioner.appointments.count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "status", [AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW, AppointmentStatus.COMPLETED]
+)
+def test_postgres_inactive_appointments_do_not_block(status):
+    first = AppointmentFactory(status=status)
+    AppointmentFactory(
+        practitioner=first.practitioner,
+        room=first.room,
+        patient=first.patient,
+        location=first.location,
+        start=first.start,
+        end=first.end,
+    )
+    assert first.practitioner.appointments.count() == 2
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_reactivating_a_cancelled_appointment_into_a_taken_slot():
+    first = AppointmentFactory(status=AppointmentStatus.CANCELLED)
+    AppointmentFactory(practitioner=first.practitioner, location=first.location, start=first.start, end=first.end)
+    first.status = AppointmentStatus.BOOKED
+    with pytest.raises(IntegrityError), transaction.atomic():
+        first.save()
+
+
+def test_different_resources_may_share_a_time():
+    first = AppointmentFactory()
+    other = AppointmentFactory(
+        practitioner=PractitionerFactory(),
+        patient=PatientFactory(),
+        location=first.location,
+        start=first.start,
+        end=first.end,
+    )
+    assert other.pk != first.pk

@@ -4,6 +4,7 @@ Without any variable set this is the embedded default: SQLite, a filesystem Cele
 debug on. Production sets DATABASE_URL, REDIS_URL, EMAIL_URL, DJANGO_SECRET_KEY and DJANGO_DEBUG=false.
 """
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -97,15 +98,18 @@ WSGI_APPLICATION = "clinic.wsgi.application"
 
 # --- database -------------------------------------------------------------------------------------------
 SQLITE_PATH = VAR_DIR / "clinic.sqlite3"
-DATABASES = {
-    "default": _env_or_fail(
-        env.db_url,
-        "DATABASE_URL",
-        "DATABASE_URL is not a valid database URL such as postgres://user:pass@host:5432/name",
-        default=f"sqlite:///{SQLITE_PATH}",
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # an unknown scheme is reported below in one sentence
+    DATABASES = {
+        "default": _env_or_fail(
+            env.db_url,
+            "DATABASE_URL",
+            "DATABASE_URL is not a valid database URL such as postgres://user:pass@host:5432/name",
+            default=f"sqlite:///{SQLITE_PATH}",
+        )
+    }
+_engine = DATABASES["default"].get("ENGINE", "")
+if _engine == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock at BEGIN, so concurrent bookings serialise instead of
     # failing with "database is locked" half-way through; WAL lets readers go on meanwhile.
     DATABASES["default"]["OPTIONS"] = {
@@ -115,7 +119,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not :memory:, so tests with several threads (each its own connection) share one database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
-elif DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"):
+elif _engine in ("django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"):
     DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)

@@ -1,0 +1,49 @@
+"""docker-compose.yml cannot be run here (no Docker engine), so its shape is checked instead."""
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_names_every_production_service():
+    assert set(compose()["services"]) == {"web", "worker", "beat", "postgres", "redis", "mailpit"}
+
+
+def test_compose_defines_the_django_service_once_and_reuses_it():
+    services = compose()["services"]
+    django = [services[name] for name in ("web", "worker", "beat")]
+    assert all(s["image"] == "clinic:latest" and s["build"] == "." for s in django)
+    assert all(s["environment"] == django[0]["environment"] for s in django)
+    env = django[0]["environment"]
+    assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:" in env["DATABASE_URL"]
+    assert env["REDIS_URL"].startswith("redis://redis:")
+    assert env["EMAIL_URL"].startswith("smtp://mailpit:")
+    assert env["DJANGO_DEBUG"] == "false"
+
+
+def test_compose_runs_gunicorn_a_worker_and_exactly_one_beat():
+    services = compose()["services"]
+    assert "gunicorn clinic.wsgi" in services["web"]["command"]
+    assert services["worker"]["command"].startswith("celery -A clinic worker")
+    assert services["beat"]["command"].startswith("celery -A clinic beat")
+    assert "deploy" not in services["beat"]  # never replicated
+
+
+def test_dockerfile_installs_the_pinned_runtime_requirements():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "pip install --no-cache-dir -r requirements.txt" in dockerfile
+    assert "collectstatic" in dockerfile
+
+
+def test_every_requirement_is_pinned():
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        for line in (ROOT / name).read_text().splitlines():
+            line = line.split("#")[0].strip()
+            if line and not line.startswith("-r"):
+                assert "==" in line, f"{name}: {line} is not pinned"

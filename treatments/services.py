@@ -98,7 +98,9 @@ def _findings(findings: list[Finding]) -> list[dict]:
 
 def _locked_plan(plan_id: int) -> TreatmentPlan:
     """The plan row, locked until the transaction ends: plan changes (and their window chains) run one at a time."""
-    return TreatmentPlan.objects.select_for_update().select_related("therapy_type", "product").get(pk=plan_id)
+    return (
+        TreatmentPlan.objects.select_for_update(of=("self",)).select_related("therapy_type", "product").get(pk=plan_id)
+    )
 
 
 # --- plans ----------------------------------------------------------------------------------------------------
@@ -564,7 +566,7 @@ def consent_record(
 def _rescreen_active_plans(patient: Patient) -> list[TreatmentPlan]:
     """Flag every active plan of the patient that now has a finding no override covers; returns those plans."""
     flagged = []
-    plans = TreatmentPlan.objects.select_for_update().filter(patient=patient, status=PlanStatus.ACTIVE)
+    plans = TreatmentPlan.objects.select_for_update(of=("self",)).filter(patient=patient, status=PlanStatus.ACTIVE)
     for plan in plans.select_related("patient", "therapy_type", "product"):
         result = plan_screen(plan)
         if result.blocking:
@@ -638,7 +640,11 @@ def patient_condition_update(*, patient_condition: PatientCondition, by, **field
     if errors:
         raise DomainValidationError(errors=errors)
     with transaction.atomic():
-        record = PatientCondition.objects.select_for_update().select_related("patient").get(pk=patient_condition.pk)
+        record = (
+            PatientCondition.objects.select_for_update(of=("self",))
+            .select_related("patient")
+            .get(pk=patient_condition.pk)
+        )
         was_active = record.active
         for name, value in fields.items():
             setattr(record, name, value)

@@ -186,7 +186,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # max_retries 0: a web process publishing while Redis is down fails at once instead of retrying for seconds
+    # inside the request; the reminder outbox sweep sends later. Workers reconnect with their own retry policy.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
 else:
     # The embedded broker: kombu's filesystem transport, good for one machine with a real worker and beat.
     CELERY_BROKER_URL = "filesystem://"

@@ -4,7 +4,7 @@ import time
 
 from celery import shared_task
 
-from scheduling import reminders
+from scheduling import planning, reminders
 
 # A sweep stops claiming new batches after this long, so beat ticks do not pile up behind one long sweep.
 SWEEP_BUDGET_SECONDS = 50
@@ -35,8 +35,6 @@ def send_reminder(reminder_id: int) -> bool:
 @shared_task
 def book_next_session(session_id: int) -> int | None:
     """Book the plan's next session after `session_id` was completed; idempotent. Returns the appointment id."""
-    from scheduling import planning  # TEMP until the scheduling branch lands
-
     appointment = planning.session_book_next(session_id=session_id)
     return appointment.pk if appointment else None
 
@@ -44,6 +42,4 @@ def book_next_session(session_id: int) -> int | None:
 @shared_task
 def flag_plans_with_closing_windows() -> int:
     """Nightly: flag plans whose next window closes within 7 days with nothing booked; returns how many."""
-    from scheduling import planning  # TEMP until the scheduling branch lands
-
     return planning.plans_flag_closing_windows()

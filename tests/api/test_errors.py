@@ -1,6 +1,5 @@
 """Every error code of the contract, reached through the API, in the one shape {"code", "detail", "errors"}."""
 
-
 import pytest
 from django.db import IntegrityError
 from rest_framework.test import APIClient

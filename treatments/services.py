@@ -134,6 +134,10 @@ def _validate_plan_input(
         errors["product"] = [f"{therapy_type.name} needs a product: choose one."]
     if indication not in Indication.values:
         errors["indication"] = ["Choose one of: " + ", ".join(Indication.values) + "."]
+    if not isinstance(start_date, date) or isinstance(start_date, datetime):
+        errors["start_date"] = ["Give the plan's start as a date."]
+    if therapy_type is None:
+        return errors  # the course's defaults come from the therapy type: nothing more to check without one
     if not _is_whole_number(sessions_planned) or not MIN_SESSIONS <= sessions_planned <= MAX_SESSIONS:
         errors["sessions_planned"] = [f"A plan has between {MIN_SESSIONS} and {MAX_SESSIONS} sessions."]
     for field, value in (("min_interval_days", min_interval_days), ("max_interval_days", max_interval_days)):
@@ -145,8 +149,6 @@ def _validate_plan_input(
         and min_interval_days > max_interval_days
     ):
         errors["min_interval_days"] = ["The shortest interval cannot be longer than the longest."]
-    if not isinstance(start_date, date) or isinstance(start_date, datetime):
-        errors["start_date"] = ["Give the plan's start as a date."]
     return errors
 
 

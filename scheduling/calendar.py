@@ -4,6 +4,7 @@ One UID per appointment and SEQUENCE = appointment.sequence, so a calendar updat
 and removes it on METHOD:CANCEL. Times carry the location's TZID with a VTIMEZONE, so they stay right across DST.
 """
 
+from datetime import timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from scheduling.models import Appointment
 
 PRODID = "-//Clinic//Appointments//EN"
+YEAR = timedelta(days=366)
 
 
 def mail_domain() -> str:
@@ -51,5 +53,8 @@ def appointment_ics(appointment: Appointment, *, cancelled: bool = False) -> byt
         attendee.params["cn"] = vText(appointment.patient.full_name)
         event.add("attendee", attendee)
     calendar.add_component(event)
-    calendar.add_missing_timezones()
+    # A VTIMEZONE covering the year around the visit is enough for any calendar, and far cheaper than the default
+    # span of decades of transitions.
+    local_day = appointment.start.astimezone(zone).date()
+    calendar.add_missing_timezones(first_date=local_day - YEAR, last_date=local_day + YEAR)
     return calendar.to_ical()

@@ -139,6 +139,20 @@ def _finish(reminder: Reminder, **fields) -> None:
     )
 
 
+def _renew(reminder: Reminder, at: datetime) -> bool:
+    """Re-stamp the claim just before sending; False when another worker has reclaimed the row meanwhile.
+
+    A batch can take a while on a slow mail server: renewing per email keeps the rest of the batch from looking
+    abandoned, and a row that was reclaimed anyway is left to the worker that holds it now.
+    """
+    renewed = Reminder.objects.filter(
+        pk=reminder.pk, status=ReminderStatus.SENDING, claimed_at=reminder.claimed_at
+    ).update(claimed_at=at)
+    if renewed:
+        reminder.claimed_at = at
+    return bool(renewed)
+
+
 def _not_to_send(reminder: Reminder) -> tuple[str, str] | None:
     """(status, reason) when this email must not go out, else None."""
     appointment = reminder.appointment
@@ -159,9 +173,12 @@ def _retry_delay(attempts: int) -> timedelta:
 def _deliver(reminders: list[Reminder], *, now: datetime) -> int:
     """Send claimed reminders over one SMTP connection; returns how many were sent."""
     sent = 0
+    started = timezone.now()
     mail = get_connection()
     try:
         for reminder in reminders:
+            if not _renew(reminder, now + (timezone.now() - started)):
+                continue
             refusal = _not_to_send(reminder)
             if refusal:
                 _finish(reminder, status=refusal[0], last_error=refusal[1])

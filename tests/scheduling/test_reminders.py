@@ -365,3 +365,16 @@ def test_signed_tokens_name_the_appointment_version_and_action():
     token = token_of(appointment_link_url(appointment, action="confirm"))
     payload = signing.loads(token, salt="scheduling.appointment-link")
     assert payload == {"a": appointment.pk, "s": appointment.sequence, "do": "confirm"}
+
+
+def test_a_worker_whose_row_was_reclaimed_does_not_send_it_too(clinic, settings):
+    settings.CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS = 300
+    appointment = AppointmentFactory(start=timezone.now() + timedelta(days=5))
+    synced(appointment, "booked")
+    now = timezone.now()
+    slow_worker = reminders._claim(now=now, limit=10)  # claims, then stalls for over five minutes
+    assert reminders.reminders_dispatch_due(now=now + timedelta(seconds=301)) == 1  # another one takes over
+
+    assert reminders._deliver(slow_worker, now=now) == 0
+    assert len(mail.outbox) == 1
+    assert rows(appointment)["confirmation"].status == ReminderStatus.SENT

@@ -375,6 +375,20 @@ def test_a_worker_whose_row_was_reclaimed_does_not_send_it_too(clinic, settings)
     slow_worker = reminders._claim(now=now, limit=10)  # claims, then stalls for over five minutes
     assert reminders.reminders_dispatch_due(now=now + timedelta(seconds=301)) == 1  # another one takes over
 
-    assert reminders._deliver(slow_worker, now=now) == 0
+    with mock.patch.object(reminders.timezone, "now", return_value=now + timedelta(seconds=302)):
+        assert reminders._deliver(slow_worker, now=now) == 0
     assert len(mail.outbox) == 1
     assert rows(appointment)["confirmation"].status == ReminderStatus.SENT
+
+
+def test_a_long_batch_renews_its_claims_so_nobody_takes_them_over(clinic, settings):
+    settings.CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS = 300
+    appointment = AppointmentFactory(start=timezone.now() + timedelta(days=5))
+    synced(appointment, "booked")
+    now = timezone.now()
+    batch = reminders._claim(now=now, limit=10)
+    with mock.patch.object(reminders.timezone, "now", return_value=now + timedelta(seconds=200)):
+        reminders._renew(batch)  # what _deliver does once a third of the timeout has gone by
+    assert reminders._claim(now=now + timedelta(seconds=301), limit=10) == []  # not taken over
+    assert reminders._deliver(batch, now=now) == 1
+    assert len(mail.outbox) == 1

@@ -211,6 +211,11 @@ def _deliver(reminders: list[Reminder], *, now: datetime) -> int:
     return sent
 
 
+def reminders_due_count(*, now: datetime | None = None) -> int:
+    """How many reminders a sweep could claim now (due, retry time reached, or abandoned while sending)."""
+    return Reminder.objects.filter(_claimable(now or timezone.now())).count()
+
+
 def reminders_dispatch_due(*, now: datetime | None = None, limit: int = 200) -> int:
     """Claim up to `limit` due reminders and send them; returns how many were claimed.
 

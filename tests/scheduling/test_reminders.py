@@ -13,11 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from scheduling import booking, reminders
+from scheduling import booking, reminders, tasks
 from scheduling.choices import AppointmentStatus, ReminderKind, ReminderStatus
 from scheduling.emails import appointment_link_url
 from scheduling.models import Reminder
-from tests.factories import AppointmentFactory, PatientFactory
+from tests.factories import AppointmentFactory, PatientFactory, ReminderFactory
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -391,4 +391,38 @@ def test_a_long_batch_renews_its_claims_so_nobody_takes_them_over(clinic, settin
         reminders._renew(batch)  # what _deliver does once a third of the timeout has gone by
     assert reminders._claim(now=now + timedelta(seconds=301), limit=10) == []  # not taken over
     assert reminders._deliver(batch, now=now) == 1
+    assert len(mail.outbox) == 1
+
+
+# --- tasks (called directly: they only hand ids to the services above) ---------------------------------------
+
+
+def due_confirmations(count: int) -> list[Reminder]:
+    return [
+        ReminderFactory(appointment=AppointmentFactory(start=timezone.now() + timedelta(days=3)), kind="confirmation")
+        for _ in range(count)
+    ]
+
+
+def test_the_beat_task_starts_one_sweep_per_batch_of_due_reminders(clinic, monkeypatch):
+    monkeypatch.setattr(tasks, "SWEEP_BATCH", 2)
+    due_confirmations(5)
+    with mock.patch.object(tasks.sweep_due_reminders, "delay") as delay:
+        assert tasks.dispatch_due_reminders() == 3
+    assert delay.call_count == 3
+
+
+def test_a_sweep_sends_batch_after_batch_until_nothing_is_due(clinic, monkeypatch):
+    monkeypatch.setattr(tasks, "SWEEP_BATCH", 2)
+    due_confirmations(5)
+    assert tasks.sweep_due_reminders() == 5
+    assert len(mail.outbox) == 5
+    assert tasks.sweep_due_reminders() == 0
+
+
+def test_the_kick_task_sends_its_reminder_once(clinic):
+    (reminder,) = due_confirmations(1)
+    assert tasks.send_reminder(reminder.pk) is True
+    assert tasks.send_reminder(reminder.pk) is False
+    assert tasks.send_reminder(10**9) is False  # a row gone since the kick was queued
     assert len(mail.outbox) == 1

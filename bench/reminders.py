@@ -36,6 +36,19 @@ from tests import factories  # noqa: E402
 from tests.integration.celery_harness import SmtpSink, Workers, publishing_to, purge_queues, wait_for  # noqa: E402
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU of every process in a worker's process group (Linux /proc), children included."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, ...
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def create_reminders(count: int) -> None:
     """`count` booked appointments one hour apart, each with a confirmation due now."""
     clinic = factories.build_clinic()
@@ -72,13 +85,14 @@ def run(count: int, workers: int, concurrency: int, broker_url: str) -> dict:
             began = time.monotonic()
             app.send_task("scheduling.tasks.dispatch_due_reminders")  # one beat tick
             wait_for(
-                lambda: len(smtp.received()) >= count,
+                lambda: smtp.count() >= count,
                 timeout=max(120, count / 20),
                 what=f"{count} emails\n{started.logs()}",
                 interval=0.05,
             )
             elapsed = time.monotonic() - began
         time.sleep(2)  # room for a late duplicate to arrive
+        cpu = sum(group_cpu_seconds(worker.process.pid) for worker in started.started)
         ids = Counter(smtp.message_ids())
         statuses = Counter(Reminder.objects.values_list("status", flat=True))
     finally:
@@ -91,6 +105,9 @@ def run(count: int, workers: int, concurrency: int, broker_url: str) -> dict:
         "database": connection.vendor,
         "seconds": elapsed,
         "per_second": count / elapsed,
+        "worker_cpu_ms_per_reminder": cpu * 1000 / count,
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg()[0],
         "duplicates": sum(n - 1 for n in ids.values()),
         "losses": count - len(ids) + (count - statuses.get(ReminderStatus.SENT, 0)),
         "statuses": dict(statuses),
@@ -120,7 +137,9 @@ def main() -> int:
     print(
         f"reminders: {result['count']} due, {result['workers']} workers x {result['concurrency']} processes, "
         f"{result['database']}: {result['per_second']:.0f} reminders/s ({result['seconds']:.1f} s), "
-        f"duplicates {result['duplicates']}, losses {result['losses']}, rows {result['statuses']}"
+        f"duplicates {result['duplicates']}, losses {result['losses']}, rows {result['statuses']}; "
+        f"worker CPU {result['worker_cpu_ms_per_reminder']:.1f} ms per reminder, "
+        f"{result['cpus']} CPUs, load average {result['load_average']:.1f}"
     )
     return 0 if result["duplicates"] == 0 and result["losses"] == 0 else 1
 

@@ -16,6 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 VAR_DIR = Path(env.str("CLINIC_VAR_DIR", default=str(BASE_DIR / "var")))
+# Local state of the embedded mode (SQLite file, broker folders, beat schedule); absent in a fresh clone.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _env_or_fail(parse, name: str, sentence: str, **kwargs):
@@ -186,7 +188,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # max_retries 0: a web process publishing while Redis is down fails at once instead of retrying for seconds
+    # inside the request; the reminder outbox sweep sends later. Workers reconnect with their own retry policy.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
 else:
     # The embedded broker: kombu's filesystem transport, good for one machine with a real worker and beat.
     CELERY_BROKER_URL = "filesystem://"
@@ -207,7 +211,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The static, version-controlled beat schedule (one beat process only).
 CELERY_BEAT_SCHEDULE = {
-    "dispatch-due-reminders": {"task": "scheduling.tasks.dispatch_due_reminders", "schedule": timedelta(minutes=1)},
+    "dispatch-due-reminders": {
+        "task": "scheduling.tasks.dispatch_due_reminders",
+        # One minute in production; tests of the sweep shorten it.
+        "schedule": timedelta(seconds=env.float("CLINIC_REMINDER_SWEEP_SECONDS", default=60)),
+    },
     "flag-plans-with-closing-windows": {
         "task": "scheduling.tasks.flag_plans_with_closing_windows",
         "schedule": crontab(hour=2, minute=0),
@@ -220,6 +228,8 @@ CLINIC_MIN_NOTICE_MINUTES = env.int("CLINIC_MIN_NOTICE_MINUTES", default=60)
 CLINIC_REMINDER_OFFSETS_HOURS = env.list("CLINIC_REMINDER_OFFSETS_HOURS", cast=int, default=[48, 2])
 CLINIC_REMINDER_MAX_ATTEMPTS = env.int("CLINIC_REMINDER_MAX_ATTEMPTS", default=5)
 CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS = env.int("CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS", default=300)
+# A failed send waits base * 2**(attempts - 1) seconds before the next try.
+CLINIC_REMINDER_RETRY_BASE_SECONDS = env.float("CLINIC_REMINDER_RETRY_BASE_SECONDS", default=60)
 CLINIC_CANCELLATION_POLICY_HOURS = env.int("CLINIC_CANCELLATION_POLICY_HOURS", default=24)
 CLINIC_EMAIL_LINK_MAX_AGE_DAYS = env.int("CLINIC_EMAIL_LINK_MAX_AGE_DAYS", default=30)
 CLINIC_IDEMPOTENCY_TTL_HOURS = 24

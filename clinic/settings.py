@@ -264,6 +264,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "clinic.api.schema.mark_clinical_only_fields",
+        "clinic.api.schema.query_parameters_as_sent",
     ],
     "ENUM_NAME_OVERRIDES": {
         "AppointmentStatusEnum": "scheduling.choices.AppointmentStatus",

@@ -91,3 +91,22 @@ def mark_clinical_only_fields(result, generator, request, public):
             prop = schema["properties"][name]
             prop["description"] = (prop.get("description", "") + " Practitioners and clinic admins only.").strip()
     return result
+
+
+def query_parameters_as_sent(result, generator, request, public):
+    """drf-spectacular postprocessing hook: describe query parameters as the text they are on the wire.
+
+    A boolean is the word `true` or `false` and an id or page number is a string of digits: exactly what the
+    filters and pagination accept (clinic.api.filters), so a client (or a fuzzer) reads the real contract.
+    """
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") != "query":
+                    continue
+                if schema.get("type") == "boolean":
+                    parameter["schema"] = {"type": "string", "enum": ["true", "false"]}
+                elif schema.get("type") == "integer":
+                    parameter["schema"] = {"type": "string", "pattern": "^[0-9]+$"}
+    return result

@@ -59,4 +59,8 @@ def admin_headers(records, keep_test_connection):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_api_survives_any_input(case, admin_headers):
+    if case.query:
+        # The WSGI transport silently drops a query parameter whose value is null or an empty list, so a "negative"
+        # case would go out as a valid request; send such a parameter present and empty, as a real client would.
+        case.query = {name: "" if value is None or value == [] else value for name, value in case.query.items()}
     case.call_and_validate(headers=admin_headers)

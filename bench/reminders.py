@@ -3,10 +3,11 @@
 Prints reminders per second (first claim to last email received), duplicates (a Message-ID received more than
 once) and losses (a reminder whose email never arrived or whose row is not `sent`). Both must be 0.
 
-    REDIS_URL=redis://127.0.0.1:6379/5 [DATABASE_URL=postgres://...] python bench/reminders.py [--count 10000]
+    [DATABASE_URL=postgres://...] [REDIS_URL=redis://127.0.0.1:6379/6] python bench/reminders.py [--count 10000]
 
-The run uses a database of its own (bench_<name>, or var/bench.sqlite3), created and dropped around it, and
-flushes the Redis database it is given.
+The database server is DATABASE_URL's (the embedded SQLite when unset); the run uses a database of its own there
+(bench_<name>, or var/bench.sqlite3), created and dropped around it. The broker is REDIS_URL, else
+BENCH_REDIS_URL, else redis://127.0.0.1:6379/6; the benchmark flushes that Redis database.
 """
 
 import argparse
@@ -120,9 +121,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=2, help="processes per worker")
     args = parser.parse_args()
-    broker_url = os.environ.get("REDIS_URL")
-    if not broker_url:
-        parser.error("set REDIS_URL to a Redis database the benchmark may flush, e.g. redis://127.0.0.1:6379/5")
+    broker_url = os.environ.get("REDIS_URL") or os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/6"
 
     test_settings = connection.settings_dict.setdefault("TEST", {})
     if connection.vendor == "sqlite":

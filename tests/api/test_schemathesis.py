@@ -13,6 +13,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from werkzeug.test import Client
 
 from clinic.wsgi import application
 from tests import factories
@@ -64,3 +65,28 @@ def test_api_survives_any_input(case, admin_headers):
         # case would go out as a valid request; send such a parameter present and empty, as a real client would.
         case.query = {name: "" if value is None or value == [] else value for name, value in case.query.items()}
     case.call_and_validate(headers=admin_headers)
+
+
+@pytest.mark.django_db
+def test_front_desk_answers_without_clinical_fields_conform_to_the_schema(records, keep_test_connection):
+    records.patient_condition.active = True
+    records.patient_condition.save()
+    desk = api_client_for(factories.front_desk_user())
+    headers = {"Authorization": desk._credentials["HTTP_AUTHORIZATION"]}
+    client = Client(application)
+    answers = [
+        (schema["/api/v1/plans/"]["GET"], client.get("/api/v1/plans/", headers=headers)),
+        (schema["/api/v1/plans/{id}/"]["GET"], client.get(f"/api/v1/plans/{records.plan.pk}/", headers=headers)),
+        (
+            schema["/api/v1/screenings/"]["POST"],
+            client.post(
+                "/api/v1/screenings/",
+                json={"patient": records.patient.pk, "therapy_type": records.clinic.prp.pk},
+                headers=headers,
+            ),
+        ),
+    ]
+    for operation, response in answers:
+        assert response.status_code == 200, response.text
+        operation.validate_response(response)
+    assert answers[2][1].json["blocking"] == [{"condition_name": "Pregnancy"}]

@@ -47,7 +47,7 @@ def keep_test_connection():
 
 @pytest.fixture
 def admin_headers(records, keep_test_connection):
-    client = api_client_for(factories.clinic_admin_user(is_superuser=True))
+    client = api_client_for(factories.clinic_admin_user())
     return {"Authorization": client._credentials["HTTP_AUTHORIZATION"]}
 
 

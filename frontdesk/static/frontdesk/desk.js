@@ -43,6 +43,10 @@ function patientName(patient) {
   return patient ? `${patient.first_name} ${patient.last_name}` : "Unknown patient";
 }
 
+function appointmentPatientName(appointment) {
+  return appointment.patient_name || patientName(patients.get(idOf(appointment.patient)));
+}
+
 // --- lookups the appointment resource refers to by id ----------------------------------------------------
 
 async function loadPatients(ids) {
@@ -82,7 +86,7 @@ async function loadDay() {
     state.appointments = rows.filter(
       (a) => (!a.location || idOf(a.location) === state.location) && localParts(a.start, zone()).date === state.date,
     );
-    await loadPatients(state.appointments.map((a) => idOf(a.patient)));
+    await loadPatients(state.appointments.filter((a) => !a.patient_name).map((a) => idOf(a.patient)));
     const planIds = state.appointments.filter((a) => a.plan).map((a) => idOf(a.plan));
     await loadPlans(planIds);
     const orphanPatients = state.appointments.filter((a) => a.session && !a.plan && !planOf(a)).map((a) => idOf(a.patient));
@@ -98,11 +102,11 @@ async function loadDay() {
 function columns() {
   if (state.columns === "room") {
     return catalog.rooms
-      .filter((r) => idOf(r.location) === state.location)
+      .filter((r) => idOf(r.location) === state.location && r.active !== false)
       .map((r) => ({ id: r.id, name: r.name, key: "room" }));
   }
   return catalog.practitioners
-    .filter((p) => !p.locations || p.locations.map(idOf).includes(state.location))
+    .filter((p) => p.active !== false && (!p.locations || p.locations.map(idOf).includes(state.location)))
     .map((p) => ({ id: p.id, name: p.display_name, key: "practitioner" }));
 }
 
@@ -157,7 +161,7 @@ function card(appointment, first) {
   const tz = zone();
   const start = localParts(appointment.start, tz).minutes;
   const end = localParts(appointment.end, tz).minutes || 1440;
-  const patient = patients.get(idOf(appointment.patient));
+  const name = appointmentPatientName(appointment);
   const therapy = byId(catalog.therapyTypes, idOf(appointment.therapy_type));
   const plan = planOf(appointment);
   const session = sessionOf(appointment);
@@ -168,7 +172,7 @@ function card(appointment, first) {
   const other = state.columns === "room" ? practitioner?.display_name : room?.name;
   const lines = [
     h("span", { class: "card-time" }, `${localTime(appointment.start, tz)}–${localTime(appointment.end, tz)}`),
-    h("strong", { class: "card-patient" }, patientName(patient)),
+    h("strong", { class: "card-patient" }, name),
     h("span", {}, therapy?.name || "Therapy"),
     session && plan ? h("span", { class: "card-session" }, `session ${session.sequence} of ${plan.sessions_planned}`) : null,
     h("span", {}, [other, device?.name].filter(Boolean).join(" · ")),
@@ -183,7 +187,7 @@ function card(appointment, first) {
       class: `card status-${appointment.status}${inactive ? " inactive" : ""}`,
       style: `top:${(start - first) * PX_PER_MINUTE}px;height:${Math.max((end - start) * PX_PER_MINUTE, 28)}px`,
       dataset: { appointment: appointment.id },
-      "aria-label": `${localTime(appointment.start, tz)} ${patientName(patient)}, ${therapy?.name || ""}, ${statusLabel}`,
+      "aria-label": `${localTime(appointment.start, tz)} ${name}, ${therapy?.name || ""}, ${statusLabel}`,
       onclick: () => openAppointment(appointment.id),
     },
     lines,
@@ -224,12 +228,12 @@ function renderAppointment() {
   const appointment = state.appointments.find((a) => a.id === openId);
   if (!appointment) return;
   const tz = zone();
-  const patient = patients.get(idOf(appointment.patient));
+  const name = appointmentPatientName(appointment);
   const therapy = byId(catalog.therapyTypes, idOf(appointment.therapy_type));
   const plan = planOf(appointment);
   const session = sessionOf(appointment);
   const rows = [
-    ["Patient", patientName(patient)],
+    ["Patient", name],
     ["When", `${localDateLabel(appointment.start, tz)}, ${localTime(appointment.start, tz)}–${localTime(appointment.end, tz)}`],
     ["Therapy", therapy?.name],
     ["Session", session && plan ? `${session.sequence} of ${plan.sessions_planned}` : "single visit"],
@@ -238,7 +242,7 @@ function renderAppointment() {
     ["Device", byId(catalog.devices, idOf(appointment.device))?.name || "none"],
     ["Status", config.appointment_statuses[appointment.status] || appointment.status],
   ];
-  $("appointment-title").textContent = `${patientName(patient)} at ${localTime(appointment.start, tz)}`;
+  $("appointment-title").textContent = `${name} at ${localTime(appointment.start, tz)}`;
   $("appointment-details").replaceChildren(...rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v || "")]));
   $("appointment-windows").replaceChildren(...(plan ? [planWindows(plan, session)] : []));
   $("appointment-actions").hidden = !ACTIVE.includes(appointment.status);
@@ -426,7 +430,8 @@ function selectChoice(choice) {
   if (choice.session) $("booking-from").value = choice.session.window_start;
 }
 
-function startReschedule(appointment) {
+async function startReschedule(appointment) {
+  await loadPatients([idOf(appointment.patient)]);
   startBooking(patients.get(idOf(appointment.patient)), appointment);
 }
 
@@ -463,7 +468,7 @@ async function findSlots(keepMessage = false) {
     renderSlots();
   } catch (error) {
     box.replaceChildren();
-    showMessage($("booking-message"), error.message);
+    showRefusal(error);
   } finally {
     box.setAttribute("aria-busy", "false");
   }
@@ -568,17 +573,25 @@ async function confirmBooking() {
     if (error.code === "slot_unavailable") {
       showMessage(message, "That slot was just taken, pick another. The list below is fresh.");
       await findSlots(true);
-    } else if (error.code === "contraindicated") {
-      const findings = [...(error.body.blocking || []), ...(error.body.warnings || [])];
-      showMessage(message, contraindicationMessage(error), "error", findingsList(findings));
-      $("confirm").hidden = true;
     } else {
-      const fields = Object.entries(error.errors).map(([f, m]) => `${f}: ${[].concat(m).join(" ")}`);
-      showMessage(message, [error.message, ...fields].join(" "));
+      showRefusal(error);
+      $("confirm").hidden = true;
     }
   } finally {
     button.disabled = false;
   }
+}
+
+// A refusal as what it means to the desk: the findings of a contraindication, or the API's sentence and fields.
+function showRefusal(error) {
+  const message = $("booking-message");
+  if (error.code === "contraindicated") {
+    const findings = [...(error.body.blocking || []), ...(error.body.warnings || [])];
+    showMessage(message, contraindicationMessage(error), "error", findingsList(findings));
+    return;
+  }
+  const fields = Object.entries(error.errors || {}).map(([f, m]) => `${f}: ${[].concat(m).join(" ")}`);
+  showMessage(message, [error.message, ...fields].join(" "));
 }
 
 function closeBooking() {
@@ -605,11 +618,7 @@ async function scheduleAll(plan) {
     plans.clear();
     await Promise.all([loadDay(), loadAttention()]);
   } catch (error) {
-    if (error.code === "contraindicated") {
-      showMessage(message, contraindicationMessage(error), "error", findingsList([...(error.body.blocking || []), ...(error.body.warnings || [])]));
-    } else {
-      showMessage(message, error.message);
-    }
+    showRefusal(error);
   }
 }
 

@@ -43,7 +43,7 @@ async function loadConditions() {
           return h(
             "tr",
             {},
-            h("td", {}, condition ? `${condition.name} (${condition.kind})` : pc.condition),
+            h("td", {}, pc.condition_name || condition?.name || `condition ${pc.condition}`),
             h("td", {}, pc.since || ""),
             h("td", {}, pc.note || ""),
             h(

@@ -31,22 +31,24 @@ export function showMessage(box, text, kind = "error", extra = null) {
   if (extra) box.append(extra);
 }
 
-// Findings of a screening or a 409 contraindicated: "Anticoagulant therapy (absolute): rationale".
+// "Anticoagulant therapy (absolute)"; the front desk may only be told the name, clinicians get the detail.
+export function findingLabel(f) {
+  const name = f.condition_name || f.condition_code || "a recorded condition";
+  return f.severity ? `${name} (${f.severity})` : name;
+}
+
+// Findings of a screening or a 409 contraindicated, with the rule's rationale when the API gives it.
 export function findingsList(findings) {
   return h(
     "ul",
     { class: "findings" },
-    findings.map((f) =>
-      h("li", {}, h("strong", {}, `${f.condition_name || f.condition_code} (${f.severity})`), f.rationale ? `: ${f.rationale}` : ""),
-    ),
+    findings.map((f) => h("li", {}, h("strong", {}, findingLabel(f)), f.rationale ? `: ${f.rationale}` : "")),
   );
 }
 
 export function contraindicationMessage(error) {
-  const blocking = error.body.blocking || [];
-  const warnings = error.body.warnings || [];
-  const names = [...blocking, ...warnings].map((f) => `${f.condition_name || f.condition_code} (${f.severity})`);
-  return `Not eligible: ${names.join(", ") || error.message}`;
+  const findings = [...(error.body.blocking || []), ...(error.body.warnings || [])];
+  return `Not eligible: ${findings.map(findingLabel).join(", ") || error.message}`;
 }
 
 // Field errors of a 400 next to the inputs named `${prefix}${field}`; the rest at the top of the form.

@@ -18,6 +18,8 @@ const catalog = { conditions: [], therapyTypes: [], products: [], lots: [], loca
 const byId = (rows, id) => rows.find((row) => row.id === id);
 const idOf = (value) => (value && typeof value === "object" ? value.id : value);
 const ACTIVE = ["booked", "checked_in"];
+// Clinical forms are offered to those the API lets use them; the API still decides every request.
+const clinical = config.roles.includes("practitioner") || config.roles.includes("clinic_admin");
 
 function zoneOf(appointment) {
   return byId(catalog.locations, idOf(appointment.location))?.time_zone || "UTC";
@@ -50,7 +52,9 @@ async function loadConditions() {
               "td",
               {},
               pc.active ? "active " : "inactive ",
-              h("button", { type: "button", onclick: () => toggleCondition(pc) }, pc.active ? "Mark inactive" : "Mark active"),
+              clinical
+                ? h("button", { type: "button", onclick: () => toggleCondition(pc) }, pc.active ? "Mark inactive" : "Mark active")
+                : null,
             ),
           );
         })
@@ -158,7 +162,7 @@ function planBlock(plan, bySession) {
       h("thead", {}, h("tr", {}, ["Session", "Window", "Status", "Appointment"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, plan.sessions.map((s) => sessionRow(plan, s, bySession.get(s.id)))),
     ),
-    plan.status === "active" ? consentForm(plan) : null,
+    clinical && plan.status === "active" ? consentForm(plan) : null,
   );
 }
 
@@ -177,7 +181,7 @@ function sessionRow(plan, session, appointment) {
         "td",
         {},
         `${localDateLabel(appointment.start, tz)} ${localTime(appointment.start, tz)} (${config.appointment_statuses[appointment.status] || appointment.status})`,
-        ACTIVE.includes(appointment.status) ? completeForm(plan, session, appointment) : null,
+        clinical && ACTIVE.includes(appointment.status) ? completeForm(plan, session, appointment) : null,
       ),
     );
   }
@@ -305,6 +309,8 @@ async function start() {
     $("patient-name").textContent = `The record could not be loaded: ${error.message}`;
     return;
   }
+  $("condition-form").hidden = !clinical;
+  $("open-plan-heading").parentElement.hidden = !clinical;
   setupConditionForm();
   setupPlanForm();
   await Promise.all([loadConditions(), loadScreenings(), loadPlans()]);

@@ -21,11 +21,6 @@ TABLET = {"width": 800, "height": 1180}
 
 
 @pytest.fixture
-def clinic():
-    return factories.build_clinic()
-
-
-@pytest.fixture
 def desk_user():
     return factories.front_desk_user(username="desk")
 
@@ -49,7 +44,11 @@ def find_prp_slots(page, clinic):
 
 def test_front_desk_logs_in_and_sees_the_day_per_practitioner_and_per_room(new_page, clinic, desk_user):
     patient = factories.PatientFactory(first_name="Ada", last_name="Lovelace")
-    factories.AppointmentFactory(
+    factories.PatientFactory(first_name="Charles", last_name="Babbage", email="")
+    factories.TreatmentPlanFactory(
+        patient=patient, needs_attention=True, attention_reason="Session 2 could not be placed in its window."
+    )
+    appointment = factories.AppointmentFactory(
         patient=patient,
         practitioner=clinic.practitioners[0],
         location=clinic.location,
@@ -59,10 +58,17 @@ def test_front_desk_logs_in_and_sees_the_day_per_practitioner_and_per_room(new_p
         start=local_today_at(10),
         end=local_today_at(11),
     )
+    factories.ReminderFactory(appointment=appointment, status="failed", last_error="550 mailbox unavailable")
     page = new_page()
     log_in(page, "desk", factories.PASSWORD)
 
     expect(page.get_by_role("heading", name="Day view")).to_be_visible()
+    expect(page.locator("#attention-plans")).to_contain_text("Ada Lovelace")
+    expect(page.locator("#attention-plans")).to_contain_text("Session 2 could not be placed in its window.")
+    expect(page.locator("#failed-reminders")).to_contain_text("550 mailbox unavailable")
+    expect(page.locator("#failed-reminders")).to_contain_text("Ada Lovelace")
+    expect(page.locator("#no-email-patients li")).to_have_count(1)
+    expect(page.locator("#no-email-patients")).to_contain_text("Charles Babbage")
     expect(page.locator(".col-head")).to_have_text([p.display_name for p in clinic.practitioners])
     card = page.locator(".card", has_text="Ada Lovelace")
     expect(card).to_contain_text("10:00")
@@ -87,7 +93,7 @@ def test_register_a_patient_with_field_errors_then_find_them(new_page, clinic, d
     page.get_by_label("First name").fill("Grace")
     page.get_by_label("Last name").fill("Hopper")
     page.get_by_label("Date of birth").fill("1970-12-09")
-    page.get_by_label("Email").fill("grace@example.com")
+    page.get_by_label("Email", exact=True).fill("grace@example.com")
     page.get_by_label("Phone (international, e.g. +447700900123)").fill("0770 0900")
     page.get_by_role("button", name="Register patient").click()
 
@@ -126,7 +132,7 @@ def test_book_a_prp_session_from_the_offered_slots_and_see_it_on_the_day(new_pag
     assert appointment.status == AppointmentStatus.BOOKED
     assert appointment.start == datetime.fromisoformat(start.replace("Z", "+00:00"))
     assert appointment.device == clinic.centrifuge
-    assert page.locator("#day-date").input_value() == appointment.start.astimezone(LONDON).date().isoformat()
+    expect(page.get_by_label("Date", exact=True)).to_have_value(appointment.start.astimezone(LONDON).date().isoformat())
     card = page.locator(f'.card[data-appointment="{appointment.id}"]')
     expect(card).to_contain_text("Mary Somerville")
     expect(card).to_contain_text(appointment.start.astimezone(LONDON).strftime("%H:%M"))
@@ -190,8 +196,8 @@ def test_check_in_one_appointment_and_cancel_another_with_a_reason(new_page, cli
     expect(page.locator(".card", has_text="Alan Turing")).to_contain_text("Checked in")
     expect(page.locator(".card", has_text="Alan Turing")).to_have_class("card status-checked_in")
 
-    page.get_by_label("Date").fill(staying_home.start.astimezone(LONDON).date().isoformat())
-    page.get_by_label("Date").dispatch_event("change")
+    page.get_by_label("Date", exact=True).fill(staying_home.start.astimezone(LONDON).date().isoformat())
+    page.get_by_label("Date", exact=True).dispatch_event("change")
     page.locator(".card", has_text="Emmy Noether").click()
     dialog.get_by_role("button", name="Cancel appointment").click()
     dialog.get_by_label("Reason for cancelling").fill("Patient has the flu")

@@ -152,9 +152,18 @@ function renderDay() {
   body.dataset.first = first;
   body.dataset.last = last;
   const empty = state.appointments.length ? null : h("p", { class: "empty" }, "No appointments on this day.");
-  $("day-grid").replaceChildren(header, body, ...(empty ? [empty] : []));
-  if (!cols.length) $("day-grid").append(h("p", { class: "empty" }, "No practitioners or rooms at this location."));
+  const grid = $("day-grid");
+  const keepScroll = grid.dataset.shown === `${state.location}/${state.date}`;
+  const scrollTop = grid.scrollTop;
+  grid.replaceChildren(header, body, ...(empty ? [empty] : []));
+  if (!cols.length) grid.append(h("p", { class: "empty" }, "No practitioners or rooms at this location."));
   placeNowLine();
+  // A refresh keeps the desk's place; a new day opens at the current time or the first appointment.
+  grid.dataset.shown = `${state.location}/${state.date}`;
+  const now = $("now-line");
+  const firstCard = Math.min(...[...body.querySelectorAll(".card")].map((c) => c.offsetTop));
+  const target = !now.hidden ? now.offsetTop : Number.isFinite(firstCard) ? firstCard : 0;
+  grid.scrollTop = keepScroll ? scrollTop : Math.max(0, target - 80);
 }
 
 function card(appointment, first) {
@@ -273,7 +282,8 @@ async function appointmentAction(action, body) {
   const message = $("appointment-message");
   try {
     const updated = await api(`appointments/${openId}/${action}/`, { method: "POST", body: body || {} });
-    flash(`Appointment ${config.appointment_statuses[updated.status] || updated.status}.`, "success");
+    const label = config.appointment_statuses[updated.status] || updated.status;
+    flash(`${appointmentPatientName(updated)}: ${label.toLowerCase()}.`, "success");
     if (updated.plan || updated.session) plans.clear();
     $("appointment-dialog").close();
     await Promise.all([loadDay(), loadAttention()]);
@@ -672,9 +682,19 @@ function loadFailedReminders() {
   return fillList($("failed-reminders"), async () => {
     const page = await api("reminders/", { params: { status: "failed" } });
     const rows = (page.results || page).filter((r) => r.status === "failed");
-    return rows.map((r) =>
-      h("li", {}, `${r.kind} for appointment ${idOf(r.appointment)}${r.last_error ? `: ${r.last_error}` : ""}`),
-    );
+    const ids = [...new Set(rows.map((r) => idOf(r.appointment)))];
+    const appointments = new Map(await Promise.all(ids.map(async (id) => [id, await api(`appointments/${id}/`)])));
+    return rows.map((r) => {
+      const appointment = appointments.get(idOf(r.appointment));
+      const when = `${localDateLabel(appointment.start, zone())} ${localTime(appointment.start, zone())}`;
+      return h(
+        "li",
+        {},
+        h("span", {}, h("strong", {}, appointmentPatientName(appointment)), ` ${r.kind.replaceAll("_", " ")} for ${when}`,
+          r.last_error ? h("small", {}, r.last_error) : null),
+        h("a", { href: `/desk/patients/${idOf(appointment.patient)}/` }, "Record"),
+      );
+    });
   });
 }
 

@@ -293,3 +293,48 @@ def test_the_practitioner_completes_a_session_with_the_lot_used(new_page, clinic
     assert first.product_lot == clinic.plant_lot
     assert first.notes == "Full face, no reaction."
     assert TreatmentSession.objects.get(plan=plan, sequence=2).status in (SessionStatus.PLANNED, SessionStatus.BOOKED)
+
+
+def test_reschedule_to_an_offered_slot_and_mark_a_no_show(new_page, clinic, desk_user):
+    common = {
+        "practitioner": clinic.practitioners[0],
+        "location": clinic.location,
+        "room": clinic.rooms[0],
+        "therapy_type": clinic.prp,
+        "device": clinic.centrifuge,
+    }
+    absent = factories.AppointmentFactory(
+        patient=factories.PatientFactory(first_name="Katherine", last_name="Johnson"),
+        start=local_today_at(8),
+        end=local_today_at(9),
+        **common,
+    )
+    moving = factories.AppointmentFactory(
+        patient=factories.PatientFactory(first_name="Hedy", last_name="Lamarr"),
+        start=local_today_at(12),
+        end=local_today_at(13),
+        **common,
+    )
+    page = new_page()
+    log_in(page, "desk", factories.PASSWORD)
+    dialog = page.get_by_role("dialog")
+
+    page.locator(".card", has_text="Katherine Johnson").click()
+    dialog.get_by_role("button", name="No-show").click()
+    expect(page.locator(".card", has_text="Katherine Johnson")).to_have_class("card status-no_show inactive")
+
+    page.locator(".card", has_text="Hedy Lamarr").click()
+    dialog.get_by_role("button", name="Reschedule").click()
+    expect(page.get_by_role("heading", name="Reschedule")).to_be_focused()
+    slot = page.locator("#slots .slot").first
+    new_start = slot.get_attribute("data-start")
+    slot.click()
+    page.get_by_role("button", name="Confirm new time").click()
+    expect(page.locator("#flash")).to_contain_text("Moved: Hedy Lamarr")
+
+    absent.refresh_from_db()
+    moving.refresh_from_db()
+    assert absent.status == AppointmentStatus.NO_SHOW
+    assert moving.status == AppointmentStatus.BOOKED
+    assert moving.start == datetime.fromisoformat(new_start.replace("Z", "+00:00"))
+    expect(page.locator(f'.card[data-appointment="{moving.id}"]')).to_contain_text("Hedy Lamarr")

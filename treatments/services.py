@@ -98,7 +98,9 @@ def _findings(findings: list[Finding]) -> list[dict]:
 
 def _locked_plan(plan_id: int) -> TreatmentPlan:
     """The plan row, locked until the transaction ends: plan changes (and their window chains) run one at a time."""
-    return TreatmentPlan.objects.select_for_update().select_related("therapy_type", "product").get(pk=plan_id)
+    return (
+        TreatmentPlan.objects.select_for_update(of=("self",)).select_related("therapy_type", "product").get(pk=plan_id)
+    )
 
 
 # --- plans ----------------------------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment
 from tests import factories
 from tests.e2e.conftest import log_in
-from treatments.choices import SessionStatus
+from treatments.choices import Indication, SessionStatus
 from treatments.models import TreatmentSession
+from treatments.services import plan_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -338,3 +339,30 @@ def test_reschedule_to_an_offered_slot_and_mark_a_no_show(new_page, clinic, desk
     assert moving.status == AppointmentStatus.BOOKED
     assert moving.start == datetime.fromisoformat(new_start.replace("Z", "+00:00"))
     expect(page.locator(f'.card[data-appointment="{moving.id}"]')).to_contain_text("Hedy Lamarr")
+
+
+def test_schedule_all_remaining_sessions_of_a_plan_shows_each_result(new_page, clinic, desk_user):
+    patient = factories.PatientFactory(first_name="Barbara", last_name="McClintock")
+    plan = plan_create(
+        patient=patient,
+        therapy_type=clinic.prp,
+        indication=Indication.ANDROGENETIC_ALOPECIA,
+        sessions_planned=2,
+        start_date=datetime.now(LONDON).date() + timedelta(days=1),
+        by=clinic.practitioners[0].user,
+    )
+    page = new_page()
+    log_in(page, "desk", factories.PASSWORD)
+    open_booking_for(page, patient)
+    expect(page.get_by_label("PRP plan: next session 1 of 2", exact=False)).to_be_visible()
+
+    page.get_by_role("button", name="Schedule all remaining PRP sessions").click()
+
+    results = page.locator(".schedule-result li")
+    expect(results).to_have_count(2)
+    booked = list(Appointment.objects.filter(plan=plan).order_by("start"))
+    assert [a.session.sequence for a in booked] == [1, 2]
+    for appointment, result in zip(booked, results.all(), strict=True):
+        local = appointment.start.astimezone(LONDON)
+        expect(result).to_contain_text(f"Session {appointment.session.sequence}: booked")
+        expect(result).to_contain_text(local.strftime("%H:%M"))

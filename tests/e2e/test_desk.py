@@ -366,3 +366,39 @@ def test_schedule_all_remaining_sessions_of_a_plan_shows_each_result(new_page, c
         local = appointment.start.astimezone(LONDON)
         expect(result).to_contain_text(f"Session {appointment.session.sequence}: booked")
         expect(result).to_contain_text(local.strftime("%H:%M"))
+
+
+def test_practitioner_records_a_condition_and_opens_a_plan_over_a_relative_finding(new_page, clinic):
+    practitioner = clinic.practitioners[0]
+    heart = factories.ConditionFactory(code="cardiovascular-disease", name="Cardiovascular disease")
+    factories.ContraindicationFactory(
+        condition=heart, therapy_type=clinic.prp, severity="relative", rationale="Weigh the cardiac risk."
+    )
+    patient = factories.PatientFactory(first_name="Chien-Shiung", last_name="Wu")
+    page = new_page()
+    log_in(page, practitioner.user.username, factories.PASSWORD, path=f"/desk/patients/{patient.id}/")
+    expect(page.locator('#screenings tr[data-therapy="prp"]')).to_contain_text("Eligible")
+
+    page.get_by_label("Condition", exact=True).select_option(label="Cardiovascular disease")
+    page.get_by_role("button", name="Record condition").click()
+    expect(page.locator("#conditions")).to_contain_text("Cardiovascular disease")
+    prp_screening = page.locator('#screenings tr[data-therapy="prp"]')
+    expect(prp_screening).to_contain_text("Only in a plan with a practitioner's recorded reason")
+    expect(prp_screening).to_contain_text("Cardiovascular disease (relative): Weigh the cardiac risk.")
+
+    page.get_by_label("Therapy", exact=True).select_option(label="PRP")
+    page.get_by_label("Indication").select_option(label="Androgenetic alopecia")
+    page.get_by_role("button", name="Open plan").click()
+    override = page.get_by_label("Override reason (only when a relative finding applies)")
+    expect(page.locator("#plan-override_reason-error")).to_contain_text("Cardiovascular disease")
+    expect(override).to_have_attribute("aria-invalid", "true")
+    expect(override).to_be_focused()
+
+    page.keyboard.type("Cardiologist cleared the patient in writing.")
+    page.get_by_role("button", name="Open plan").click()
+    plan_block = page.get_by_role("article", name="PRP: Androgenetic alopecia")
+    expect(plan_block).to_contain_text("Override reason: Cardiologist cleared the patient in writing.")
+    expect(plan_block.locator("tbody tr")).to_have_count(clinic.prp.default_sessions)
+    plan = patient.plans.get()
+    assert plan.override_reason == "Cardiologist cleared the patient in writing."
+    assert plan.override_by == practitioner.user

@@ -131,8 +131,8 @@ function renderDay() {
     header.append(h("span", { class: "col-head" }, col.name));
     const lane = h("div", {
       class: "lane",
-      role: "list",
-      "aria-label": `${col.name}`,
+      role: "group",
+      "aria-label": col.name,
       style: `height:${height}px`,
       dataset: { column: `${col.key}-${col.id}` },
     });
@@ -192,7 +192,6 @@ function card(appointment, first) {
     "button",
     {
       type: "button",
-      role: "listitem",
       class: `card status-${appointment.status}${inactive ? " inactive" : ""}`,
       style: `top:${(start - first) * PX_PER_MINUTE}px;height:${Math.max((end - start) * PX_PER_MINUTE, 28)}px`,
       dataset: { appointment: appointment.id },

@@ -112,7 +112,8 @@ async function loadScreenings() {
             "td",
             {},
             result.eligible
-              ? h("span", { class: "eligible" }, result.warnings.length ? "Eligible with a recorded reason only" : "Eligible")
+              ? h("span", { class: result.warnings.length ? "warning" : "eligible" },
+                  result.warnings.length ? "Only in a plan with a practitioner's recorded reason" : "Eligible")
               : h("span", { class: "not-eligible" }, "Not eligible"),
             result.blocking.length ? findingsList(result.blocking) : null,
             result.warnings.length ? h("div", { class: "warning" }, "Relative findings:", findingsList(result.warnings)) : null,

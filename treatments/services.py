@@ -566,7 +566,7 @@ def consent_record(
 def _rescreen_active_plans(patient: Patient) -> list[TreatmentPlan]:
     """Flag every active plan of the patient that now has a finding no override covers; returns those plans."""
     flagged = []
-    plans = TreatmentPlan.objects.select_for_update().filter(patient=patient, status=PlanStatus.ACTIVE)
+    plans = TreatmentPlan.objects.select_for_update(of=("self",)).filter(patient=patient, status=PlanStatus.ACTIVE)
     for plan in plans.select_related("patient", "therapy_type", "product"):
         result = plan_screen(plan)
         if result.blocking:

@@ -360,6 +360,7 @@ def test_schedule_all_remaining_sessions_of_a_plan_shows_each_result(new_page, c
 
     results = page.locator(".schedule-result li")
     expect(results).to_have_count(2)
+    expect(page.get_by_label("PRP plan: next session", exact=False)).to_have_count(0)
     booked = list(Appointment.objects.filter(plan=plan).order_by("start"))
     assert [a.session.sequence for a in booked] == [1, 2]
     for appointment, result in zip(booked, results.all(), strict=True):

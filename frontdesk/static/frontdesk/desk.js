@@ -609,9 +609,7 @@ function closeBooking() {
 }
 
 async function scheduleAll(plan) {
-  const box = $("plan-actions");
-  const message = $("booking-message");
-  showMessage(message, "");
+  showMessage($("booking-message"), "");
   try {
     const data = await api(`plans/${plan.id}/schedule/`, { method: "POST", body: {} });
     const results = Array.isArray(data) ? data : data.results || data.placements || [];
@@ -623,8 +621,12 @@ async function scheduleAll(plan) {
         return h("li", {}, `Session ${r.sequence}: booked ${localDateLabel(appointment.start, zone())} at ${localTime(appointment.start, zone())}`);
       }),
     );
-    box.append(h("div", { class: "schedule-result" }, h("h3", {}, "Scheduled sessions"), h("ul", {}, items)));
     plans.clear();
+    // The plan's next session has changed: offer the fresh choices, then the result of each session under them.
+    await startBooking(booking.patient);
+    const heading = h("h3", { tabindex: "-1" }, "Scheduled sessions");
+    $("plan-actions").append(h("div", { class: "schedule-result" }, heading, h("ul", {}, items)));
+    heading.focus();
     await Promise.all([loadDay(), loadAttention()]);
   } catch (error) {
     showRefusal(error);

@@ -253,21 +253,22 @@ def plan_cancel(*, plan: TreatmentPlan, by, reason: str = "") -> TreatmentPlan:
     appointment is left pointing at a cancelled plan.
     """
     with transaction.atomic():
-        plan = _locked_plan(plan.pk)
-        check_transition(PLAN_TRANSITIONS, plan.status, PlanStatus.CANCELLED, "plan")
-        booked = list(plan.sessions.filter(status=SessionStatus.BOOKED).values_list("sequence", flat=True))
+        row = _locked_plan(plan.pk)
+        check_transition(PLAN_TRANSITIONS, row.status, PlanStatus.CANCELLED, "plan")
+        booked = list(row.sessions.filter(status=SessionStatus.BOOKED).values_list("sequence", flat=True))
         if booked:
             numbers = ", ".join(str(n) for n in booked)
             raise InvalidTransition(f"Cancel the appointment(s) of session(s) {numbers} before cancelling the plan.")
-        for session in plan.sessions.filter(status=SessionStatus.PLANNED):
+        for session in row.sessions.filter(status=SessionStatus.PLANNED):
             session.status = SessionStatus.CANCELLED
             session.save(update_fields=["status"])
-        plan.status = PlanStatus.CANCELLED
+        row.status = PlanStatus.CANCELLED
         who = getattr(by, "username", None) or "unknown user"
         line = f"Cancelled on {clinic_today():%Y-%m-%d} by {who}" + (f": {reason.strip()}" if reason.strip() else ".")
-        plan.notes = f"{plan.notes}\n{line}".strip()
-        plan.full_clean()
-        plan.save()
+        row.notes = f"{row.notes}\n{line}".strip()
+        row.full_clean()
+        row.save()
+    plan.refresh_from_db()
     return plan
 
 
@@ -399,9 +400,10 @@ def _sync(target: TreatmentSession, source: TreatmentSession) -> None:
 def session_mark_booked(*, session: TreatmentSession, start: datetime, time_zone: str | None = None) -> None:
     """Record that the session is booked at `start` (also used when its appointment moves).
 
-    Guarantees: OutsidePlanWindow when start's local date (the location's zone: `time_zone`, else the zone of the
-    session's appointment, else the clinic default) is outside the session's window; otherwise the session is
-    booked and the windows of the sessions after it follow the new date. Call it inside the booking transaction.
+    Guarantees: Contraindicated when the plan has a finding no override covers; OutsidePlanWindow when start's
+    local date (in `time_zone`, else the zone of the session's appointment location, else the clinic default) is
+    outside the session's window; otherwise the session is booked and the windows of the sessions after it follow
+    the new date. Call it inside the booking transaction.
     """
     zone = ZoneInfo(time_zone) if time_zone else _session_zone(session)
     local_day = timezone.localtime(_aware(start, zone), zone).date()
@@ -411,6 +413,15 @@ def session_mark_booked(*, session: TreatmentSession, start: datetime, time_zone
             raise InvalidTransition(f"The plan is {plan.status}: its sessions cannot be booked.")
         if row.status != SessionStatus.BOOKED:  # booked -> booked is a move, not a change of status
             check_transition(SESSION_TRANSITIONS, row.status, SessionStatus.BOOKED, "session")
+        # The booking service screens too; checking here as well means no caller can book past a finding.
+        result = plan_screen(plan)
+        if result.blocking:
+            names = ", ".join(finding.condition_name for finding in result.blocking)
+            raise Contraindicated(
+                f"Session {row.sequence} cannot be booked: {names}.",
+                blocking=_findings(result.blocking),
+                warnings=_findings(result.warnings),
+            )
         if not row.window_start <= local_day <= row.window_end:
             raise OutsidePlanWindow(
                 f"Session {row.sequence} must take place between {row.window_start:%d %b %Y} "
@@ -509,6 +520,8 @@ def session_complete(
             plan.full_clean()
             plan.save(update_fields=["status", "updated_at"])
     _sync(session, row)
+    if TreatmentSession.plan.is_cached(session):
+        session.plan.status = plan.status
     return row
 
 
@@ -536,8 +549,6 @@ def consent_record(
         errors["by"] = ["Say who recorded the consent."]
     if consented_at > timezone.now() + timedelta(minutes=5):
         errors["consented_at"] = ["Consent cannot be dated in the future."]
-    if plan.status != PlanStatus.ACTIVE:
-        errors["plan"] = [f"The plan is {plan.status}: consent is recorded for active plans only."]
     if errors:
         raise DomainValidationError(errors=errors)
     if not consented_to.strip():
@@ -555,6 +566,9 @@ def consent_record(
         recorded_by=by,
     )
     with transaction.atomic():
+        status = _locked_plan(plan.pk).status
+        if status != PlanStatus.ACTIVE:
+            raise DomainValidationError(errors={"plan": [f"The plan is {status}: consent is for active plans only."]})
         consent.full_clean()
         consent.save()
     return consent
@@ -640,7 +654,11 @@ def patient_condition_update(*, patient_condition: PatientCondition, by, **field
     if errors:
         raise DomainValidationError(errors=errors)
     with transaction.atomic():
-        record = PatientCondition.objects.select_for_update().select_related("patient").get(pk=patient_condition.pk)
+        record = (
+            PatientCondition.objects.select_for_update(of=("self",))
+            .select_related("patient")
+            .get(pk=patient_condition.pk)
+        )
         was_active = record.active
         for name, value in fields.items():
             setattr(record, name, value)

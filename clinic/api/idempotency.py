@@ -67,6 +67,7 @@ def idempotent(view_method):
                         user=request.user,
                         key=key,
                         request_hash=request_hash,
+                        created_at=now,
                         expires_at=now + timedelta(hours=settings.CLINIC_IDEMPOTENCY_TTL_HOURS),
                     )
             except IntegrityError:

@@ -148,7 +148,7 @@ def test_locked_out_after_repeated_failed_sign_ins(settings):
     client = APIClient()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         response = client.post("/api/v1/auth/token/", {"username": "desk", "password": "wrong"}, format="json")
-        assert_error(response, 400, "validation_error")
+        assert_error(response, 401, "not_authenticated")
     response = client.post("/api/v1/auth/token/", {"username": "desk", "password": "wrong"}, format="json")
     assert_error(response, 429, "locked_out")
     # Even the right password is refused while locked out, and the answer says why.

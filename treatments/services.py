@@ -134,6 +134,10 @@ def _validate_plan_input(
         errors["product"] = [f"{therapy_type.name} needs a product: choose one."]
     if indication not in Indication.values:
         errors["indication"] = ["Choose one of: " + ", ".join(Indication.values) + "."]
+    if not isinstance(start_date, date) or isinstance(start_date, datetime):
+        errors["start_date"] = ["Give the plan's start as a date."]
+    if therapy_type is None:
+        return errors  # the course's defaults come from the therapy type: nothing more to check without one
     if not _is_whole_number(sessions_planned) or not MIN_SESSIONS <= sessions_planned <= MAX_SESSIONS:
         errors["sessions_planned"] = [f"A plan has between {MIN_SESSIONS} and {MAX_SESSIONS} sessions."]
     for field, value in (("min_interval_days", min_interval_days), ("max_interval_days", max_interval_days)):
@@ -145,8 +149,6 @@ def _validate_plan_input(
         and min_interval_days > max_interval_days
     ):
         errors["min_interval_days"] = ["The shortest interval cannot be longer than the longest."]
-    if not isinstance(start_date, date) or isinstance(start_date, datetime):
-        errors["start_date"] = ["Give the plan's start as a date."]
     return errors
 
 
@@ -360,7 +362,9 @@ def _recompute_windows(plan: TreatmentPlan) -> list[TreatmentSession]:
             session.full_clean()
             session.save(update_fields=["window_start", "window_end"])
             changed.append(session)
-        previous = session
+        # A skipped session never happened: the one after it counts from the session before it.
+        if session.status != SessionStatus.SKIPPED:
+            previous = session
     return changed
 
 
@@ -466,6 +470,41 @@ def _validate_lot(plan: TreatmentPlan, lot, lot_given: bool, day: date) -> list[
     return []
 
 
+def _close_plan_when_done(plan: TreatmentPlan) -> None:
+    """No session left to give: the course is completed (or cancelled, when not one session was given)."""
+    if plan.sessions.filter(status__in=OPEN_SESSION_STATUSES).exists():
+        return
+    given = plan.sessions.filter(status=SessionStatus.COMPLETED).exists()
+    new_status = PlanStatus.COMPLETED if given else PlanStatus.CANCELLED
+    check_transition(PLAN_TRANSITIONS, plan.status, new_status, "plan")
+    plan.status = new_status
+    plan.full_clean()
+    plan.save(update_fields=["status", "updated_at"])
+
+
+def session_skip(*, session: TreatmentSession, by, reason: str = "") -> TreatmentSession:
+    """A practitioner drops a session from the course; the next one counts from the session before it.
+
+    Guarantees: a booked session is not skipped behind its appointment (InvalidTransition: cancel the appointment
+    first); skipping the last open session closes the plan.
+    """
+    if not may_override(by):
+        raise DomainValidationError(errors={"by": ["Only a practitioner may skip a session of a plan."]})
+    with transaction.atomic():
+        plan, row = _locked_session(session)
+        if row.status == SessionStatus.BOOKED:
+            raise InvalidTransition(f"Cancel the appointment of session {row.sequence} before skipping it.")
+        check_transition(SESSION_TRANSITIONS, row.status, SessionStatus.SKIPPED, "session")
+        row.status = SessionStatus.SKIPPED
+        row.notes = (reason or "").strip()
+        row.full_clean()
+        row.save(update_fields=["status", "notes"])
+        _recompute_windows(plan)
+        _close_plan_when_done(plan)
+    _sync(session, row)
+    return row
+
+
 def session_complete(
     *,
     session: TreatmentSession,
@@ -514,11 +553,7 @@ def session_complete(
         row.full_clean()
         row.save()
         _recompute_windows(plan)
-        if not plan.sessions.filter(status__in=OPEN_SESSION_STATUSES).exists():
-            check_transition(PLAN_TRANSITIONS, plan.status, PlanStatus.COMPLETED, "plan")
-            plan.status = PlanStatus.COMPLETED
-            plan.full_clean()
-            plan.save(update_fields=["status", "updated_at"])
+        _close_plan_when_done(plan)
     _sync(session, row)
     if TreatmentSession.plan.is_cached(session):
         session.plan.status = plan.status

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from clinic.models import AccessLog
 from scheduling.choices import AppointmentStatus
+from scheduling.models import Appointment
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -78,8 +79,9 @@ def add_devices(records, n):
 
 
 def add_appointments(records, n):
+    days_taken = Appointment.objects.count()
     for i in range(n):
-        start = records.appointment.start + timedelta(days=i + 1)
+        start = records.appointment.start + timedelta(days=days_taken + i)
         factories.AppointmentFactory(
             practitioner=records.clinic.practitioners[i % 2],
             location=records.clinic.location,

@@ -179,13 +179,22 @@ function card(appointment, first) {
   const practitioner = byId(catalog.practitioners, idOf(appointment.practitioner));
   const statusLabel = config.appointment_statuses[appointment.status] || appointment.status;
   const other = state.columns === "room" ? practitioner?.display_name : room?.name;
+  // Most important first: a short card still shows when, who and the status.
   const lines = [
-    h("span", { class: "card-time" }, `${localTime(appointment.start, tz)}–${localTime(appointment.end, tz)}`),
+    h(
+      "span",
+      { class: "card-time" },
+      `${localTime(appointment.start, tz)}–${localTime(appointment.end, tz)} `,
+      h("span", { class: "card-status" }, statusLabel),
+    ),
     h("strong", { class: "card-patient" }, name),
-    h("span", {}, therapy?.name || "Therapy"),
-    session && plan ? h("span", { class: "card-session" }, `session ${session.sequence} of ${plan.sessions_planned}`) : null,
+    h(
+      "span",
+      {},
+      therapy?.name || "Therapy",
+      session && plan ? h("span", { class: "card-session" }, `, session ${session.sequence} of ${plan.sessions_planned}`) : null,
+    ),
     h("span", {}, [other, device?.name].filter(Boolean).join(" · ")),
-    h("span", { class: "card-status" }, statusLabel),
   ];
   const inactive = !ACTIVE.includes(appointment.status) && appointment.status !== "completed";
   return h(

@@ -341,31 +341,40 @@ def test_reschedule_to_an_offered_slot_and_mark_a_no_show(new_page, clinic, desk
     expect(page.locator(f'.card[data-appointment="{moving.id}"]')).to_contain_text("Hedy Lamarr")
 
 
-def test_schedule_all_remaining_sessions_of_a_plan_shows_each_result(new_page, clinic, desk_user):
+def test_book_a_plans_next_session_then_schedule_the_rest_with_a_result_per_session(new_page, clinic, desk_user):
     patient = factories.PatientFactory(first_name="Barbara", last_name="McClintock")
     plan = plan_create(
         patient=patient,
         therapy_type=clinic.prp,
         indication=Indication.ANDROGENETIC_ALOPECIA,
-        sessions_planned=2,
+        sessions_planned=3,
         start_date=datetime.now(LONDON).date() + timedelta(days=1),
         by=clinic.practitioners[0].user,
     )
     page = new_page()
     log_in(page, "desk", factories.PASSWORD)
     open_booking_for(page, patient)
-    expect(page.get_by_label("PRP plan: next session 1 of 2", exact=False)).to_be_visible()
+    page.get_by_label("PRP plan: next session 1 of 3", exact=False).check()
+    page.get_by_role("button", name="Find free slots").click()
+    page.locator("#slots .slot").first.click()
+    page.get_by_role("button", name="Confirm booking").click()
+    expect(page.locator("#flash")).to_contain_text("Booked: Barbara McClintock")
+    first = Appointment.objects.get(plan=plan)
+    assert first.session.sequence == 1
+    expect(page.locator(f'.card[data-appointment="{first.id}"]')).to_contain_text("session 1 of 3")
 
+    open_booking_for(page, patient)
+    expect(page.get_by_label("PRP plan: next session 2 of 3", exact=False)).to_be_visible()
     page.get_by_role("button", name="Schedule all remaining PRP sessions").click()
 
     results = page.locator(".schedule-result li")
-    expect(results).to_have_count(2)
+    expect(results).to_have_count(3)
     expect(page.get_by_label("PRP plan: next session", exact=False)).to_have_count(0)
     booked = list(Appointment.objects.filter(plan=plan).order_by("start"))
-    assert [a.session.sequence for a in booked] == [1, 2]
-    for appointment, result in zip(booked, results.all(), strict=True):
+    assert [a.session.sequence for a in booked] == [1, 2, 3]
+    for appointment, result, outcome in zip(booked, results.all(), ["already booked", "booked", "booked"], strict=True):
         local = appointment.start.astimezone(LONDON)
-        expect(result).to_contain_text(f"Session {appointment.session.sequence}: booked")
+        expect(result).to_contain_text(f"Session {appointment.session.sequence}: {outcome} ")
         expect(result).to_contain_text(local.strftime("%H:%M"))
 
 

@@ -627,7 +627,8 @@ async function scheduleAll(plan) {
         const appointmentId = idOf(r.appointment_id ?? r.appointment);
         if (!appointmentId) return h("li", { class: "error" }, `Session ${r.sequence}: not placed: ${r.reason || "no free slot in its window"}`);
         const appointment = await api(`appointments/${appointmentId}/`);
-        return h("li", {}, `Session ${r.sequence}: booked ${localDateLabel(appointment.start, zone())} at ${localTime(appointment.start, zone())}`);
+        const when = `${localDateLabel(appointment.start, zone())} at ${localTime(appointment.start, zone())}`;
+        return h("li", {}, `Session ${r.sequence}: ${r.reason || "booked"} ${when}`);
       }),
     );
     plans.clear();

@@ -516,10 +516,10 @@ def session_complete(
     """Record that a booked session was given: by whom, when, notes and (for product therapies) the lot used.
 
     Guarantees: ConsentMissing while the plan has no consent; Contraindicated when the plan has a finding no
-    override covers; the lot must be of the plan's product and not expired on the day (DomainValidationError on
-    product_lot). Completing the last open session completes the plan.
+    override covers; the lot must be of the plan's product and not expired on the (local) day it is used
+    (DomainValidationError on product_lot). Completing the last open session completes the plan.
     """
-    zone = clinic_zone()
+    zone = _session_zone(session)
     completed_at = timezone.now() if completed_at is None else _aware(completed_at, zone)
     lot = _resolve(ProductLot, product_lot)
     with transaction.atomic():

@@ -7,9 +7,8 @@ import pytest
 
 from tests import factories
 from tests.treatments.conftest import START
-from treatments.choices import Indication
 from treatments.selectors import lot_recipients
-from treatments.services import plan_create, session_complete, session_mark_booked
+from treatments.services import session_complete, session_mark_booked
 
 pytestmark = pytest.mark.django_db
 
@@ -18,15 +17,7 @@ LONDON = ZoneInfo("Europe/London")
 
 def give_sessions(patient, product, lots, practitioner, *, complete=True):
     """Open an exosome plan for the patient and give its first sessions, one lot each; returns the sessions."""
-    plan = plan_create(
-        patient=patient,
-        therapy_type=product.therapy_type,
-        product=product,
-        indication=Indication.FINE_LINES_WRINKLES,
-        by=practitioner,
-        start_date=START,
-    )
-    factories.ConsentFactory(plan=plan)
+    plan = factories.open_plan(patient=patient, product=product, by=practitioner, start_date=START)
     sessions = []
     for sequence, lot in enumerate(lots, start=1):
         session = plan.sessions.get(sequence=sequence)

@@ -139,6 +139,22 @@ def _finish(reminder: Reminder, **fields) -> None:
     )
 
 
+def _renew(batch: list[Reminder]) -> None:
+    """Re-stamp the claims of the rows still to send in a long batch, so they do not look abandoned; a row another
+    worker reclaimed meanwhile is dropped from this batch (claimed_at None) and left to that worker."""
+    at = timezone.now()
+    for claimed_at in {r.claimed_at for r in batch if r.claimed_at}:
+        ids = [r.pk for r in batch if r.claimed_at == claimed_at]
+        Reminder.objects.filter(pk__in=ids, status=ReminderStatus.SENDING, claimed_at=claimed_at).update(claimed_at=at)
+    still_mine = set(
+        Reminder.objects.filter(pk__in=[r.pk for r in batch], status=ReminderStatus.SENDING, claimed_at=at).values_list(
+            "pk", flat=True
+        )
+    )
+    for reminder in batch:
+        reminder.claimed_at = at if reminder.pk in still_mine else None
+
+
 def _not_to_send(reminder: Reminder) -> tuple[str, str] | None:
     """(status, reason) when this email must not go out, else None."""
     appointment = reminder.appointment
@@ -159,15 +175,21 @@ def _retry_delay(attempts: int) -> timedelta:
 def _deliver(reminders: list[Reminder], *, now: datetime) -> int:
     """Send claimed reminders over one SMTP connection; returns how many were sent."""
     sent = 0
+    renew_after = timedelta(seconds=settings.CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS / 3)
     mail = get_connection()
     try:
-        for reminder in reminders:
+        for index, reminder in enumerate(reminders):
+            if reminder.claimed_at and timezone.now() - reminder.claimed_at > renew_after:
+                _renew(reminders[index:])
+            if reminder.claimed_at is None:
+                continue
             refusal = _not_to_send(reminder)
             if refusal:
                 _finish(reminder, status=refusal[0], last_error=refusal[1])
                 continue
             attempts = reminder.attempts + 1
             try:
+                mail.open()  # kept open across the batch; send_messages alone would reconnect for every email
                 mail.send_messages([emails.reminder_message(reminder)])
             except Exception as exc:  # SMTP refusals, network errors, timeouts: all mean "try again later"
                 mail.close()  # a half-broken connection would fail the next message too
@@ -187,6 +209,11 @@ def _deliver(reminders: list[Reminder], *, now: datetime) -> int:
         mail.close()
     logger.info("reminders: %s claimed, %s sent", len(reminders), sent)
     return sent
+
+
+def reminders_due_count(*, now: datetime | None = None) -> int:
+    """How many reminders a sweep could claim now (due, retry time reached, or abandoned while sending)."""
+    return Reminder.objects.filter(_claimable(now or timezone.now())).count()
 
 
 def reminders_dispatch_due(*, now: datetime | None = None, limit: int = 200) -> int:

@@ -1,22 +1,33 @@
 """Celery tasks: thin wrappers that take ids and call services (all logic is tested without Celery)."""
 
+import math
 import time
 
 from celery import shared_task
 
 from scheduling import planning, reminders
 
-# A sweep stops claiming new batches after this long, so beat ticks do not pile up behind one long sweep.
-SWEEP_BUDGET_SECONDS = 50
 SWEEP_BATCH = 200
+# At most this many sweeps run at once: enough to keep every worker process of a small deployment busy.
+SWEEP_FAN_OUT = 8
+# A sweep stops claiming after this long; by then beat has started fresh sweeps for whatever is left.
+SWEEP_BUDGET_SECONDS = 300
 
 
 @shared_task
 def dispatch_due_reminders() -> int:
-    """Send every due reminder, batch after batch, until a batch comes back short; returns how many were claimed.
+    """Beat, every minute: start one sweep per batch of due reminders (up to SWEEP_FAN_OUT), so every worker
+    process shares a backlog. Returns how many sweeps were started. Sweeps never claim the same row twice."""
+    due = reminders.reminders_due_count()
+    sweeps = min(SWEEP_FAN_OUT, math.ceil(due / SWEEP_BATCH))
+    for _ in range(sweeps):
+        sweep_due_reminders.delay()
+    return sweeps
 
-    Run by beat every minute; several sweeps at once are safe because each row is claimed by one worker only.
-    """
+
+@shared_task
+def sweep_due_reminders() -> int:
+    """Claim and send due reminders batch after batch until a batch comes back short; returns how many."""
     deadline = time.monotonic() + SWEEP_BUDGET_SECONDS
     total = 0
     while True:

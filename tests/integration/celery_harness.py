@@ -7,6 +7,7 @@ environment knobs in clinic/settings.py so the whole set runs in well under two 
 
 import asyncio
 import email
+import logging
 import os
 import signal
 import socket
@@ -27,6 +28,7 @@ from kombu import pools
 from clinic.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
 
 
 def free_port() -> int:
@@ -185,8 +187,9 @@ class Worker:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
+        """Cold shutdown (SIGQUIT): the test is over, nothing in flight needs finishing."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            os.killpg(self.process.pid, signal.SIGQUIT)
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:

@@ -13,11 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from scheduling import booking, reminders
+from scheduling import booking, reminders, tasks
 from scheduling.choices import AppointmentStatus, ReminderKind, ReminderStatus
 from scheduling.emails import appointment_link_url
 from scheduling.models import Reminder
-from tests.factories import AppointmentFactory, PatientFactory
+from tests.factories import AppointmentFactory, PatientFactory, ReminderFactory
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -365,3 +365,64 @@ def test_signed_tokens_name_the_appointment_version_and_action():
     token = token_of(appointment_link_url(appointment, action="confirm"))
     payload = signing.loads(token, salt="scheduling.appointment-link")
     assert payload == {"a": appointment.pk, "s": appointment.sequence, "do": "confirm"}
+
+
+def test_a_worker_whose_row_was_reclaimed_does_not_send_it_too(clinic, settings):
+    settings.CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS = 300
+    appointment = AppointmentFactory(start=timezone.now() + timedelta(days=5))
+    synced(appointment, "booked")
+    now = timezone.now()
+    slow_worker = reminders._claim(now=now, limit=10)  # claims, then stalls for over five minutes
+    assert reminders.reminders_dispatch_due(now=now + timedelta(seconds=301)) == 1  # another one takes over
+
+    with mock.patch.object(reminders.timezone, "now", return_value=now + timedelta(seconds=302)):
+        assert reminders._deliver(slow_worker, now=now) == 0
+    assert len(mail.outbox) == 1
+    assert rows(appointment)["confirmation"].status == ReminderStatus.SENT
+
+
+def test_a_long_batch_renews_its_claims_so_nobody_takes_them_over(clinic, settings):
+    settings.CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS = 300
+    appointment = AppointmentFactory(start=timezone.now() + timedelta(days=5))
+    synced(appointment, "booked")
+    now = timezone.now()
+    batch = reminders._claim(now=now, limit=10)
+    with mock.patch.object(reminders.timezone, "now", return_value=now + timedelta(seconds=200)):
+        reminders._renew(batch)  # what _deliver does once a third of the timeout has gone by
+    assert reminders._claim(now=now + timedelta(seconds=301), limit=10) == []  # not taken over
+    assert reminders._deliver(batch, now=now) == 1
+    assert len(mail.outbox) == 1
+
+
+# --- tasks (called directly: they only hand ids to the services above) ---------------------------------------
+
+
+def due_confirmations(count: int) -> list[Reminder]:
+    return [
+        ReminderFactory(appointment=AppointmentFactory(start=timezone.now() + timedelta(days=3)), kind="confirmation")
+        for _ in range(count)
+    ]
+
+
+def test_the_beat_task_starts_one_sweep_per_batch_of_due_reminders(clinic, monkeypatch):
+    monkeypatch.setattr(tasks, "SWEEP_BATCH", 2)
+    due_confirmations(5)
+    with mock.patch.object(tasks.sweep_due_reminders, "delay") as delay:
+        assert tasks.dispatch_due_reminders() == 3
+    assert delay.call_count == 3
+
+
+def test_a_sweep_sends_batch_after_batch_until_nothing_is_due(clinic, monkeypatch):
+    monkeypatch.setattr(tasks, "SWEEP_BATCH", 2)
+    due_confirmations(5)
+    assert tasks.sweep_due_reminders() == 5
+    assert len(mail.outbox) == 5
+    assert tasks.sweep_due_reminders() == 0
+
+
+def test_the_kick_task_sends_its_reminder_once(clinic):
+    (reminder,) = due_confirmations(1)
+    assert tasks.send_reminder(reminder.pk) is True
+    assert tasks.send_reminder(reminder.pk) is False
+    assert tasks.send_reminder(10**9) is False  # a row gone since the kick was queued
+    assert len(mail.outbox) == 1

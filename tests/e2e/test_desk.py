@@ -355,6 +355,10 @@ def test_book_a_plans_next_session_then_schedule_the_rest_with_a_result_per_sess
     log_in(page, "desk", factories.PASSWORD)
     open_booking_for(page, patient)
     page.get_by_label("PRP plan: next session 1 of 3", exact=False).check()
+    window = plan.sessions.get(sequence=1)
+    expect(page.locator("#booking-window")).to_have_text(
+        f"Session 1 must fall between {window.window_start.isoformat()} and {window.window_end.isoformat()}."
+    )
     page.get_by_role("button", name="Find free slots").click()
     page.locator("#slots .slot").first.click()
     page.get_by_role("button", name="Confirm booking").click()

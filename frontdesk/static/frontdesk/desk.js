@@ -402,6 +402,7 @@ async function startBooking(patient, reschedule = null) {
     const session = sessionOf(reschedule);
     booking.choice = { therapyType: idOf(reschedule.therapy_type), session, plan: planOf(reschedule) };
     $("booking-practitioner").value = "";
+    showWindow(session);
     return findSlots();
   }
   const options = catalog.therapyTypes.map((t, i) =>
@@ -445,7 +446,18 @@ function selectChoice(choice) {
   booking.selected = null;
   $("slots").replaceChildren();
   $("confirm").hidden = true;
-  if (choice.session) $("booking-from").value = choice.session.window_start;
+  showWindow(choice.session);
+}
+
+// A plan session is searched inside its window only, so the desk cannot break the course by accident.
+function showWindow(session) {
+  $("booking-window").textContent = session
+    ? `Session ${session.sequence} must fall between ${session.window_start} and ${session.window_end}.`
+    : "";
+  if (session) {
+    const today = todayIn(zone());
+    $("booking-from").value = session.window_start > today ? session.window_start : today;
+  }
 }
 
 async function startReschedule(appointment) {

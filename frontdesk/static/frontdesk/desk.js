@@ -66,9 +66,7 @@ async function patientPlans(patientId) {
 }
 
 function planOf(appointment) {
-  if (appointment.plan) return plans.get(idOf(appointment.plan));
-  if (!appointment.session) return null;
-  return [...plans.values()].find((plan) => plan.sessions.some((s) => s.id === idOf(appointment.session)));
+  return appointment.plan ? plans.get(idOf(appointment.plan)) : null;
 }
 
 function sessionOf(appointment) {
@@ -78,24 +76,31 @@ function sessionOf(appointment) {
 
 // --- day view ---------------------------------------------------------------------------------------------
 
+let daySeq = 0;
+
 async function loadDay() {
+  const seq = ++daySeq;
   const grid = $("day-grid");
   grid.setAttribute("aria-busy", "true");
   try {
-    const rows = await listAll("appointments/", { date: state.date, location: state.location });
-    state.appointments = rows.filter(
-      (a) => (!a.location || idOf(a.location) === state.location) && localParts(a.start, zone()).date === state.date,
+    const wanted = { date: state.date, location: state.location };
+    const rows = await listAll("appointments/", wanted);
+    const day = rows.filter(
+      (a) => (!a.location || idOf(a.location) === wanted.location) && localParts(a.start, zone()).date === wanted.date,
     );
-    await loadPatients(state.appointments.filter((a) => !a.patient_name).map((a) => idOf(a.patient)));
-    const planIds = state.appointments.filter((a) => a.plan).map((a) => idOf(a.plan));
-    await loadPlans(planIds);
-    const orphanPatients = state.appointments.filter((a) => a.session && !a.plan && !planOf(a)).map((a) => idOf(a.patient));
-    await Promise.all([...new Set(orphanPatients)].map(patientPlans));
+    await loadPatients(day.filter((a) => !a.patient_name).map((a) => idOf(a.patient)));
+    // Windows move when sessions are booked elsewhere: the day's plans are read afresh on every load.
+    day.filter((a) => a.plan).forEach((a) => plans.delete(idOf(a.plan)));
+    await loadPlans(day.filter((a) => a.plan).map((a) => idOf(a.plan)));
+    if (seq !== daySeq) return; // the desk has already moved to another day
+    state.appointments = day;
     renderDay();
   } catch (error) {
-    grid.replaceChildren(h("p", { class: "error", role: "alert" }, `The day could not be loaded: ${error.message}`));
+    if (seq === daySeq) {
+      grid.replaceChildren(h("p", { class: "error", role: "alert" }, `The day could not be loaded: ${error.message}`));
+    }
   } finally {
-    grid.setAttribute("aria-busy", "false");
+    if (seq === daySeq) grid.setAttribute("aria-busy", "false");
   }
 }
 

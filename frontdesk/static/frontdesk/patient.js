@@ -36,6 +36,24 @@ async function loadPatient() {
 
 // --- conditions ----------------------------------------------------------------------------------------------
 
+// A section the user's role may not read says so in place; the rest of the record still loads.
+async function guarded(load, box, wrap = (text) => h("p", { class: "error" }, text)) {
+  try {
+    await load();
+  } catch (error) {
+    box.replaceChildren(wrap(error.message));
+  }
+}
+
+const refreshAll = () =>
+  Promise.all([
+    clinical
+      ? guarded(loadConditions, $("conditions"), (text) => h("tr", {}, h("td", { colspan: 4, class: "error" }, text)))
+      : null,
+    guarded(loadScreenings, $("screenings"), (text) => h("tr", {}, h("td", { colspan: 2, class: "error" }, text))),
+    guarded(loadPlans, $("plans")),
+  ]);
+
 async function loadConditions() {
   const rows = await listAll(`patients/${patientId}/conditions/`);
   $("conditions").replaceChildren(
@@ -66,7 +84,7 @@ async function toggleCondition(pc) {
   try {
     await api(`patients/${patientId}/conditions/${pc.id}/`, { method: "PATCH", body: { active: !pc.active } });
     flash("Condition updated; active plans were screened again.", "success");
-    await Promise.all([loadConditions(), loadScreenings(), loadPlans()]);
+    await refreshAll();
   } catch (error) {
     flash(error.message, "error");
   }
@@ -89,7 +107,7 @@ function setupConditionForm() {
       await api(`patients/${patientId}/conditions/`, { method: "POST", body: { ...data, condition: Number(data.condition) || null, active: true } });
       form.reset();
       flash("Condition recorded; active plans were screened again.", "success");
-      await Promise.all([loadConditions(), loadScreenings(), loadPlans()]);
+      await refreshAll();
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       showFieldErrors(form, error, "cond-");
@@ -310,11 +328,11 @@ async function start() {
     $("patient-name").textContent = `The record could not be loaded: ${error.message}`;
     return;
   }
-  $("condition-form").hidden = !clinical;
+  $("conditions-heading").parentElement.hidden = !clinical; // conditions are clinical data
   $("open-plan-heading").parentElement.hidden = !clinical;
   setupConditionForm();
   setupPlanForm();
-  await Promise.all([loadConditions(), loadScreenings(), loadPlans()]);
+  await refreshAll();
   document.body.dataset.ready = "true";
 }
 

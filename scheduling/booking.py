@@ -188,6 +188,11 @@ def _place(
     Practitioner.objects.select_for_update().filter(pk=practitioner.pk).values_list("pk", flat=True).get()
     Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True).get()
     location = _working_location(practitioner, location, start, end)
+    for field, chosen in (("room", room), ("device", device)):
+        if chosen is not None and chosen.location_id != location.pk:
+            raise DomainValidationError(
+                errors={field: [f"{chosen} is not at {location}, where {practitioner} works then."]}
+            )
     if TimeOff.objects.filter(practitioner=practitioner, start__lt=end, end__gt=start).exists():
         raise SlotUnavailable(f"{practitioner} is away at that time.")
 

@@ -11,9 +11,16 @@ class PatientFilterSet(FilterSet):
         method="filter_search", max_length=200, help_text="Words matched against name, email and phone."
     )
 
+    has_email = django_filters.BooleanFilter(
+        method="filter_has_email", help_text="false: patients the clinic cannot email (the desk's call list)."
+    )
+
     class Meta:
         model = Patient
-        fields = ["search"]
+        fields = ["search", "has_email"]
+
+    def filter_has_email(self, queryset, name, value):
+        return queryset.exclude(email="") if value else queryset.filter(email="")
 
     def filter_search(self, queryset, name, value):
         # Every word must match somewhere, so "jane smith" finds Jane Smith but not every Jane.

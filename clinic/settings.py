@@ -16,6 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 VAR_DIR = Path(env.str("CLINIC_VAR_DIR", default=str(BASE_DIR / "var")))
+# Local state of the embedded mode (SQLite file, broker folders, beat schedule); absent in a fresh clone.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _env_or_fail(parse, name: str, sentence: str, **kwargs):

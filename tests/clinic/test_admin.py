@@ -1,5 +1,7 @@
 """Every model's admin changelist and add page opens for a superuser (the clinic admin's home)."""
 
+import io
+
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
@@ -14,7 +16,7 @@ REGISTERED = sorted(
 
 @pytest.fixture
 def superuser_client(client, django_user_model):
-    call_command("seed_demo", "--password", "demo-pass-123", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", "--password", "demo-pass-123", stdout=io.StringIO())
     client.force_login(django_user_model.objects.get(username="admin"))
     return client
 

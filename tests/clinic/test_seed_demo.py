@@ -1,7 +1,6 @@
+import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-
-import pytest
 
 from patients.models import Condition, Patient, PatientCondition
 from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, WorkingHours

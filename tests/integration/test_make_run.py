@@ -75,7 +75,11 @@ def test_make_run_serves_the_admin_and_runs_a_worker(tmp_path):
         start_new_session=True,
     )
     try:
-        wait_for(lambda: answers(f"http://127.0.0.1:{port}/admin/login/"), 180, "the server")
+        try:
+            wait_for(lambda: answers(f"http://127.0.0.1:{port}/admin/login/"), 180, "the server")
+        except AssertionError as exc:
+            printed = (tmp_path / "make-run.log").read_text()[-3000:]
+            raise AssertionError(f"{exc}; make run printed:\n{printed}") from None
         broker = checkout / "var" / "broker"
         app = Celery(broker="filesystem://")
         app.conf.broker_transport_options = {

@@ -169,6 +169,11 @@ class TreatmentSession(models.Model):
     status = models.CharField(max_length=16, choices=SessionStatus.choices, default=SessionStatus.PLANNED)
     window_start = models.DateField()
     window_end = models.DateField()
+    scheduled_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Local date of the session's booked appointment; the next session's window counts from it.",
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

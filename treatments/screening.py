@@ -1,0 +1,110 @@
+"""Safety screening: which contraindication rules a patient's active conditions trigger for a therapy.
+
+`screen` answers before a plan exists (relative findings are warnings a practitioner may override);
+`plan_screen` answers for an open plan (a relative finding blocks unless the plan's recorded override covers it).
+Both read only; the services decide what to refuse.
+"""
+
+from dataclasses import asdict, dataclass
+
+from django.db.models import Q
+
+from patients.models import Patient
+from treatments.choices import Severity
+from treatments.models import Contraindication, Product, TherapyType, TreatmentPlan
+
+TARGET_THERAPY_TYPE = "therapy_type"
+TARGET_PRODUCT_SOURCE = "product_source"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule a patient triggers: which rule, which of the patient's conditions, how severe, and why."""
+
+    rule_id: int
+    condition_code: str
+    condition_name: str
+    condition_kind: str
+    severity: str
+    target: str
+    rationale: str
+
+    @classmethod
+    def from_rule(cls, rule: Contraindication) -> "Finding":
+        return cls(
+            rule_id=rule.pk,
+            condition_code=rule.condition.code,
+            condition_name=rule.condition.name,
+            condition_kind=rule.condition.kind,
+            severity=rule.severity,
+            target=TARGET_THERAPY_TYPE if rule.therapy_type_id else TARGET_PRODUCT_SOURCE,
+            rationale=rule.rationale,
+        )
+
+    @property
+    def is_absolute(self) -> bool:
+        return self.severity == Severity.ABSOLUTE
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def describe(self) -> str:
+        """A sentence for a person, e.g. for a plan's attention reason."""
+        return f"{self.condition_name} ({self.severity} contraindication)"
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    blocking: list[Finding]
+    warnings: list[Finding]
+
+    @property
+    def eligible(self) -> bool:
+        return not self.blocking
+
+    def as_dict(self) -> dict:
+        return {
+            "eligible": self.eligible,
+            "blocking": [finding.as_dict() for finding in self.blocking],
+            "warnings": [finding.as_dict() for finding in self.warnings],
+        }
+
+
+def findings_for(patient: Patient, therapy_type: TherapyType, product: Product | None = None) -> list[Finding]:
+    """Every rule the patient's active conditions trigger for the therapy type or the product's source (one query)."""
+    target = Q(therapy_type=therapy_type)
+    if product is not None:
+        target |= Q(product_source=product.source)
+    rules = (
+        Contraindication.objects.filter(target)
+        .filter(condition__patient_conditions__patient=patient, condition__patient_conditions__active=True)
+        .select_related("condition")
+        .distinct()
+    )
+    findings = [Finding.from_rule(rule) for rule in rules]
+    # Absolute first, then by condition name: the most serious reason is what a person reads first.
+    return sorted(findings, key=lambda f: (not f.is_absolute, f.condition_name, f.rule_id))
+
+
+def screen(patient: Patient, therapy_type: TherapyType, product: Product | None = None) -> ScreeningResult:
+    """Screening without a plan: absolute findings block; relative findings are warnings a practitioner may override."""
+    findings = findings_for(patient, therapy_type, product)
+    return ScreeningResult(
+        blocking=[f for f in findings if f.is_absolute],
+        warnings=[f for f in findings if not f.is_absolute],
+    )
+
+
+def covered_rule_ids(plan: TreatmentPlan) -> set[int]:
+    """The rules whose relative findings the plan's recorded override(s) cover."""
+    return {item["rule_id"] for item in plan.overridden_findings or [] if "rule_id" in item}
+
+
+def plan_screen(plan: TreatmentPlan) -> ScreeningResult:
+    """Re-screen an open plan: absolute findings block, relative ones block unless the plan's override covers them."""
+    covered = covered_rule_ids(plan)
+    findings = findings_for(plan.patient, plan.therapy_type, plan.product)
+    return ScreeningResult(
+        blocking=[f for f in findings if f.is_absolute or f.rule_id not in covered],
+        warnings=[f for f in findings if not f.is_absolute and f.rule_id in covered],
+    )

@@ -1,19 +1,253 @@
-"""The one way an appointment is created or moved. (Foundation version: the scheduling issue completes it.)"""
+"""The one way an appointment is created, moved or changes status.
+
+`appointment_book` and `appointment_reschedule` share one placement routine that runs inside the caller's single
+transaction: it locks the plan (for a session), the practitioner and the patient, then the room and device it
+picks, and checks skills, location, working hours, time off, overlap with buffers on every resource, the
+session's window and screening. Locks are always taken in that order (plan, appointment, practitioner, patient,
+room, device), so concurrent bookings queue instead of deadlocking. On PostgreSQL the exclusion constraints of
+migration 0002 are the last line of defence; their violation becomes the same SlotUnavailable. On SQLite the
+IMMEDIATE transaction serialises writers.
+"""
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
 
-from clinic.exceptions import SlotUnavailable
+from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition, SlotUnavailable
 from patients.models import Patient
-from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES
-from scheduling.models import Appointment, Device, Practitioner, Room
+from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
+from scheduling.models import Appointment, Device, Location, Practitioner, Room, TimeOff, WorkingHours
 from scheduling.reminders import appointment_reminders_sync
-from treatments.models import TherapyType, TreatmentSession
+from treatments.choices import PlanStatus, SessionStatus
+from treatments.models import ProductLot, TherapyType, TreatmentPlan, TreatmentSession
+from treatments.screening import plan_screen, screen
+from treatments.services import session_complete, session_mark_booked, session_mark_unbooked
+
+APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
+    AppointmentStatus.BOOKED: {AppointmentStatus.CHECKED_IN, AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW},
+    AppointmentStatus.CHECKED_IN: {AppointmentStatus.COMPLETED},
+    AppointmentStatus.COMPLETED: set(),
+    AppointmentStatus.CANCELLED: set(),
+    AppointmentStatus.NO_SHOW: set(),
+}
+
+# The exclusion constraints of migration 0002 are named appointment_no_<resource>_overlap.
+OVERLAP_CONSTRAINT_PREFIX = "appointment_no_"
 
 
-def _overlapping(start: datetime, end: datetime):
-    return Appointment.objects.filter(status__in=ACTIVE_APPOINTMENT_STATUSES, start__lt=end, end__gt=start)
+def check_transition(appointment: Appointment, new_status: str) -> None:
+    """Raise InvalidTransition unless APPOINTMENT_TRANSITIONS allows the change."""
+    if new_status not in APPOINTMENT_TRANSITIONS[appointment.status]:
+        current = AppointmentStatus(appointment.status).label.lower()
+        wanted = AppointmentStatus(new_status).label.lower()
+        raise InvalidTransition(
+            f"An appointment that is {current} cannot be marked {wanted}.",
+            current=appointment.status,
+            requested=new_status,
+        )
+
+
+# --- checks ----------------------------------------------------------------------------------------------
+
+
+def _validate(
+    *,
+    patient: Patient,
+    therapy_type: TherapyType,
+    practitioner: Practitioner,
+    location: Location | None,
+    start: datetime,
+    session: TreatmentSession | None,
+    room: Room | None,
+    device: Device | None,
+) -> None:
+    """Input a person must correct (400): nothing here depends on what else is booked."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(start, datetime) or timezone.is_naive(start):
+        raise DomainValidationError(errors={"start": ["Give a date and time with its UTC offset."]})
+    notice = settings.CLINIC_MIN_NOTICE_MINUTES
+    if start < timezone.now() + timedelta(minutes=notice):
+        errors["start"] = [f"Choose a time at least {notice} minutes from now."]
+    if not practitioner.active:
+        errors["practitioner"] = [f"{practitioner} no longer takes appointments."]
+    elif not practitioner.therapy_types.filter(pk=therapy_type.pk).exists():
+        errors["practitioner"] = [f"{practitioner} does not give {therapy_type.name}."]
+    elif location is not None and not practitioner.locations.filter(pk=location.pk).exists():
+        errors["practitioner"] = [f"{practitioner} does not work at {location}."]
+    if session is not None:
+        if session.plan.patient_id != patient.pk:
+            errors["session"] = ["That session belongs to another patient's plan."]
+        elif session.plan.therapy_type_id != therapy_type.pk:
+            errors["session"] = [f"That session is for {session.plan.therapy_type.name}, not {therapy_type.name}."]
+    if room is not None and (
+        not room.active or room.kind != RoomKind.TREATMENT or (location and room.location_id != location.pk)
+    ):
+        errors["room"] = [f"{room} is not an available treatment room here."]
+    if device is not None:
+        if not therapy_type.device_kind:
+            errors["device"] = [f"{therapy_type.name} needs no device."]
+        elif device.kind != therapy_type.device_kind or not device.active:
+            errors["device"] = [f"{device} is not an available {therapy_type.device_kind}."]
+        elif location and device.location_id != location.pk:
+            errors["device"] = [f"{device} is not at {location}."]
+    if errors:
+        raise DomainValidationError(errors=errors)
+
+
+def _screen(patient: Patient, therapy_type: TherapyType, session: TreatmentSession | None) -> None:
+    """Screening runs at every booking: a patient who started warfarin since the plan opened is refused."""
+    if session is not None:
+        result = plan_screen(session.plan)
+        refused = result.blocking
+    else:
+        result = screen(patient, therapy_type)
+        # Without a plan nobody has recorded why a relative finding may be accepted: it refuses too.
+        refused = result.blocking + result.warnings
+    if refused:
+        names = ", ".join(finding.condition_name for finding in refused)
+        detail = f"{patient} cannot be booked for {therapy_type.name}: {names}."
+        if not result.blocking:
+            detail += " A practitioner may open a treatment plan that records why it goes ahead."
+        raise Contraindicated(
+            detail,
+            blocking=[finding.as_dict() for finding in result.blocking],
+            warnings=[finding.as_dict() for finding in result.warnings],
+        )
+
+
+def _working_location(practitioner: Practitioner, location: Location | None, start: datetime, end: datetime):
+    """The location where the practitioner's working hours hold all of [start, end); SlotUnavailable if none."""
+    hours = WorkingHours.objects.filter(practitioner=practitioner, location__practitioners=practitioner)
+    if location is not None:
+        hours = hours.filter(location=location)
+    for row in hours.select_related("location"):
+        zone = row.location.zone
+        local_start = start.astimezone(zone)
+        if local_start.weekday() != row.weekday:
+            continue
+        opens = datetime.combine(local_start.date(), row.start_time, tzinfo=zone)
+        closes = datetime.combine(local_start.date(), row.end_time, tzinfo=zone)
+        if opens <= start and end <= closes:
+            return row.location
+    raise SlotUnavailable(f"{practitioner} does not work at that time.")
+
+
+def _buffered_conflicts(
+    *, start: datetime, end: datetime, therapy_type: TherapyType, moving_pk: int | None, whose: Q
+) -> list[tuple]:
+    """Active appointments of `whose` whose stretch plus buffer meets [start, end + this therapy's buffer).
+
+    Rows are (practitioner_id, room_id, device_id, patient_id). Back to back (one ends, with its buffer, when the
+    other starts) is not a conflict.
+    """
+    largest_buffer = TherapyType.objects.aggregate(largest=Max("buffer_minutes"))["largest"] or 0
+    rows = (
+        Appointment.objects.filter(
+            whose,
+            status__in=ACTIVE_APPOINTMENT_STATUSES,
+            start__lt=end + timedelta(minutes=therapy_type.buffer_minutes),
+            end__gt=start - timedelta(minutes=largest_buffer),
+        )
+        .exclude(pk=moving_pk)
+        .values_list("practitioner_id", "room_id", "device_id", "patient_id", "end", "therapy_type__buffer_minutes")
+    )
+    return [row[:4] for row in rows if row[4] + timedelta(minutes=row[5]) > start]
+
+
+def _pick(model, candidates: list, busy_ids: set[int], recheck) -> object | None:
+    """Lock the first candidate not known busy and confirm it is still free now that it is locked.
+
+    The first read may miss a booking another transaction is about to commit; the read after the lock cannot.
+    """
+    for candidate in candidates:
+        if candidate.pk in busy_ids:
+            continue
+        model.objects.select_for_update().filter(pk=candidate.pk).values_list("pk", flat=True).get()
+        if not recheck(candidate):
+            return candidate
+    return None
+
+
+def _place(
+    *,
+    patient: Patient,
+    therapy_type: TherapyType,
+    practitioner: Practitioner,
+    location: Location | None,
+    start: datetime,
+    session: TreatmentSession | None,
+    room: Room | None,
+    device: Device | None,
+    moving: Appointment | None = None,
+) -> tuple[Location, Room, Device | None]:
+    """Every check for [start, start + session) under locks; returns where it goes. Call inside a transaction."""
+    end = start + timedelta(minutes=therapy_type.session_minutes)
+    _screen(patient, therapy_type, session)
+    Practitioner.objects.select_for_update().filter(pk=practitioner.pk).values_list("pk", flat=True).get()
+    Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True).get()
+    location = _working_location(practitioner, location, start, end)
+    if TimeOff.objects.filter(practitioner=practitioner, start__lt=end, end__gt=start).exists():
+        raise SlotUnavailable(f"{practitioner} is away at that time.")
+
+    def conflicts(whose: Q) -> list[tuple]:
+        return _buffered_conflicts(
+            start=start, end=end, therapy_type=therapy_type, moving_pk=moving.pk if moving else None, whose=whose
+        )
+
+    rows = conflicts(Q(practitioner=practitioner) | Q(patient=patient) | Q(location=location))
+    if any(row[0] == practitioner.pk for row in rows):
+        raise SlotUnavailable(f"{practitioner} already has an appointment at that time.")
+    if any(row[3] == patient.pk for row in rows):
+        raise SlotUnavailable(f"{patient} already has an appointment at that time.")
+
+    rooms = (
+        [room]
+        if room
+        else list(Room.objects.filter(location=location, active=True, kind=RoomKind.TREATMENT).order_by("id"))
+    )
+    if moving is not None and room is None:
+        rooms.sort(key=lambda candidate: candidate.pk != moving.room_id)  # keep the patient's room if it is free
+    room = _pick(Room, rooms, {row[1] for row in rows}, lambda candidate: conflicts(Q(room=candidate)))
+    if room is None:
+        raise SlotUnavailable("No treatment room is free at that time.")
+    if therapy_type.device_kind:
+        devices = (
+            [device]
+            if device
+            else list(
+                Device.objects.filter(location=location, active=True, kind=therapy_type.device_kind).order_by("id")
+            )
+        )
+        if moving is not None and device is None:
+            devices.sort(key=lambda candidate: candidate.pk != moving.device_id)
+        device = _pick(Device, devices, {row[2] for row in rows}, lambda candidate: conflicts(Q(device=candidate)))
+        if device is None:
+            raise SlotUnavailable(f"No {therapy_type.device_kind} is free at that time.")
+    if session is not None:
+        session_mark_booked(session=session, start=start, time_zone=location.time_zone)
+    return location, room, device
+
+
+def _refusing_overlap(exc: IntegrityError) -> bool:
+    return OVERLAP_CONSTRAINT_PREFIX in str(exc)
+
+
+def _lock_plan(plan_id: int | None) -> None:
+    """Plan first: every change to a plan's sessions and appointments queues on this one row."""
+    if plan_id is not None:
+        TreatmentPlan.objects.select_for_update().filter(pk=plan_id).values_list("pk", flat=True).get()
+
+
+def _fresh_session(session: TreatmentSession) -> TreatmentSession:
+    return TreatmentSession.objects.select_related("plan__patient", "plan__therapy_type", "plan__product").get(
+        pk=session.pk
+    )
+
+
+# --- booking and moving ----------------------------------------------------------------------------------
 
 
 def appointment_book(
@@ -26,35 +260,50 @@ def appointment_book(
     room: Room | None = None,
     device: Device | None = None,
     by=None,
+    location: Location | None = None,
 ) -> Appointment:
-    """Book [start, start + session length) in one transaction; never two active bookings on one resource."""
-    end = start + timedelta(minutes=therapy_type.session_minutes)
-    location = practitioner.locations.order_by("id").first()
+    """Book [start, start + session length) for the patient, or refuse and write nothing.
+
+    Guarantees, checked in one transaction under locks: the practitioner gives the therapy and works then (at
+    `location`, or wherever their hours hold the time), is not away, and neither they, the patient, the room nor
+    the device (picked when not given: the lowest free one) has another active appointment overlapping once
+    buffers are added (SlotUnavailable); the session is planned, of this patient and therapy, and the day is in
+    its window (OutsidePlanWindow); screening passes (Contraindicated: plan_screen for a session, screen
+    otherwise, where any finding refuses). The session becomes booked and the reminders are written with the
+    appointment.
+    """
+    _validate(
+        patient=patient,
+        therapy_type=therapy_type,
+        practitioner=practitioner,
+        location=location,
+        start=start,
+        session=session,
+        room=room,
+        device=device,
+    )
     try:
         with transaction.atomic():
-            Practitioner.objects.select_for_update().get(pk=practitioner.pk)
-            busy = _overlapping(start, end)
-            if busy.filter(practitioner=practitioner).exists() or busy.filter(patient=patient).exists():
-                raise SlotUnavailable()
-            room = (
-                room
-                or Room.objects.filter(location=location, active=True)
-                .exclude(appointments__in=busy)
-                .order_by("id")
-                .first()
+            if session is not None:
+                _lock_plan(session.plan_id)
+                session = _fresh_session(session)
+                if session.plan.status != PlanStatus.ACTIVE:
+                    raise InvalidTransition(f"The plan is {session.plan.status}: its sessions cannot be booked.")
+                if session.status != SessionStatus.PLANNED:
+                    raise InvalidTransition(
+                        f"Session {session.sequence} is {session.status}: move or cancel its appointment instead."
+                    )
+            location, room, device = _place(
+                patient=patient,
+                therapy_type=therapy_type,
+                practitioner=practitioner,
+                location=location,
+                start=start,
+                session=session,
+                room=room,
+                device=device,
             )
-            if room is None:
-                raise SlotUnavailable()
-            if therapy_type.device_kind and device is None:
-                device = (
-                    Device.objects.filter(location=location, kind=therapy_type.device_kind, active=True)
-                    .exclude(appointments__in=busy)
-                    .order_by("id")
-                    .first()
-                )
-                if device is None:
-                    raise SlotUnavailable()
-            appointment = Appointment.objects.create(
+            appointment = Appointment(
                 patient=patient,
                 practitioner=practitioner,
                 location=location,
@@ -64,10 +313,187 @@ def appointment_book(
                 session=session,
                 plan=session.plan if session else None,
                 start=start,
-                end=end,
+                end=start + timedelta(minutes=therapy_type.session_minutes),
                 created_by=by,
             )
+            appointment.full_clean()
+            appointment.save()
             appointment_reminders_sync(appointment, event="booked")
-            return appointment
     except IntegrityError as exc:
-        raise SlotUnavailable() from exc
+        if _refusing_overlap(exc):
+            raise SlotUnavailable() from exc
+        raise
+    return appointment
+
+
+def _locked(appointment: Appointment) -> Appointment:
+    return (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("patient", "practitioner", "location", "room", "device", "therapy_type")
+        .get(pk=appointment.pk)
+    )
+
+
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    start: datetime,
+    practitioner: Practitioner | None = None,
+    by=None,
+    move_later_sessions: bool = True,
+) -> Appointment:
+    """Move a booked appointment to `start` (and optionally another practitioner), atomically, or refuse.
+
+    Guarantees: the same checks as appointment_book at the new time, ignoring the appointment itself; it keeps
+    its location and, when free, its room and device; the calendar sequence goes up and the reminders follow. For
+    a plan session, later sessions that fall out of their recomputed windows are moved to the nearest fit or left
+    unbooked with the plan flagged (scheduling.planning.sessions_follow_move) unless `move_later_sessions` is
+    False, which planning itself uses while it walks the later sessions.
+    """
+    try:
+        with transaction.atomic():
+            _lock_plan(appointment.plan_id)
+            appointment = _locked(appointment)
+            if appointment.status != AppointmentStatus.BOOKED:
+                raise InvalidTransition(
+                    f"Only a booked appointment can be moved; this one is {appointment.get_status_display().lower()}.",
+                    current=appointment.status,
+                )
+            practitioner = practitioner or appointment.practitioner
+            session = _fresh_session(appointment.session) if appointment.session_id else None
+            _validate(
+                patient=appointment.patient,
+                therapy_type=appointment.therapy_type,
+                practitioner=practitioner,
+                location=appointment.location,
+                start=start,
+                session=session,
+                room=None,
+                device=None,
+            )
+            location, room, device = _place(
+                patient=appointment.patient,
+                therapy_type=appointment.therapy_type,
+                practitioner=practitioner,
+                location=appointment.location,
+                start=start,
+                session=session,
+                room=None,
+                device=None,
+                moving=appointment,
+            )
+            appointment.practitioner, appointment.location, appointment.room, appointment.device = (
+                practitioner,
+                location,
+                room,
+                device,
+            )
+            appointment.start = start
+            appointment.end = start + timedelta(minutes=appointment.therapy_type.session_minutes)
+            appointment.sequence += 1
+            appointment.full_clean()
+            appointment.save()
+            appointment_reminders_sync(appointment, event="moved")
+            if session is not None and move_later_sessions:
+                # planning builds on this module; importing it here keeps the import graph one way.
+                from scheduling.planning import sessions_follow_move
+
+                sessions_follow_move(session=session, by=by)
+    except IntegrityError as exc:
+        if _refusing_overlap(exc):
+            raise SlotUnavailable() from exc
+        raise
+    return appointment
+
+
+# --- life cycle ------------------------------------------------------------------------------------------
+
+
+def _change_status(appointment: Appointment, new_status: str) -> Appointment:
+    """Lock plan then appointment, check the table, set the status; the caller saves. Inside a transaction."""
+    _lock_plan(appointment.plan_id)
+    appointment = _locked(appointment)
+    check_transition(appointment, new_status)
+    appointment.status = new_status
+    return appointment
+
+
+def _save(appointment: Appointment) -> None:
+    appointment.full_clean()
+    appointment.save()
+
+
+def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "") -> Appointment:
+    """Cancel a booked appointment: the reason and time are kept, the slot is free again at once, the plan
+    session goes back to planned (its later windows follow) and pending reminders are cancelled."""
+    with transaction.atomic():
+        appointment = _change_status(appointment, AppointmentStatus.CANCELLED)
+        appointment.cancel_reason = (reason or "").strip()
+        appointment.cancelled_at = timezone.now()
+        _save(appointment)
+        if appointment.session_id:
+            session_mark_unbooked(session=appointment.session)
+        appointment_reminders_sync(appointment, event="cancelled")
+    return appointment
+
+
+def appointment_check_in(*, appointment: Appointment, by=None) -> Appointment:
+    """Mark a booked patient as arrived (the time is kept)."""
+    with transaction.atomic():
+        appointment = _change_status(appointment, AppointmentStatus.CHECKED_IN)
+        appointment.checked_in_at = timezone.now()
+        _save(appointment)
+    return appointment
+
+
+def appointment_no_show(*, appointment: Appointment, by=None) -> Appointment:
+    """Record that a booked patient did not come: the slot is freed, the plan session goes back to planned and
+    the patient's no-show count (scheduling.selectors.patient_no_show_count) goes up."""
+    with transaction.atomic():
+        appointment = _change_status(appointment, AppointmentStatus.NO_SHOW)
+        _save(appointment)
+        if appointment.session_id:
+            session_mark_unbooked(session=appointment.session)
+        appointment_reminders_sync(appointment, event="cancelled")
+    return appointment
+
+
+def appointment_complete(
+    *, appointment: Appointment, by, notes: str = "", product_lot: ProductLot | int | None = None
+) -> Appointment:
+    """Complete a checked-in appointment.
+
+    Guarantees: for a plan session, treatments.services.session_complete records who, when, notes and lot (and
+    refuses without consent, with a wrong or expired lot, or when screening now blocks); after the commit the
+    next session of the plan is queued for booking (scheduling.tasks.book_next_session). An appointment outside
+    a plan has nowhere to keep notes or a lot, so giving them is refused rather than lost.
+    """
+    with transaction.atomic():
+        appointment = _change_status(appointment, AppointmentStatus.COMPLETED)
+        appointment.completed_at = timezone.now()
+        if appointment.session_id:
+            session_complete(
+                session=appointment.session,
+                by=by,
+                completed_at=appointment.completed_at,
+                notes=notes,
+                product_lot=product_lot,
+            )
+        elif notes or product_lot is not None:
+            raise DomainValidationError(
+                errors={"notes" if notes else "product_lot": ["Only a treatment plan session records notes and lots."]}
+            )
+        _save(appointment)
+        if appointment.session_id:
+            _queue_next_session(appointment.session_id)
+    return appointment
+
+
+def _queue_next_session(session_id: int) -> None:
+    """After commit, ask the worker to book the plan's next session; a broker outage must not undo the completion
+    (robust: logged, and the nightly closing-window check still catches the unbooked session)."""
+    try:
+        from scheduling.tasks import book_next_session
+    except ImportError:  # the Celery tasks module belongs to the reminders work and may not be there yet
+        return
+    transaction.on_commit(lambda: book_next_session.delay(session_id), robust=True)

@@ -1,7 +1,8 @@
 """factory_boy factories for the whole domain, plus `build_clinic()` for tests that need a working clinic."""
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import factory
 from django.contrib.auth import get_user_model
@@ -306,3 +307,14 @@ def build_clinic():
         plant_lot=ProductLotFactory(product=plant_product),
         fish_lot=ProductLotFactory(product=fish_product),
     )
+
+
+def future_weekday(weekday: int = 0, *, after_days: int = 2) -> date:
+    """The first date with that weekday (0 = Monday) at least `after_days` from today: safely past any notice."""
+    day = date.today() + timedelta(days=after_days)
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def local_time(day: date, hour: int, minute: int = 0, zone: str = "Europe/London") -> datetime:
+    """An aware instant from a wall-clock time at the clinic, as the front desk would say it."""
+    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(zone))

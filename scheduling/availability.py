@@ -1,0 +1,285 @@
+"""Free slots for a therapy at a location: load once, then interval arithmetic in memory.
+
+A search costs five queries whatever the range, the number of appointments or the history (working hours,
+time off, rooms, devices, appointments in the range); four when the therapy needs no device. Everything is
+computed on epoch seconds in the space of *start times*: each busy stretch forbids an open interval of starts,
+working hours allow a closed one, and the slots are the step grid points left.
+
+The rule is the booking service's rule (scheduling.booking checks the same thing row by row under locks):
+a session [s, s + length) plus its buffer must not overlap another active appointment plus that
+appointment's buffer on the same practitioner, room, device or patient; the session itself (without the
+buffer) must lie inside working hours and outside time off.
+"""
+
+import math
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q, Subquery
+from django.utils import timezone
+
+from clinic.exceptions import DomainValidationError
+from patients.models import Patient
+from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, RoomKind
+from scheduling.models import Appointment, Device, Location, Practitioner, Room, TimeOff, WorkingHours
+from treatments.models import TherapyType
+
+MAX_SEARCH_DAYS = 366
+
+Interval = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A time the therapy can be booked, with the practitioner, room and device the booking would use."""
+
+    start: datetime
+    end: datetime
+    practitioner_id: int
+    room_id: int
+    device_id: int | None
+
+
+# --- interval arithmetic on epoch seconds ---------------------------------------------------------------
+
+
+class Forbidden:
+    """Merged open intervals of forbidden start times; (a, b) leaves a and b themselves free (back to back)."""
+
+    def __init__(self, intervals: list[Interval]):
+        merged: list[list[float]] = []
+        for lo, hi in sorted(intervals):
+            if merged and lo < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        self.los = [lo for lo, _ in merged]
+        self.his = [hi for _, hi in merged]
+
+    def contains(self, point: float) -> bool:
+        index = bisect_right(self.los, point) - 1
+        return index >= 0 and self.los[index] < point < self.his[index]
+
+    def subtract_from(self, lo: float, hi: float) -> list[Interval]:
+        """The closed interval [lo, hi] minus these open intervals, as closed intervals."""
+        pieces = []
+        index = bisect_right(self.his, lo)  # the first interval that ends after lo
+        while lo <= hi and index < len(self.los) and self.los[index] < hi:
+            if self.los[index] >= lo:
+                pieces.append((lo, self.los[index]))
+            lo = max(lo, self.his[index])
+            index += 1
+        if lo <= hi:
+            pieces.append((lo, hi))
+        return pieces
+
+
+class _Resources:
+    """Rooms or devices with their forbidden starts: "the lowest id free at s", remembered per s.
+
+    Practitioners share the step grid, so a search asks about a few hundred distinct starts at most.
+    """
+
+    def __init__(self, ids: list[int], busy: dict[int, list[Interval]]):
+        self.ids = sorted(ids)
+        self.forbidden = {pk: Forbidden(busy.get(pk, [])) for pk in self.ids}
+        self.answers: dict[float, int | None] = {}
+
+    def free_at(self, start: float) -> int | None:
+        if start not in self.answers:
+            self.answers[start] = next((pk for pk in self.ids if not self.forbidden[pk].contains(start)), None)
+        return self.answers[start]
+
+
+# --- the search ------------------------------------------------------------------------------------------
+
+
+def _validate(start: datetime, end: datetime, limit: int | None) -> None:
+    errors = {}
+    for name, value in (("start", start), ("end", end)):
+        if not isinstance(value, datetime) or timezone.is_naive(value):
+            errors[name] = ["Give a date and time with its UTC offset."]
+    if not errors and end <= start:
+        errors["end"] = ["The end of the search must come after its start."]
+    elif not errors and end - start > timedelta(days=MAX_SEARCH_DAYS):
+        errors["end"] = [f"Search at most {MAX_SEARCH_DAYS} days at a time."]
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        errors["limit"] = ["Give a positive number of slots."]
+    if errors:
+        raise DomainValidationError(errors=errors)
+
+
+def _working_hours(therapy_type: TherapyType, location: Location, practitioner: Practitioner | None):
+    """Rows (practitioner_id, weekday, start_time, end_time, largest_buffer) of those giving the therapy here.
+
+    The largest buffer of any therapy rides along as a scalar subquery: it bounds how long before the search an
+    appointment can still matter, without a query of its own.
+    """
+    rows = WorkingHours.objects.filter(
+        location=location,
+        practitioner__active=True,
+        practitioner__therapy_types=therapy_type,
+        practitioner__locations=location,
+    )
+    if practitioner is not None:
+        rows = rows.filter(practitioner=practitioner)
+    largest_buffer = TherapyType.objects.order_by("-buffer_minutes").values("buffer_minutes")[:1]
+    return list(
+        rows.annotate(largest_buffer=Subquery(largest_buffer)).values_list(
+            "practitioner_id", "weekday", "start_time", "end_time", "largest_buffer"
+        )
+    )
+
+
+def _local_days(first: datetime, last: datetime, zone) -> list[date]:
+    day, last_day = first.astimezone(zone).date(), last.astimezone(zone).date()
+    days = []
+    while day <= last_day:
+        days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def find_free_slots(
+    *,
+    therapy_type: TherapyType,
+    location: Location,
+    start: datetime,
+    end: datetime,
+    practitioner: Practitioner | None = None,
+    limit: int | None = 50,
+    patient: Patient | None = None,
+) -> list[Slot]:
+    """Every bookable slot of the therapy at the location starting and ending within [start, end], earliest first.
+
+    Guarantees: each slot lies on the step grid (CLINIC_SLOT_STEP_MINUTES from the start of working hours, in the
+    location's time zone, so DST changes nothing locally), inside one practitioner's working hours, outside
+    their time off, at least CLINIC_MIN_NOTICE_MINUTES from now, and clear (buffers included) of every active
+    appointment of that practitioner, of a treatment room and, when the therapy needs one, of a device of its
+    kind, which the slot names; with `patient`, also clear of that patient's appointments. Only practitioners who
+    give the therapy at the location are offered. `limit=None` returns them all. Five queries at most.
+    """
+    _validate(start, end, limit)
+    earliest = max(start, timezone.now() + timedelta(minutes=settings.CLINIC_MIN_NOTICE_MINUTES))
+    length = therapy_type.session_minutes * 60
+    if earliest + timedelta(seconds=length) > end:
+        return []
+    hours = _working_hours(therapy_type, location, practitioner)
+    if not hours:
+        return []
+    rooms = list(
+        Room.objects.filter(location=location, active=True, kind=RoomKind.TREATMENT).values_list("id", flat=True)
+    )
+    devices: list[int] = []
+    if therapy_type.device_kind:
+        devices = list(
+            Device.objects.filter(location=location, active=True, kind=therapy_type.device_kind).values_list(
+                "id", flat=True
+            )
+        )
+    if not rooms or (therapy_type.device_kind and not devices):
+        return []
+
+    practitioner_ids = sorted({row[0] for row in hours})
+    buffer = therapy_type.buffer_minutes * 60
+    largest_buffer = timedelta(minutes=hours[0][4] or 0)
+    time_off = TimeOff.objects.filter(
+        practitioner_id__in=practitioner_ids, start__lt=end, end__gt=earliest
+    ).values_list("practitioner_id", "start", "end")
+    whose = Q(location=location) | Q(practitioner_id__in=practitioner_ids)
+    if patient is not None:
+        whose |= Q(patient=patient)
+    appointments = Appointment.objects.filter(
+        whose,
+        status__in=ACTIVE_APPOINTMENT_STATUSES,
+        start__lt=end + timedelta(seconds=buffer),
+        end__gt=earliest - largest_buffer,
+    ).values_list(
+        "practitioner_id", "room_id", "device_id", "patient_id", "start", "end", "therapy_type__buffer_minutes"
+    )
+
+    busy_practitioner: dict[int, list[Interval]] = defaultdict(list)
+    busy_room: dict[int, list[Interval]] = defaultdict(list)
+    busy_device: dict[int, list[Interval]] = defaultdict(list)
+    busy_patient: list[Interval] = []
+    for practitioner_id, off_start, off_end in time_off:
+        busy_practitioner[practitioner_id].append((off_start.timestamp() - length, off_end.timestamp()))
+    patient_id = patient.pk if patient is not None else None
+    for practitioner_id, room_id, device_id, booked_patient_id, a_start, a_end, a_buffer in appointments:
+        # s is forbidden when [s, s + length + buffer) meets [a_start, a_end + a_buffer).
+        forbidden = (a_start.timestamp() - length - buffer, a_end.timestamp() + a_buffer * 60)
+        busy_practitioner[practitioner_id].append(forbidden)
+        busy_room[room_id].append(forbidden)
+        if device_id is not None:
+            busy_device[device_id].append(forbidden)
+        if booked_patient_id == patient_id:
+            busy_patient.append(forbidden)
+
+    candidates = _candidates(
+        hours=hours,
+        zone=location.zone,
+        length=length,
+        first=earliest.timestamp(),
+        last=end.timestamp() - length,
+        days=_local_days(earliest, end, location.zone),
+        forbidden={pk: Forbidden(busy_practitioner[pk] + busy_patient) for pk in practitioner_ids},
+    )
+    return _with_resources(
+        candidates,
+        length=length,
+        rooms=_Resources(rooms, busy_room),
+        devices=_Resources(devices, busy_device) if therapy_type.device_kind else None,
+        limit=limit,
+    )
+
+
+def _candidates(
+    *, hours, zone, length: float, first: float, last: float, days: list[date], forbidden: dict[int, Forbidden]
+):
+    """(start, practitioner_id) on each practitioner's grid where the practitioner (and patient) are free."""
+    step = settings.CLINIC_SLOT_STEP_MINUTES * 60
+    by_weekday = defaultdict(list)
+    for practitioner_id, weekday, start_time, end_time, _ in hours:
+        by_weekday[weekday].append((practitioner_id, start_time, end_time))
+    found = []
+    for day in days:
+        for practitioner_id, start_time, end_time in by_weekday[day.weekday()]:
+            # Local wall-clock hours turned into instants on this very day: DST is the zone's business.
+            opens = datetime.combine(day, start_time, tzinfo=zone).timestamp()
+            closes = datetime.combine(day, end_time, tzinfo=zone).timestamp()
+            lo, hi = max(opens, first), min(closes - length, last)
+            for piece_lo, piece_hi in forbidden[practitioner_id].subtract_from(lo, hi):
+                point = opens + math.ceil((piece_lo - opens) / step) * step
+                while point <= piece_hi:
+                    found.append((point, practitioner_id))
+                    point += step
+    found.sort()
+    return found
+
+
+def _with_resources(candidates, *, length: float, rooms: _Resources, devices: _Resources | None, limit):
+    slots = []
+    for point, practitioner_id in candidates:
+        room_id = rooms.free_at(point)
+        if room_id is None:
+            continue
+        device_id = None
+        if devices is not None:
+            device_id = devices.free_at(point)
+            if device_id is None:
+                continue
+        slots.append(
+            Slot(
+                start=datetime.fromtimestamp(point, tz=UTC),
+                end=datetime.fromtimestamp(point + length, tz=UTC),
+                practitioner_id=practitioner_id,
+                room_id=room_id,
+                device_id=device_id,
+            )
+        )
+        if limit is not None and len(slots) >= limit:
+            break
+    return slots

@@ -1,0 +1,56 @@
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import django_filters
+from django.conf import settings
+
+from scheduling.choices import AppointmentStatus, ReminderStatus
+from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room
+
+
+class AppointmentFilterSet(django_filters.FilterSet):
+    date = django_filters.DateFilter(
+        method="filter_date",
+        help_text="A calendar day in the location's time zone (the clinic's default zone without ?location=).",
+    )
+    status = django_filters.MultipleChoiceFilter(choices=AppointmentStatus.choices)
+    location = django_filters.ModelChoiceFilter(queryset=Location.objects.all())
+
+    class Meta:
+        model = Appointment
+        fields = ["date", "practitioner", "patient", "status", "location", "plan"]
+
+    def filter_date(self, queryset, name, value):
+        location = self.form.cleaned_data.get("location")
+        zone = location.zone if location else ZoneInfo(settings.CLINIC_DEFAULT_TIME_ZONE)
+        day_start = datetime.combine(value, time.min, tzinfo=zone)
+        day_end = datetime.combine(value + timedelta(days=1), time.min, tzinfo=zone)
+        return queryset.filter(start__lt=day_end, end__gt=day_start)
+
+
+class ReminderFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=ReminderStatus.choices)
+
+    class Meta:
+        model = Reminder
+        fields = ["status", "appointment"]
+
+
+class PractitionerFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Practitioner
+        fields = ["therapy_types", "locations", "active"]
+
+
+class RoomFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Room
+        fields = ["location", "kind", "active"]
+
+
+class DeviceFilterSet(django_filters.FilterSet):
+    kind = django_filters.CharFilter(max_length=32)
+
+    class Meta:
+        model = Device
+        fields = ["location", "kind", "active"]

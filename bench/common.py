@@ -140,6 +140,7 @@ def machine() -> dict:
         "python": platform.python_version(),
         "postgres": postgres,
         "kernel": platform.release(),
+        "load average at start": os.getloadavg()[0],
     }
 
 

@@ -21,6 +21,8 @@ RESULTS = REPO / "var" / "bench"
 # The data set of the issue: 100,000 patients, 200,000 appointments, four years of history, 40 practitioners in
 # two locations of 20 (so availability at a location covers 20 practitioners).
 MAIN_DATA = dict(practitioners=40, days=1460, appointments=200_000, patients=100_000, seed=1)
+# Raise when seed_load writes different data for the same arguments: the databases are then loaded again.
+DATA_VERSION = 2
 RANDOM_PAGE_COST = 1.1
 BENCH_SECRET_KEY = "bench-only-secret-key-" + "x" * 40
 
@@ -53,7 +55,7 @@ def _admin_connection():
 
 def ensure_loaded(db: str, params: dict, *, fresh: bool = False) -> None:
     """Make `db` hold the seed_load data set `params`: reuse it when it already does, load it otherwise."""
-    wanted = json.dumps(params, sort_keys=True)
+    wanted = json.dumps({**params, "version": DATA_VERSION}, sort_keys=True)
     with _admin_connection() as admin:
         row = admin.execute(
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [db]

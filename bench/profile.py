@@ -75,6 +75,12 @@ def requests_for(endpoint: str, count: int) -> list:
     raise SystemExit(f"unknown endpoint {endpoint!r}")
 
 
+def send(client, method: str, url: str, data: dict) -> int:
+    if method == "post":
+        return client.post(url, data, content_type="application/json").status_code
+    return client.get(url, data).status_code
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("endpoint")
@@ -82,31 +88,32 @@ def main() -> None:
     args = parser.parse_args()
     ensure_loaded(MAIN_DB, MAIN_DATA)
     setup_django(MAIN_DB)
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
     from pyinstrument import Profiler
 
     client = Client(HTTP_AUTHORIZATION=f"Token {bench_tokens(1)[0]}")
     calls = requests_for(args.endpoint, args.requests)
     with transaction.atomic():  # bookings are rolled back: the data set stays as seeded
-        for method, url, data in calls[:5]:
-            getattr(client, method)(url, data, content_type="application/json") if method == "post" else client.get(
-                url, data
-            )
+        for call in calls[:5]:
+            send(client, *call)
         profiler = Profiler(interval=0.0005)
         started = time.perf_counter()
         statuses = {}
         with profiler:
-            for method, url, data in calls[5:]:
-                if method == "post":
-                    response = client.post(url, data, content_type="application/json")
-                else:
-                    response = client.get(url, data)
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            for call in calls[5:-1]:
+                status = send(client, *call)
+                statuses[status] = statuses.get(status, 0) + 1
         elapsed = time.perf_counter() - started
+        with CaptureQueriesContext(connection) as queries:
+            send(client, *calls[-1])
         transaction.set_rollback(True)
-    n = len(calls) - 5
+    n = len(calls) - 6
     print(f"{args.endpoint}: {n} requests, {1000 * elapsed / n:.2f} ms each in-process; statuses {statuses}")
+    print(f"{len(queries)} SQL queries for one request:")
+    for query in queries:
+        print(f"  {query['time']}s  {query['sql'][:160]}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"profile-{args.endpoint}.html").write_text(profiler.output_html())
     print(profiler.output_text(unicode=False, color=False, show_all=False))

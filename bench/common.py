@@ -142,7 +142,7 @@ def machine() -> dict:
         "python": platform.python_version(),
         "postgres": postgres,
         "kernel": platform.release(),
-        "load average at start": os.getloadavg()[0],
+        "load average (1 min)": round(os.getloadavg()[0], 1),
     }
 
 

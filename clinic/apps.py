@@ -9,4 +9,5 @@ class ClinicConfig(AppConfig):
     def ready(self):
         from clinic.roles import grant_clinic_admin_permissions
 
-        post_migrate.connect(grant_clinic_admin_permissions, sender=self)
+        # No sender: the domain apps migrate after clinic, and their permissions only exist once they have.
+        post_migrate.connect(grant_clinic_admin_permissions, dispatch_uid="clinic_grant_admin_permissions")

@@ -23,6 +23,7 @@ from treatments.models import (
     TreatmentPlan,
     TreatmentSession,
 )
+from treatments.services import consent_record, plan_create
 
 PASSWORD = "test-pass-123"
 
@@ -188,6 +189,25 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     method = "written"
     consented_at = factory.LazyFunction(timezone.now)
     recorded_by = factory.SubFactory(UserFactory)
+
+
+def open_plan(*, patient=None, therapy_type=None, product=None, by=None, consent=True, **kwargs) -> TreatmentPlan:
+    """A plan opened the real way (screening, sessions, windows), by a practitioner, with consent unless told not."""
+    therapy_type = therapy_type or (product.therapy_type if product else TherapyTypeFactory())
+    if therapy_type.requires_product and product is None:
+        product = ProductFactory(therapy_type=therapy_type)
+    by = by or practitioner_user()
+    plan = plan_create(
+        patient=patient or PatientFactory(),
+        therapy_type=therapy_type,
+        product=product,
+        indication=kwargs.pop("indication", Indication.FINE_LINES_WRINKLES),
+        by=by,
+        **kwargs,
+    )
+    if consent:
+        consent_record(plan=plan, method="written", text_version="v1", by=by)
+    return plan
 
 
 class LocationFactory(factory.django.DjangoModelFactory):

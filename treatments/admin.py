@@ -1,6 +1,10 @@
 from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
+from treatments.choices import SessionStatus
 from treatments.models import (
     Consent,
     Contraindication,
@@ -9,6 +13,16 @@ from treatments.models import (
     TherapyType,
     TreatmentSession,
 )
+from treatments.selectors import lot_recipients
+
+
+class ContraindicationInline(admin.TabularInline):
+    """The therapy's rules, edited where the medical lead looks for them."""
+
+    model = Contraindication
+    extra = 0
+    fields = ("condition", "severity", "rationale")
+    autocomplete_fields = ("condition",)
 
 
 @admin.register(TherapyType)
@@ -22,9 +36,11 @@ class TherapyTypeAdmin(admin.ModelAdmin):
         "min_interval_days",
         "max_interval_days",
         "requires_blood_draw",
+        "requires_product",
         "device_kind",
     )
     search_fields = ("name", "code")
+    inlines = [ContraindicationInline]
 
 
 class ProductLotInline(admin.TabularInline):
@@ -42,11 +58,32 @@ class ProductAdmin(admin.ModelAdmin):
 
 @admin.register(ProductLot)
 class ProductLotAdmin(admin.ModelAdmin):
-    list_display = ("lot_number", "product", "expires_on", "received_on")
+    list_display = ("lot_number", "product", "expires_on", "received_on", "recipients")
     list_filter = ("product",)
     search_fields = ("lot_number", "product__name")
     date_hierarchy = "expires_on"
     list_select_related = ("product",)
+    readonly_fields = ("recipients_list",)
+
+    def get_queryset(self, request):
+        completed = Count("sessions", filter=Q(sessions__status=SessionStatus.COMPLETED))
+        return super().get_queryset(request).annotate(recipient_count=completed)
+
+    @admin.display(description="sessions given", ordering="recipient_count")
+    def recipients(self, lot):
+        return lot.recipient_count
+
+    @admin.display(description="Recipients (recall)")
+    def recipients_list(self, lot):
+        if lot.pk is None:
+            return "-"
+        rows = [
+            (session.plan.patient, f"{session.completed_at:%Y-%m-%d}", session.sequence, session.plan_id)
+            for session in lot_recipients(lot)
+        ]
+        if not rows:
+            return "No patient has received this lot."
+        return format_html_join(mark_safe("<br>"), "{} on {} (session {} of plan #{})", rows)
 
 
 @admin.register(Contraindication)
@@ -59,20 +96,45 @@ class ContraindicationAdmin(admin.ModelAdmin):
 
 
 class TreatmentSessionInline(admin.TabularInline):
+    """Sessions are made by plan_create and moved by booking: here they are read, only notes are edited."""
+
     model = TreatmentSession
     extra = 0
-    fields = ("sequence", "status", "window_start", "window_end", "completed_at", "product_lot")
-    readonly_fields = ("completed_at",)
+    fields = (
+        "sequence",
+        "status",
+        "window_start",
+        "window_end",
+        "scheduled_date",
+        "completed_at",
+        "completed_by",
+        "product_lot",
+        "notes",
+    )
+    readonly_fields = fields[:-1]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class ConsentInline(admin.TabularInline):
     model = Consent
     extra = 0
     fields = ("consented_to", "text_version", "method", "consented_at", "recorded_by")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class TreatmentPlanAdminBase(SimpleHistoryAdmin):
-    """The plan admin; scheduling adds its appointment inline (imports run scheduling -> treatments)."""
+    """The plan admin; scheduling adds its appointment inline (imports run scheduling -> treatments).
+
+    Plans are opened through plan_create (screening, sessions, windows) and change status through the services,
+    so here the course, the status and the contraindication override are shown, not edited.
+    """
 
     list_display = (
         "id",
@@ -83,24 +145,62 @@ class TreatmentPlanAdminBase(SimpleHistoryAdmin):
         "sessions_planned",
         "status",
         "needs_attention",
+        "overridden",
         "created_at",
     )
     list_filter = ("status", "needs_attention", "therapy_type", "indication")
     search_fields = ("patient__last_name", "patient__first_name", "attention_reason", "override_reason")
-    autocomplete_fields = ("patient",)
     list_select_related = ("patient", "therapy_type", "product")
-    readonly_fields = ("override_by", "override_at", "overridden_findings", "created_at", "updated_at")
+    readonly_fields = (
+        "patient",
+        "therapy_type",
+        "product",
+        "status",
+        "sessions_planned",
+        "min_interval_days",
+        "max_interval_days",
+        "start_date",
+        "needs_attention",
+        "attention_reason",
+        "override_reason",
+        "override_by",
+        "override_at",
+        "overridden_findings_list",
+        "created_at",
+        "updated_at",
+    )
     fieldsets = (
         (None, {"fields": ("patient", "therapy_type", "product", "indication", "status", "prescriber", "notes")}),
         ("Course", {"fields": ("sessions_planned", "min_interval_days", "max_interval_days", "start_date")}),
         ("Attention", {"fields": ("needs_attention", "attention_reason")}),
         (
             "Contraindication override",
-            {"fields": ("override_reason", "override_by", "override_at", "overridden_findings")},
+            {"fields": ("override_reason", "override_by", "override_at", "overridden_findings_list")},
         ),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
     inlines = [TreatmentSessionInline, ConsentInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(boolean=True, description="override")
+    def overridden(self, plan):
+        return bool(plan.overridden_findings)
+
+    @admin.display(description="Overridden findings")
+    def overridden_findings_list(self, plan):
+        findings = plan.overridden_findings or []
+        if not findings:
+            return "-"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} ({}, {}): {}",
+            (
+                (f.get("condition_name"), f.get("condition_kind"), f.get("severity"), f.get("rationale") or "-")
+                for f in findings
+            ),
+        )
 
 
 @admin.register(TreatmentSession)
@@ -109,13 +209,24 @@ class TreatmentSessionAdmin(SimpleHistoryAdmin):
     list_filter = ("status",)
     search_fields = ("plan__patient__last_name", "product_lot__lot_number")
     list_select_related = ("plan__patient", "plan__therapy_type", "product_lot__product")
-    raw_id_fields = ("plan",)
+    fields = TreatmentSessionInline.fields
+    readonly_fields = TreatmentSessionInline.readonly_fields
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Consent)
 class ConsentAdmin(SimpleHistoryAdmin):
+    """A consent is a signed record: recorded through consent_record, never edited afterwards."""
+
     list_display = ("plan", "text_version", "method", "consented_at", "recorded_by")
     list_filter = ("method",)
     search_fields = ("plan__patient__last_name", "text_version")
     list_select_related = ("plan__patient", "plan__therapy_type", "recorded_by")
-    raw_id_fields = ("plan",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -79,7 +79,6 @@ def findings_for(patient: Patient, therapy_type: TherapyType, product: Product |
         Contraindication.objects.filter(target)
         .filter(condition__patient_conditions__patient=patient, condition__patient_conditions__active=True)
         .select_related("condition")
-        .distinct()
     )
     findings = [Finding.from_rule(rule) for rule in rules]
     # Absolute first, then by condition name: the most serious reason is what a person reads first.

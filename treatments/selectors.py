@@ -29,4 +29,5 @@ def plans_needing_attention() -> QuerySet[TreatmentPlan]:
 
 
 def patient_active_plans(patient: Patient) -> QuerySet[TreatmentPlan]:
+    """The patient's courses still running, newest first, with their sessions."""
     return plans_with_sessions().filter(patient=patient, status=PlanStatus.ACTIVE)

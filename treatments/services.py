@@ -98,7 +98,9 @@ def _findings(findings: list[Finding]) -> list[dict]:
 
 def _locked_plan(plan_id: int) -> TreatmentPlan:
     """The plan row, locked until the transaction ends: plan changes (and their window chains) run one at a time."""
-    return TreatmentPlan.objects.select_for_update().select_related("therapy_type", "product").get(pk=plan_id)
+    return (
+        TreatmentPlan.objects.select_for_update(of=("self",)).select_related("therapy_type", "product").get(pk=plan_id)
+    )
 
 
 # --- plans ----------------------------------------------------------------------------------------------------
@@ -132,6 +134,10 @@ def _validate_plan_input(
         errors["product"] = [f"{therapy_type.name} needs a product: choose one."]
     if indication not in Indication.values:
         errors["indication"] = ["Choose one of: " + ", ".join(Indication.values) + "."]
+    if not isinstance(start_date, date) or isinstance(start_date, datetime):
+        errors["start_date"] = ["Give the plan's start as a date."]
+    if therapy_type is None:
+        return errors  # the course's defaults come from the therapy type: nothing more to check without one
     if not _is_whole_number(sessions_planned) or not MIN_SESSIONS <= sessions_planned <= MAX_SESSIONS:
         errors["sessions_planned"] = [f"A plan has between {MIN_SESSIONS} and {MAX_SESSIONS} sessions."]
     for field, value in (("min_interval_days", min_interval_days), ("max_interval_days", max_interval_days)):
@@ -143,8 +149,6 @@ def _validate_plan_input(
         and min_interval_days > max_interval_days
     ):
         errors["min_interval_days"] = ["The shortest interval cannot be longer than the longest."]
-    if not isinstance(start_date, date) or isinstance(start_date, datetime):
-        errors["start_date"] = ["Give the plan's start as a date."]
     return errors
 
 
@@ -251,21 +255,22 @@ def plan_cancel(*, plan: TreatmentPlan, by, reason: str = "") -> TreatmentPlan:
     appointment is left pointing at a cancelled plan.
     """
     with transaction.atomic():
-        plan = _locked_plan(plan.pk)
-        check_transition(PLAN_TRANSITIONS, plan.status, PlanStatus.CANCELLED, "plan")
-        booked = list(plan.sessions.filter(status=SessionStatus.BOOKED).values_list("sequence", flat=True))
+        row = _locked_plan(plan.pk)
+        check_transition(PLAN_TRANSITIONS, row.status, PlanStatus.CANCELLED, "plan")
+        booked = list(row.sessions.filter(status=SessionStatus.BOOKED).values_list("sequence", flat=True))
         if booked:
             numbers = ", ".join(str(n) for n in booked)
             raise InvalidTransition(f"Cancel the appointment(s) of session(s) {numbers} before cancelling the plan.")
-        for session in plan.sessions.filter(status=SessionStatus.PLANNED):
+        for session in row.sessions.filter(status=SessionStatus.PLANNED):
             session.status = SessionStatus.CANCELLED
             session.save(update_fields=["status"])
-        plan.status = PlanStatus.CANCELLED
+        row.status = PlanStatus.CANCELLED
         who = getattr(by, "username", None) or "unknown user"
         line = f"Cancelled on {clinic_today():%Y-%m-%d} by {who}" + (f": {reason.strip()}" if reason.strip() else ".")
-        plan.notes = f"{plan.notes}\n{line}".strip()
-        plan.full_clean()
-        plan.save()
+        row.notes = f"{row.notes}\n{line}".strip()
+        row.full_clean()
+        row.save()
+    plan.refresh_from_db()
     return plan
 
 
@@ -357,7 +362,9 @@ def _recompute_windows(plan: TreatmentPlan) -> list[TreatmentSession]:
             session.full_clean()
             session.save(update_fields=["window_start", "window_end"])
             changed.append(session)
-        previous = session
+        # A skipped session never happened: the one after it counts from the session before it.
+        if session.status != SessionStatus.SKIPPED:
+            previous = session
     return changed
 
 
@@ -397,9 +404,10 @@ def _sync(target: TreatmentSession, source: TreatmentSession) -> None:
 def session_mark_booked(*, session: TreatmentSession, start: datetime, time_zone: str | None = None) -> None:
     """Record that the session is booked at `start` (also used when its appointment moves).
 
-    Guarantees: OutsidePlanWindow when start's local date (the location's zone: `time_zone`, else the zone of the
-    session's appointment, else the clinic default) is outside the session's window; otherwise the session is
-    booked and the windows of the sessions after it follow the new date. Call it inside the booking transaction.
+    Guarantees: Contraindicated when the plan has a finding no override covers; OutsidePlanWindow when start's
+    local date (in `time_zone`, else the zone of the session's appointment location, else the clinic default) is
+    outside the session's window; otherwise the session is booked and the windows of the sessions after it follow
+    the new date. Call it inside the booking transaction.
     """
     zone = ZoneInfo(time_zone) if time_zone else _session_zone(session)
     local_day = timezone.localtime(_aware(start, zone), zone).date()
@@ -409,6 +417,15 @@ def session_mark_booked(*, session: TreatmentSession, start: datetime, time_zone
             raise InvalidTransition(f"The plan is {plan.status}: its sessions cannot be booked.")
         if row.status != SessionStatus.BOOKED:  # booked -> booked is a move, not a change of status
             check_transition(SESSION_TRANSITIONS, row.status, SessionStatus.BOOKED, "session")
+        # The booking service screens too; checking here as well means no caller can book past a finding.
+        result = plan_screen(plan)
+        if result.blocking:
+            names = ", ".join(finding.condition_name for finding in result.blocking)
+            raise Contraindicated(
+                f"Session {row.sequence} cannot be booked: {names}.",
+                blocking=_findings(result.blocking),
+                warnings=_findings(result.warnings),
+            )
         if not row.window_start <= local_day <= row.window_end:
             raise OutsidePlanWindow(
                 f"Session {row.sequence} must take place between {row.window_start:%d %b %Y} "
@@ -453,6 +470,41 @@ def _validate_lot(plan: TreatmentPlan, lot, lot_given: bool, day: date) -> list[
     return []
 
 
+def _close_plan_when_done(plan: TreatmentPlan) -> None:
+    """No session left to give: the course is completed (or cancelled, when not one session was given)."""
+    if plan.sessions.filter(status__in=OPEN_SESSION_STATUSES).exists():
+        return
+    given = plan.sessions.filter(status=SessionStatus.COMPLETED).exists()
+    new_status = PlanStatus.COMPLETED if given else PlanStatus.CANCELLED
+    check_transition(PLAN_TRANSITIONS, plan.status, new_status, "plan")
+    plan.status = new_status
+    plan.full_clean()
+    plan.save(update_fields=["status", "updated_at"])
+
+
+def session_skip(*, session: TreatmentSession, by, reason: str = "") -> TreatmentSession:
+    """A practitioner drops a session from the course; the next one counts from the session before it.
+
+    Guarantees: a booked session is not skipped behind its appointment (InvalidTransition: cancel the appointment
+    first); skipping the last open session closes the plan.
+    """
+    if not may_override(by):
+        raise DomainValidationError(errors={"by": ["Only a practitioner may skip a session of a plan."]})
+    with transaction.atomic():
+        plan, row = _locked_session(session)
+        if row.status == SessionStatus.BOOKED:
+            raise InvalidTransition(f"Cancel the appointment of session {row.sequence} before skipping it.")
+        check_transition(SESSION_TRANSITIONS, row.status, SessionStatus.SKIPPED, "session")
+        row.status = SessionStatus.SKIPPED
+        row.notes = (reason or "").strip()
+        row.full_clean()
+        row.save(update_fields=["status", "notes"])
+        _recompute_windows(plan)
+        _close_plan_when_done(plan)
+    _sync(session, row)
+    return row
+
+
 def session_complete(
     *,
     session: TreatmentSession,
@@ -464,10 +516,10 @@ def session_complete(
     """Record that a booked session was given: by whom, when, notes and (for product therapies) the lot used.
 
     Guarantees: ConsentMissing while the plan has no consent; Contraindicated when the plan has a finding no
-    override covers; the lot must be of the plan's product and not expired on the day (DomainValidationError on
-    product_lot). Completing the last open session completes the plan.
+    override covers; the lot must be of the plan's product and not expired on the (local) day it is used
+    (DomainValidationError on product_lot). Completing the last open session completes the plan.
     """
-    zone = clinic_zone()
+    zone = _session_zone(session)
     completed_at = timezone.now() if completed_at is None else _aware(completed_at, zone)
     lot = _resolve(ProductLot, product_lot)
     with transaction.atomic():
@@ -501,12 +553,10 @@ def session_complete(
         row.full_clean()
         row.save()
         _recompute_windows(plan)
-        if not plan.sessions.filter(status__in=OPEN_SESSION_STATUSES).exists():
-            check_transition(PLAN_TRANSITIONS, plan.status, PlanStatus.COMPLETED, "plan")
-            plan.status = PlanStatus.COMPLETED
-            plan.full_clean()
-            plan.save(update_fields=["status", "updated_at"])
+        _close_plan_when_done(plan)
     _sync(session, row)
+    if TreatmentSession.plan.is_cached(session):
+        session.plan.status = plan.status
     return row
 
 
@@ -534,8 +584,6 @@ def consent_record(
         errors["by"] = ["Say who recorded the consent."]
     if consented_at > timezone.now() + timedelta(minutes=5):
         errors["consented_at"] = ["Consent cannot be dated in the future."]
-    if plan.status != PlanStatus.ACTIVE:
-        errors["plan"] = [f"The plan is {plan.status}: consent is recorded for active plans only."]
     if errors:
         raise DomainValidationError(errors=errors)
     if not consented_to.strip():
@@ -553,6 +601,9 @@ def consent_record(
         recorded_by=by,
     )
     with transaction.atomic():
+        status = _locked_plan(plan.pk).status
+        if status != PlanStatus.ACTIVE:
+            raise DomainValidationError(errors={"plan": [f"The plan is {status}: consent is for active plans only."]})
         consent.full_clean()
         consent.save()
     return consent
@@ -564,7 +615,7 @@ def consent_record(
 def _rescreen_active_plans(patient: Patient) -> list[TreatmentPlan]:
     """Flag every active plan of the patient that now has a finding no override covers; returns those plans."""
     flagged = []
-    plans = TreatmentPlan.objects.select_for_update().filter(patient=patient, status=PlanStatus.ACTIVE)
+    plans = TreatmentPlan.objects.select_for_update(of=("self",)).filter(patient=patient, status=PlanStatus.ACTIVE)
     for plan in plans.select_related("patient", "therapy_type", "product"):
         result = plan_screen(plan)
         if result.blocking:
@@ -638,7 +689,11 @@ def patient_condition_update(*, patient_condition: PatientCondition, by, **field
     if errors:
         raise DomainValidationError(errors=errors)
     with transaction.atomic():
-        record = PatientCondition.objects.select_for_update().select_related("patient").get(pk=patient_condition.pk)
+        record = (
+            PatientCondition.objects.select_for_update(of=("self",))
+            .select_related("patient")
+            .get(pk=patient_condition.pk)
+        )
         was_active = record.active
         for name, value in fields.items():
             setattr(record, name, value)

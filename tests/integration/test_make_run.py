@@ -85,6 +85,7 @@ def test_make_run_serves_the_admin_and_runs_a_worker(tmp_path):
         app.conf.broker_transport_options = {
             "data_folder_in": str(broker / "queue"),
             "data_folder_out": str(broker / "queue"),
+            "control_folder": str(broker / "control"),
         }
         task_id = app.send_task("clinic.ping").id
         wait_for(

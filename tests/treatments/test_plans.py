@@ -268,3 +268,9 @@ def test_attention_reasons_add_up_and_a_practitioner_clears_them(prp_plan, pract
 
     plan_clear_attention(plan=prp_plan, by=practitioner)
     assert (prp_plan.needs_attention, prp_plan.attention_reason) == (False, "")
+
+
+def test_an_unknown_therapy_type_is_the_only_error_when_the_rest_is_defaulted(patient, practitioner):
+    with pytest.raises(DomainValidationError) as refused:
+        plan_create(patient=patient, therapy_type=None, indication=Indication.SCARS, by=practitioner)
+    assert set(refused.value.errors) == {"therapy_type"}

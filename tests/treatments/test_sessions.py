@@ -22,6 +22,7 @@ from treatments.services import (
     session_complete,
     session_mark_booked,
     session_mark_unbooked,
+    session_skip,
     session_window_recompute,
 )
 
@@ -275,3 +276,47 @@ def test_a_session_is_not_completed_over_a_new_blocking_finding(prp_plan, practi
     assert [f["condition_code"] for f in refused.value.extra["blocking"]] == ["anticoagulant-therapy"]
     first.refresh_from_db()
     assert first.status == SessionStatus.BOOKED
+
+
+def test_a_skipped_session_is_passed_over_by_the_windows(prp_plan, practitioner, front_desk):
+    second = session(prp_plan, 2)
+    with pytest.raises(DomainValidationError):
+        session_skip(session=second, by=front_desk)
+
+    skipped = session_skip(session=second, by=practitioner, reason="Patient travelling")
+
+    assert (skipped.status, skipped.notes) == (SessionStatus.SKIPPED, "Patient travelling")
+    assert window(prp_plan, 3) == (START + d(28), START + d(42))  # counts from session 1, as session 2 did
+    with pytest.raises(InvalidTransition):
+        session_mark_booked(session=second, start=at(START + d(30)))
+
+
+def test_a_booked_session_is_not_skipped_behind_its_appointment(prp_plan, practitioner):
+    first = session(prp_plan, 1)
+    session_mark_booked(session=first, start=at(START))
+
+    with pytest.raises(InvalidTransition):
+        session_skip(session=first, by=practitioner)
+
+    assert session(prp_plan, 1).status == SessionStatus.BOOKED
+
+
+def test_skipping_the_last_session_completes_a_course_that_was_given(prp_plan, practitioner):
+    factories.ConsentFactory(plan=prp_plan)
+    first = session(prp_plan, 1)
+    session_mark_booked(session=first, start=at(START))
+    session_complete(session=first, by=practitioner, completed_at=at(START, 11))
+    session_skip(session=session(prp_plan, 2), by=practitioner)
+
+    session_skip(session=session(prp_plan, 3), by=practitioner)
+
+    prp_plan.refresh_from_db()
+    assert prp_plan.status == PlanStatus.COMPLETED
+
+
+def test_skipping_every_session_cancels_the_course(prp_plan, practitioner):
+    for sequence in (1, 2, 3):
+        session_skip(session=session(prp_plan, sequence), by=practitioner)
+
+    prp_plan.refresh_from_db()
+    assert prp_plan.status == PlanStatus.CANCELLED

@@ -188,7 +188,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # max_retries 0: a web process publishing while Redis is down fails at once instead of retrying for seconds
+    # inside the request; the reminder outbox sweep sends later. Workers reconnect with their own retry policy.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
 else:
     # The embedded broker: kombu's filesystem transport, good for one machine with a real worker and beat.
     CELERY_BROKER_URL = "filesystem://"
@@ -210,7 +212,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The static, version-controlled beat schedule (one beat process only).
 CELERY_BEAT_SCHEDULE = {
-    "dispatch-due-reminders": {"task": "scheduling.tasks.dispatch_due_reminders", "schedule": timedelta(minutes=1)},
+    "dispatch-due-reminders": {
+        "task": "scheduling.tasks.dispatch_due_reminders",
+        # One minute in production; tests of the sweep shorten it.
+        "schedule": timedelta(seconds=env.float("CLINIC_REMINDER_SWEEP_SECONDS", default=60)),
+    },
     "flag-plans-with-closing-windows": {
         "task": "scheduling.tasks.flag_plans_with_closing_windows",
         "schedule": crontab(hour=2, minute=0),
@@ -223,6 +229,8 @@ CLINIC_MIN_NOTICE_MINUTES = env.int("CLINIC_MIN_NOTICE_MINUTES", default=60)
 CLINIC_REMINDER_OFFSETS_HOURS = env.list("CLINIC_REMINDER_OFFSETS_HOURS", cast=int, default=[48, 2])
 CLINIC_REMINDER_MAX_ATTEMPTS = env.int("CLINIC_REMINDER_MAX_ATTEMPTS", default=5)
 CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS = env.int("CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS", default=300)
+# A failed send waits base * 2**(attempts - 1) seconds before the next try.
+CLINIC_REMINDER_RETRY_BASE_SECONDS = env.float("CLINIC_REMINDER_RETRY_BASE_SECONDS", default=60)
 CLINIC_CANCELLATION_POLICY_HOURS = env.int("CLINIC_CANCELLATION_POLICY_HOURS", default=24)
 CLINIC_EMAIL_LINK_MAX_AGE_DAYS = env.int("CLINIC_EMAIL_LINK_MAX_AGE_DAYS", default=30)
 CLINIC_IDEMPOTENCY_TTL_HOURS = 24
@@ -236,9 +244,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["clinic.api.permissions.HasRole"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "clinic.api.filters.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["clinic.api.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "clinic.api.schema.ClinicAutoSchema",
     "EXCEPTION_HANDLER": "clinic.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -250,6 +258,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # API clients use tokens; the session auth that browser pages use is not part of the documented contract.
+    "AUTHENTICATION_WHITELIST": ["rest_framework.authentication.TokenAuthentication"],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "AppointmentStatusEnum": "scheduling.choices.AppointmentStatus",

@@ -1,11 +1,12 @@
 import django_filters
 from django.db.models import Q
 
+from clinic.api.filters import FilterSet
 from patients.choices import ConditionKind
 from patients.models import Condition, Patient
 
 
-class PatientFilterSet(django_filters.FilterSet):
+class PatientFilterSet(FilterSet):
     search = django_filters.CharFilter(
         method="filter_search", max_length=200, help_text="Words matched against name, email and phone."
     )
@@ -26,7 +27,7 @@ class PatientFilterSet(django_filters.FilterSet):
         return queryset
 
 
-class ConditionFilterSet(django_filters.FilterSet):
+class ConditionFilterSet(FilterSet):
     kind = django_filters.ChoiceFilter(choices=ConditionKind.choices)
     code = django_filters.CharFilter(max_length=64)
 

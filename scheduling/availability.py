@@ -16,9 +16,11 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 
 from django.conf import settings
-from django.db.models import Q, Subquery
+from django.db.models import FloatField, Func, Q, Subquery
 from django.utils import timezone
 
 from clinic.exceptions import DomainValidationError
@@ -41,6 +43,25 @@ class Slot:
     practitioner_id: int
     room_id: int
     device_id: int | None
+
+
+class EpochSeconds(Func):
+    """An instant as seconds since 1970, computed by the database.
+
+    Turning thousands of timestamps into datetime objects in Python would cost more than the whole search.
+    """
+
+    output_field = FloatField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::float8", **extra_context
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite keeps UTC text; julianday() parses it. Rounded to the millisecond: whole seconds stay exact.
+        template = "ROUND((julianday(%(expressions)s) - 2440587.5) * 86400.0, 3)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
 # --- interval arithmetic on epoch seconds ---------------------------------------------------------------
@@ -78,20 +99,13 @@ class Forbidden:
 
 
 class _Resources:
-    """Rooms or devices with their forbidden starts: "the lowest id free at s", remembered per s.
-
-    Practitioners share the step grid, so a search asks about a few hundred distinct starts at most.
-    """
+    """Rooms or devices with their forbidden starts: answers "the lowest id free at s"."""
 
     def __init__(self, ids: list[int], busy: dict[int, list[Interval]]):
-        self.ids = sorted(ids)
-        self.forbidden = {pk: Forbidden(busy.get(pk, [])) for pk in self.ids}
-        self.answers: dict[float, int | None] = {}
+        self.forbidden = [(pk, Forbidden(busy.get(pk, []))) for pk in sorted(ids)]
 
     def free_at(self, start: float) -> int | None:
-        if start not in self.answers:
-            self.answers[start] = next((pk for pk in self.ids if not self.forbidden[pk].contains(start)), None)
-        return self.answers[start]
+        return next((pk for pk, forbidden in self.forbidden if not forbidden.contains(start)), None)
 
 
 # --- the search ------------------------------------------------------------------------------------------
@@ -128,9 +142,9 @@ def _working_hours(therapy_type: TherapyType, location: Location, practitioner: 
         rows = rows.filter(practitioner=practitioner)
     largest_buffer = TherapyType.objects.order_by("-buffer_minutes").values("buffer_minutes")[:1]
     return list(
-        rows.annotate(largest_buffer=Subquery(largest_buffer)).values_list(
-            "practitioner_id", "weekday", "start_time", "end_time", "largest_buffer"
-        )
+        rows.annotate(largest_buffer=Subquery(largest_buffer))
+        .order_by()
+        .values_list("practitioner_id", "weekday", "start_time", "end_time", "largest_buffer")
     )
 
 
@@ -186,19 +200,27 @@ def find_free_slots(
     practitioner_ids = sorted({row[0] for row in hours})
     buffer = therapy_type.buffer_minutes * 60
     largest_buffer = timedelta(minutes=hours[0][4] or 0)
-    time_off = TimeOff.objects.filter(
-        practitioner_id__in=practitioner_ids, start__lt=end, end__gt=earliest
-    ).values_list("practitioner_id", "start", "end")
+    time_off = (
+        TimeOff.objects.filter(practitioner_id__in=practitioner_ids, start__lt=end, end__gt=earliest)
+        .annotate(start_s=EpochSeconds("start"), end_s=EpochSeconds("end"))
+        .order_by()
+        .values_list("practitioner_id", "start_s", "end_s")
+    )
     whose = Q(location=location) | Q(practitioner_id__in=practitioner_ids)
     if patient is not None:
         whose |= Q(patient=patient)
-    appointments = Appointment.objects.filter(
-        whose,
-        status__in=ACTIVE_APPOINTMENT_STATUSES,
-        start__lt=end + timedelta(seconds=buffer),
-        end__gt=earliest - largest_buffer,
-    ).values_list(
-        "practitioner_id", "room_id", "device_id", "patient_id", "start", "end", "therapy_type__buffer_minutes"
+    appointments = (
+        Appointment.objects.filter(
+            whose,
+            status__in=ACTIVE_APPOINTMENT_STATUSES,
+            start__lt=end + timedelta(seconds=buffer),
+            end__gt=earliest - largest_buffer,
+        )
+        .annotate(start_s=EpochSeconds("start"), end_s=EpochSeconds("end"))
+        .order_by()  # the intervals are sorted in memory anyway
+        .values_list(
+            "practitioner_id", "room_id", "device_id", "patient_id", "start_s", "end_s", "therapy_type__buffer_minutes"
+        )
     )
 
     busy_practitioner: dict[int, list[Interval]] = defaultdict(list)
@@ -206,11 +228,11 @@ def find_free_slots(
     busy_device: dict[int, list[Interval]] = defaultdict(list)
     busy_patient: list[Interval] = []
     for practitioner_id, off_start, off_end in time_off:
-        busy_practitioner[practitioner_id].append((off_start.timestamp() - length, off_end.timestamp()))
+        busy_practitioner[practitioner_id].append((off_start - length, off_end))
     patient_id = patient.pk if patient is not None else None
     for practitioner_id, room_id, device_id, booked_patient_id, a_start, a_end, a_buffer in appointments:
         # s is forbidden when [s, s + length + buffer) meets [a_start, a_end + a_buffer).
-        forbidden = (a_start.timestamp() - length - buffer, a_end.timestamp() + a_buffer * 60)
+        forbidden = (a_start - length - buffer, a_end + a_buffer * 60)
         busy_practitioner[practitioner_id].append(forbidden)
         busy_room[room_id].append(forbidden)
         if device_id is not None:
@@ -261,25 +283,16 @@ def _candidates(
 
 
 def _with_resources(candidates, *, length: float, rooms: _Resources, devices: _Resources | None, limit):
+    """Slots from the sorted candidates: each start asks once for a room (and device) shared by all its candidates."""
     slots = []
-    for point, practitioner_id in candidates:
+    for point, group in groupby(candidates, key=itemgetter(0)):
         room_id = rooms.free_at(point)
-        if room_id is None:
+        device_id = devices.free_at(point) if devices is not None else None
+        if room_id is None or (devices is not None and device_id is None):
             continue
-        device_id = None
-        if devices is not None:
-            device_id = devices.free_at(point)
-            if device_id is None:
-                continue
-        slots.append(
-            Slot(
-                start=datetime.fromtimestamp(point, tz=UTC),
-                end=datetime.fromtimestamp(point + length, tz=UTC),
-                practitioner_id=practitioner_id,
-                room_id=room_id,
-                device_id=device_id,
-            )
-        )
-        if limit is not None and len(slots) >= limit:
-            break
+        start, end = datetime.fromtimestamp(point, tz=UTC), datetime.fromtimestamp(point + length, tz=UTC)
+        for _, practitioner_id in group:
+            slots.append(Slot(start, end, practitioner_id, room_id, device_id))
+            if limit is not None and len(slots) >= limit:
+                return slots
     return slots

@@ -454,7 +454,6 @@ def appointment_no_show(*, appointment: Appointment, by=None) -> Appointment:
         _save(appointment)
         if appointment.session_id:
             session_mark_unbooked(session=appointment.session)
-        appointment_reminders_sync(appointment, event="cancelled")
     return appointment
 
 

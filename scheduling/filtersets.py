@@ -4,11 +4,13 @@ from zoneinfo import ZoneInfo
 import django_filters
 from django.conf import settings
 
+from clinic.api.filters import FilterSet
 from scheduling.choices import AppointmentStatus, ReminderStatus
 from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room
+from treatments.models import TherapyType
 
 
-class AppointmentFilterSet(django_filters.FilterSet):
+class AppointmentFilterSet(FilterSet):
     date = django_filters.DateFilter(
         method="filter_date",
         help_text="A calendar day in the location's time zone (the clinic's default zone without ?location=).",
@@ -28,7 +30,7 @@ class AppointmentFilterSet(django_filters.FilterSet):
         return queryset.filter(start__lt=day_end, end__gt=day_start)
 
 
-class ReminderFilterSet(django_filters.FilterSet):
+class ReminderFilterSet(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ReminderStatus.choices)
 
     class Meta:
@@ -36,19 +38,22 @@ class ReminderFilterSet(django_filters.FilterSet):
         fields = ["status", "appointment"]
 
 
-class PractitionerFilterSet(django_filters.FilterSet):
+class PractitionerFilterSet(FilterSet):
+    therapy_types = django_filters.ModelChoiceFilter(queryset=TherapyType.objects.all(), label="Gives this therapy")
+    locations = django_filters.ModelChoiceFilter(queryset=Location.objects.all(), label="Works at this location")
+
     class Meta:
         model = Practitioner
         fields = ["therapy_types", "locations", "active"]
 
 
-class RoomFilterSet(django_filters.FilterSet):
+class RoomFilterSet(FilterSet):
     class Meta:
         model = Room
         fields = ["location", "kind", "active"]
 
 
-class DeviceFilterSet(django_filters.FilterSet):
+class DeviceFilterSet(FilterSet):
     kind = django_filters.CharFilter(max_length=32)
 
     class Meta:

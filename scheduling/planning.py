@@ -141,7 +141,9 @@ def _no_slot_reason(session: TreatmentSession) -> str:
 
 def _locked_plan(plan_id: int) -> TreatmentPlan:
     return (
-        TreatmentPlan.objects.select_for_update().select_related("patient", "therapy_type", "product").get(pk=plan_id)
+        TreatmentPlan.objects.select_for_update(of=("self",))
+        .select_related("patient", "therapy_type", "product")
+        .get(pk=plan_id)
     )
 
 

@@ -1,32 +1,237 @@
-"""The reminder outbox: Reminder rows written in the booking's own transaction (completed by the Celery issue)."""
+"""The reminder outbox: Reminder rows written in the booking's own transaction, claimed and sent by workers.
 
-from datetime import timedelta
+Nothing lost: a row exists as soon as the booking commits, whatever the broker does; the beat sweep finds every
+due row, and a row left `sending` by a dead worker is claimed again after CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS.
+Nothing twice: a row is sent only by the worker that claimed it (skip-locked rows on PostgreSQL, a conditional
+UPDATE on SQLite), and each email carries a deterministic Message-ID so a mail system can drop a rare re-send.
+"""
+
+import logging
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.mail import get_connection
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from scheduling.choices import ReminderKind, ReminderStatus
+from clinic.celery import app as celery_app
+from scheduling import emails
+from scheduling.choices import AppointmentStatus, ReminderKind, ReminderStatus
 from scheduling.models import Appointment, Reminder
+
+logger = logging.getLogger(__name__)
+
+EVENT_NOTICES = {
+    "booked": ReminderKind.CONFIRMATION,
+    "moved": ReminderKind.RESCHEDULED,
+    "cancelled": ReminderKind.CANCELLATION,
+}
+OFFSET_PREFIX = f"{ReminderKind.REMINDER}_"
+
+
+def offset_kind(hours: int) -> str:
+    """The Reminder.kind of the reminder sent `hours` before the start, e.g. reminder_48h."""
+    return f"{OFFSET_PREFIX}{hours}h"
+
+
+def _reset(appointment: Appointment, kind: str, due_at: datetime) -> Reminder:
+    """Make the (appointment, kind) row pending again from scratch: a new time deserves a new email."""
+    reminder, _ = Reminder.objects.update_or_create(
+        appointment=appointment,
+        kind=kind,
+        defaults={
+            "due_at": due_at,
+            "status": ReminderStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": None,
+            "claimed_at": None,
+            "sent_at": None,
+            "last_error": "",
+        },
+    )
+    return reminder
 
 
 def appointment_reminders_sync(appointment: Appointment, *, event: str) -> None:
-    """Bring an appointment's pending reminders in line with it; call inside the booking transaction.
+    """Bring an appointment's reminders in line with it; call inside the booking transaction.
 
-    `event` is "booked", "moved" or "cancelled".
+    `event` is "booked", "moved" or "cancelled". Guarantees, atomically with the caller's transaction: a notice
+    (confirmation, change of time or cancellation) due now; for a booked or moved appointment one reminder per
+    CLINIC_REMINDER_OFFSETS_HOURS whose time is still ahead (earlier pending ones cancelled); for a cancelled one
+    every pending email cancelled. After commit the notice is handed to a worker at once; if the broker is down
+    the beat sweep sends it later.
     """
+    if event not in EVENT_NOTICES:
+        raise ValueError(f"unknown reminder event {event!r}")
     now = timezone.now()
+    pending = appointment.reminders.filter(status=ReminderStatus.PENDING)
     if event == "cancelled":
-        appointment.reminders.filter(status=ReminderStatus.PENDING).update(status=ReminderStatus.CANCELLED)
-        return
-    kind = ReminderKind.CONFIRMATION if event == "booked" else ReminderKind.RESCHEDULED
-    Reminder.objects.update_or_create(
-        appointment=appointment, kind=kind, defaults={"due_at": now, "status": ReminderStatus.PENDING}
+        pending.update(status=ReminderStatus.CANCELLED, updated_at=now)
+    else:
+        # In UTC: subtracting from a local time would count wall-clock hours, wrong across a DST change.
+        start = appointment.start.astimezone(UTC)
+        wanted = {}
+        for hours in settings.CLINIC_REMINDER_OFFSETS_HOURS:
+            due_at = start - timedelta(hours=hours)
+            if due_at > now:
+                wanted[offset_kind(hours)] = due_at
+        # A pending confirmation or reminder about the old time must not go out after a move.
+        stale = pending.filter(Q(kind=ReminderKind.CONFIRMATION) | Q(kind__startswith=OFFSET_PREFIX))
+        stale.exclude(kind__in=wanted).update(status=ReminderStatus.CANCELLED, updated_at=now)
+        for kind, due_at in wanted.items():
+            _reset(appointment, kind, due_at)
+    notice = _reset(appointment, EVENT_NOTICES[event], now)
+    transaction.on_commit(lambda: _kick(notice.pk))
+
+
+def _kick(reminder_id: int) -> None:
+    """Ask a worker to send one notice now; a broker outage only delays it until the next sweep."""
+    try:
+        celery_app.send_task("scheduling.tasks.send_reminder", args=[reminder_id], retry=False)
+    except Exception:  # any broker failure: the outbox row is already committed, the sweep will send it
+        logger.warning("broker unavailable, reminder %s waits for the next sweep", reminder_id, exc_info=True)
+
+
+def _claimable(now: datetime) -> Q:
+    stale = now - timedelta(seconds=settings.CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS)
+    due = Q(status=ReminderStatus.PENDING, due_at__lte=now) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
-    for hours in settings.CLINIC_REMINDER_OFFSETS_HOURS:
-        due_at = appointment.start - timedelta(hours=hours)
-        if due_at > now:
-            Reminder.objects.update_or_create(
-                appointment=appointment,
-                kind=f"{ReminderKind.REMINDER}_{hours}h",
-                defaults={"due_at": due_at, "status": ReminderStatus.PENDING},
-            )
+    return due | Q(status=ReminderStatus.SENDING, claimed_at__lte=stale)
+
+
+def _claim(*, now: datetime, limit: int, reminder_id: int | None = None) -> list[Reminder]:
+    """Mark up to `limit` claimable rows `sending` for this worker alone and return them."""
+    candidates = Reminder.objects.filter(_claimable(now)).order_by("due_at", "id")
+    if reminder_id is not None:
+        candidates = candidates.filter(pk=reminder_id)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Rows another worker is claiming right now are skipped, not waited for.
+            ids = list(candidates.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
+            Reminder.objects.filter(pk__in=ids).update(status=ReminderStatus.SENDING, claimed_at=now, updated_at=now)
+        else:
+            # The UPDATE re-checks the condition itself: of two workers racing for a row, exactly one changes it.
+            ids = [
+                pk
+                for pk in candidates.values_list("pk", flat=True)[:limit]
+                if Reminder.objects.filter(_claimable(now), pk=pk).update(
+                    status=ReminderStatus.SENDING, claimed_at=now, updated_at=now
+                )
+            ]
+    return list(
+        Reminder.objects.filter(pk__in=ids)
+        .select_related(
+            "appointment__patient",
+            "appointment__practitioner",
+            "appointment__location",
+            "appointment__therapy_type",
+        )
+        .order_by("due_at", "id")
+    )
+
+
+def _finish(reminder: Reminder, **fields) -> None:
+    """Record the outcome, unless another worker has reclaimed the row meanwhile (its outcome wins)."""
+    Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.SENDING, claimed_at=reminder.claimed_at).update(
+        updated_at=timezone.now(), **fields
+    )
+
+
+def _renew(batch: list[Reminder]) -> None:
+    """Re-stamp the claims of the rows still to send in a long batch, so they do not look abandoned; a row another
+    worker reclaimed meanwhile is dropped from this batch (claimed_at None) and left to that worker."""
+    at = timezone.now()
+    for claimed_at in {r.claimed_at for r in batch if r.claimed_at}:
+        ids = [r.pk for r in batch if r.claimed_at == claimed_at]
+        Reminder.objects.filter(pk__in=ids, status=ReminderStatus.SENDING, claimed_at=claimed_at).update(claimed_at=at)
+    still_mine = set(
+        Reminder.objects.filter(pk__in=[r.pk for r in batch], status=ReminderStatus.SENDING, claimed_at=at).values_list(
+            "pk", flat=True
+        )
+    )
+    for reminder in batch:
+        reminder.claimed_at = at if reminder.pk in still_mine else None
+
+
+def _not_to_send(reminder: Reminder) -> tuple[str, str] | None:
+    """(status, reason) when this email must not go out, else None."""
+    appointment = reminder.appointment
+    patient = appointment.patient
+    if reminder.kind.startswith(OFFSET_PREFIX) and appointment.status != AppointmentStatus.BOOKED:
+        return ReminderStatus.CANCELLED, f"the appointment is {appointment.get_status_display().lower()}"
+    if not patient.email:
+        return ReminderStatus.SKIPPED, "the patient has no email address"
+    if not patient.email_reminders:
+        return ReminderStatus.SKIPPED, "the patient turned email reminders off"
+    return None
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=settings.CLINIC_REMINDER_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
+
+
+def _deliver(reminders: list[Reminder], *, now: datetime) -> int:
+    """Send claimed reminders over one SMTP connection; returns how many were sent."""
+    sent = 0
+    renew_after = timedelta(seconds=settings.CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS / 3)
+    mail = get_connection()
+    try:
+        for index, reminder in enumerate(reminders):
+            if reminder.claimed_at and timezone.now() - reminder.claimed_at > renew_after:
+                _renew(reminders[index:])
+            if reminder.claimed_at is None:
+                continue
+            refusal = _not_to_send(reminder)
+            if refusal:
+                _finish(reminder, status=refusal[0], last_error=refusal[1])
+                continue
+            attempts = reminder.attempts + 1
+            try:
+                mail.open()  # kept open across the batch; send_messages alone would reconnect for every email
+                mail.send_messages([emails.reminder_message(reminder)])
+            except Exception as exc:  # SMTP refusals, network errors, timeouts: all mean "try again later"
+                mail.close()  # a half-broken connection would fail the next message too
+                failed = attempts >= settings.CLINIC_REMINDER_MAX_ATTEMPTS
+                _finish(
+                    reminder,
+                    status=ReminderStatus.FAILED if failed else ReminderStatus.PENDING,
+                    attempts=attempts,
+                    next_attempt_at=None if failed else now + _retry_delay(attempts),
+                    last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                )
+                logger.warning("reminder %s attempt %s failed: %s", reminder.pk, attempts, exc)
+                continue
+            _finish(reminder, status=ReminderStatus.SENT, attempts=F("attempts") + 1, sent_at=timezone.now())
+            sent += 1
+    finally:
+        mail.close()
+    logger.info("reminders: %s claimed, %s sent", len(reminders), sent)
+    return sent
+
+
+def reminders_due_count(*, now: datetime | None = None) -> int:
+    """How many reminders a sweep could claim now (due, retry time reached, or abandoned while sending)."""
+    return Reminder.objects.filter(_claimable(now or timezone.now())).count()
+
+
+def reminders_dispatch_due(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Claim up to `limit` due reminders and send them; returns how many were claimed.
+
+    Guarantees: each claimed row ends `sent`, `skipped` (no email, reminders off), `cancelled` (appointment no
+    longer booked), `pending` again with a later `next_attempt_at` (send failed), or `failed` after
+    CLINIC_REMINDER_MAX_ATTEMPTS. Concurrent callers never claim the same row.
+    """
+    now = now or timezone.now()
+    reminders = _claim(now=now, limit=limit)
+    if reminders:
+        _deliver(reminders, now=now)
+    return len(reminders)
+
+
+def reminder_send(*, reminder_id: int, now: datetime | None = None) -> bool:
+    """Send one reminder if it is due and nobody else holds it; True when this call sent it."""
+    now = now or timezone.now()
+    reminders = _claim(now=now, limit=1, reminder_id=reminder_id)
+    return bool(reminders) and _deliver(reminders, now=now) == 1

@@ -1,6 +1,6 @@
 """Reads for the front desk: a day's appointments and a patient's no-show count."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -17,8 +17,10 @@ def patient_no_show_count(patient: Patient) -> int:
 
 
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The instants a local calendar day starts and ends at; 23 or 25 hours apart on DST changes."""
-    return datetime.combine(day, time(0), tzinfo=zone), datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    """The instants (in UTC) a local calendar day starts and ends at; 23 or 25 hours apart on DST changes."""
+    first = datetime.combine(day, time(0), tzinfo=zone)
+    last = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    return first.astimezone(UTC), last.astimezone(UTC)
 
 
 def appointment_list() -> QuerySet[Appointment]:

@@ -1,10 +1,11 @@
 import django_filters
 
+from clinic.api.filters import FilterSet
 from treatments.choices import PlanStatus, ProductSource, Severity
 from treatments.models import Contraindication, Product, ProductLot, TherapyType, TreatmentPlan
 
 
-class ProductFilterSet(django_filters.FilterSet):
+class ProductFilterSet(FilterSet):
     therapy_type = django_filters.ModelChoiceFilter(queryset=TherapyType.objects.all())
     source = django_filters.ChoiceFilter(choices=ProductSource.choices)
 
@@ -13,7 +14,7 @@ class ProductFilterSet(django_filters.FilterSet):
         fields = ["therapy_type", "source", "active"]
 
 
-class ProductLotFilterSet(django_filters.FilterSet):
+class ProductLotFilterSet(FilterSet):
     product = django_filters.ModelChoiceFilter(queryset=Product.objects.all())
     lot_number = django_filters.CharFilter(max_length=64)
 
@@ -22,7 +23,7 @@ class ProductLotFilterSet(django_filters.FilterSet):
         fields = ["product", "lot_number"]
 
 
-class ContraindicationFilterSet(django_filters.FilterSet):
+class ContraindicationFilterSet(FilterSet):
     therapy_type = django_filters.ModelChoiceFilter(queryset=TherapyType.objects.all())
     severity = django_filters.ChoiceFilter(choices=Severity.choices)
 
@@ -31,7 +32,7 @@ class ContraindicationFilterSet(django_filters.FilterSet):
         fields = ["therapy_type", "severity", "condition"]
 
 
-class TreatmentPlanFilterSet(django_filters.FilterSet):
+class TreatmentPlanFilterSet(FilterSet):
     status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
     needs_attention = django_filters.BooleanFilter()
 

@@ -5,18 +5,20 @@ from django.http import HttpResponse, JsonResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic.api.errors import LockedOut, error_body
+from clinic.api.fields import StrictCharField
 
 LOCKED_OUT_DETAIL = LockedOut.default_detail
 
 
 class CredentialsSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
 
 
 class TokenSerializer(serializers.Serializer):
@@ -28,7 +30,10 @@ class TokenView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    error_statuses = {"post": (429,)}
+    error_statuses = {"post": (401, 429)}
+
+    def get_authenticate_header(self, request):
+        return "Token"
 
     @extend_schema(request=CredentialsSerializer, responses={200: TokenSerializer}, auth=[])
     def post(self, request):
@@ -40,9 +45,7 @@ class TokenView(APIView):
         if getattr(django_request, "axes_locked_out", False):
             raise LockedOut()
         if user is None or not user.is_active:
-            raise serializers.ValidationError(
-                {"non_field_errors": ["Unable to sign in with that username and password."]}
-            )
+            raise AuthenticationFailed("Unable to sign in with that username and password.")
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

@@ -59,7 +59,8 @@ def idempotent(view_method):
         request_hash = _request_hash(request)
         now = timezone.now()
         with transaction.atomic():
-            IdempotencyKey.objects.filter(user=request.user, key=key, expires_at__lte=now).delete()
+            # Expired keys count as never used; pruning the user's own keys keeps the table small without a job.
+            IdempotencyKey.objects.filter(user=request.user, expires_at__lte=now).delete()
             try:
                 # Claim the key before doing the work: a concurrent twin blocks here until we commit, then replays.
                 with transaction.atomic():
@@ -67,6 +68,7 @@ def idempotent(view_method):
                         user=request.user,
                         key=key,
                         request_hash=request_hash,
+                        created_at=now,
                         expires_at=now + timedelta(hours=settings.CLINIC_IDEMPOTENCY_TTL_HOURS),
                     )
             except IntegrityError:

@@ -21,7 +21,6 @@ class PatientViewSet(
     filterset_class = PatientFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]
     roles = {"*": STAFF}
-    error_statuses = {"create": (409,), "partial_update": (409,)}
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)

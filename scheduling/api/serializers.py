@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from rest_framework import serializers
 
+from clinic.api.fields import StrictCharField
 from patients.models import Patient
 from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room
 from treatments.models import ProductLot, TherapyType, TreatmentSession
@@ -112,11 +113,11 @@ class AppointmentRescheduleSerializer(serializers.Serializer):
 
 
 class AppointmentCancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
 
 
 class AppointmentCompleteSerializer(serializers.Serializer):
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    notes = StrictCharField(required=False, allow_blank=True, max_length=10000)
     product_lot = serializers.PrimaryKeyRelatedField(queryset=ProductLot.objects.all(), required=False, allow_null=True)
 
 

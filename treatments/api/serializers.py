@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from clinic.api.fields import StrictCharField, StrictModelSerializer
 from patients.models import Condition, Patient, PatientCondition
 from treatments.choices import ConsentMethod, Indication, Severity
 from treatments.models import (
@@ -14,6 +15,8 @@ from treatments.models import (
 
 
 class TherapyTypeSerializer(serializers.ModelSerializer):
+    device_kind = serializers.CharField(read_only=True, help_text="Kind of device each session needs; empty if none.")
+
     class Meta:
         model = TherapyType
         fields = [
@@ -50,7 +53,7 @@ class ContraindicationSerializer(serializers.ModelSerializer):
         fields = ["id", "condition", "therapy_type", "product_source", "severity", "rationale"]
 
 
-class PatientConditionSerializer(serializers.ModelSerializer):
+class PatientConditionSerializer(StrictModelSerializer):
     condition = serializers.PrimaryKeyRelatedField(queryset=Condition.objects.all())
     condition_name = serializers.CharField(source="condition.name", read_only=True)
     condition_kind = serializers.CharField(source="condition.kind", read_only=True)
@@ -60,7 +63,7 @@ class PatientConditionSerializer(serializers.ModelSerializer):
         fields = ["id", "condition", "condition_name", "condition_kind", "active", "since", "note"]
 
 
-class PatientConditionUpdateSerializer(serializers.ModelSerializer):
+class PatientConditionUpdateSerializer(StrictModelSerializer):
     """A recorded condition's state changes; which condition it is does not."""
 
     class Meta:
@@ -162,14 +165,14 @@ class PlanCreateSerializer(serializers.Serializer):
     min_interval_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
     max_interval_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
     start_date = serializers.DateField(required=False)
-    override_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    override_reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
+    notes = StrictCharField(required=False, allow_blank=True, max_length=10000)
 
 
 class ConsentCreateSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=ConsentMethod.choices)
-    text_version = serializers.CharField(max_length=64)
-    consented_to = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    text_version = StrictCharField(max_length=64)
+    consented_to = StrictCharField(required=False, allow_blank=True, max_length=2000)
     consented_at = serializers.DateTimeField(required=False)
 
 

@@ -1,0 +1,80 @@
+"""Follow-ups with real parts: completing session 1 makes a worker book session 2 in its window and email it."""
+
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from clinic.celery import app
+from scheduling.booking import appointment_book, appointment_check_in, appointment_complete
+from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES
+from scheduling.emails import reminder_message_id
+from scheduling.models import Appointment
+from tests.factories import PatientFactory, future_weekday, local_time, practitioner_user
+from tests.integration.celery_harness import SmtpSink, Workers, publishing_to, purge_queues, wait_for
+from tests.services import redis_url
+from treatments.choices import Indication, SessionStatus
+from treatments.services import consent_record, plan_create
+
+pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+def workers(tmp_path, transactional_db):
+    url = redis_url()
+    purge_queues(url)
+    started = Workers(url, tmp_path)
+    with publishing_to(url):
+        yield started
+    started.stop_all()
+
+
+@pytest.fixture
+def smtp():
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+def test_completing_session_one_makes_the_worker_book_session_two_in_its_window(clinic, workers, smtp):
+    monday = future_weekday(0)
+    by = practitioner_user()
+    plan = plan_create(
+        patient=PatientFactory(),
+        therapy_type=clinic.prp,
+        indication=Indication.ANDROGENETIC_ALOPECIA,
+        by=by,
+        start_date=monday,
+    )
+    consent_record(plan=plan, method="written", text_version="v1", by=by)
+    first = appointment_book(
+        patient=plan.patient,
+        therapy_type=clinic.prp,
+        practitioner=clinic.practitioners[1],
+        start=local_time(monday, 11),
+        session=plan.sessions.get(sequence=1),
+    )
+    workers.start(smtp.url)
+
+    appointment_complete(appointment=appointment_check_in(appointment=first), by=by)
+
+    second = plan.sessions.get(sequence=2)
+
+    def booked_second():
+        second.refresh_from_db()
+        return second.status == SessionStatus.BOOKED
+
+    wait_for(booked_second, timeout=30, what=f"session 2 to be booked\n{workers.logs()}")
+    follow_up = Appointment.objects.get(session=second, status__in=ACTIVE_APPOINTMENT_STATUSES)
+    assert second.window_start <= follow_up.start.astimezone(LONDON).date() <= second.window_end
+    assert follow_up.practitioner == clinic.practitioners[1]  # the same practitioner is preferred
+
+    app.send_task("scheduling.tasks.book_next_session", args=[first.session_id])  # a repeat books nothing more
+    # Session 1's confirmation, and session 2's from the booking the worker made.
+    wait_for(lambda: len(smtp.received()) >= 2, timeout=30, what=f"both confirmations\n{workers.logs()}")
+    time.sleep(1.5)  # room for the repeated task to (wrongly) book or send more
+    assert Appointment.objects.filter(session=second, status__in=ACTIVE_APPOINTMENT_STATUSES).count() == 1
+    ids = smtp.message_ids()
+    assert len(ids) == len(set(ids)) == 2
+    assert reminder_message_id(follow_up.reminders.get(kind="confirmation")) in ids

@@ -136,14 +136,13 @@ def _working_location(practitioner: Practitioner, location: Location | None, sta
 
 
 def _buffered_conflicts(
-    *, start: datetime, end: datetime, therapy_type: TherapyType, moving_pk: int | None, whose: Q
+    *, start: datetime, end: datetime, therapy_type: TherapyType, largest_buffer: int, moving_pk: int | None, whose: Q
 ) -> list[tuple]:
     """Active appointments of `whose` whose stretch plus buffer meets [start, end + this therapy's buffer).
 
     Rows are (practitioner_id, room_id, device_id, patient_id). Back to back (one ends, with its buffer, when the
-    other starts) is not a conflict.
+    other starts) is not a conflict. `largest_buffer` (minutes, any therapy) bounds how early a meeting one starts.
     """
-    largest_buffer = TherapyType.objects.aggregate(largest=Max("buffer_minutes"))["largest"] or 0
     rows = (
         Appointment.objects.filter(
             whose,
@@ -189,12 +188,24 @@ def _place(
     Practitioner.objects.select_for_update().filter(pk=practitioner.pk).values_list("pk", flat=True).get()
     Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True).get()
     location = _working_location(practitioner, location, start, end)
+    for field, chosen in (("room", room), ("device", device)):
+        if chosen is not None and chosen.location_id != location.pk:
+            raise DomainValidationError(
+                errors={field: [f"{chosen} is not at {location}, where {practitioner} works then."]}
+            )
     if TimeOff.objects.filter(practitioner=practitioner, start__lt=end, end__gt=start).exists():
         raise SlotUnavailable(f"{practitioner} is away at that time.")
 
+    largest_buffer = TherapyType.objects.aggregate(largest=Max("buffer_minutes"))["largest"] or 0
+
     def conflicts(whose: Q) -> list[tuple]:
         return _buffered_conflicts(
-            start=start, end=end, therapy_type=therapy_type, moving_pk=moving.pk if moving else None, whose=whose
+            start=start,
+            end=end,
+            therapy_type=therapy_type,
+            largest_buffer=largest_buffer,
+            moving_pk=moving.pk if moving else None,
+            whose=whose,
         )
 
     rows = conflicts(Q(practitioner=practitioner) | Q(patient=patient) | Q(location=location))
@@ -245,6 +256,16 @@ def _fresh_session(session: TreatmentSession) -> TreatmentSession:
     return TreatmentSession.objects.select_related("plan__patient", "plan__therapy_type", "plan__product").get(
         pk=session.pk
     )
+
+
+# The related rows were read or locked in this very transaction, and the database's foreign keys and CHECK
+# constraints hold on save: asking again would cost a query each on the one path every booking takes.
+_CHECKED_BY_THE_DATABASE = ["patient", "practitioner", "location", "room", "device", "therapy_type", "session", "plan"]
+
+
+def _save(appointment: Appointment) -> None:
+    appointment.full_clean(exclude=[*_CHECKED_BY_THE_DATABASE, "created_by"], validate_constraints=False)
+    appointment.save()
 
 
 # --- booking and moving ----------------------------------------------------------------------------------
@@ -316,8 +337,7 @@ def appointment_book(
                 end=start + timedelta(minutes=therapy_type.session_minutes),
                 created_by=by,
             )
-            appointment.full_clean()
-            appointment.save()
+            _save(appointment)
             appointment_reminders_sync(appointment, event="booked")
     except IntegrityError as exc:
         if _refusing_overlap(exc):
@@ -391,8 +411,7 @@ def appointment_reschedule(
             appointment.start = start
             appointment.end = start + timedelta(minutes=appointment.therapy_type.session_minutes)
             appointment.sequence += 1
-            appointment.full_clean()
-            appointment.save()
+            _save(appointment)
             appointment_reminders_sync(appointment, event="moved")
             if session is not None and move_later_sessions:
                 # planning builds on this module; importing it here keeps the import graph one way.
@@ -416,11 +435,6 @@ def _change_status(appointment: Appointment, new_status: str) -> Appointment:
     check_transition(appointment, new_status)
     appointment.status = new_status
     return appointment
-
-
-def _save(appointment: Appointment) -> None:
-    appointment.full_clean()
-    appointment.save()
 
 
 def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "") -> Appointment:

@@ -194,6 +194,15 @@ def test_the_location_follows_the_practitioners_hours(clinic, monday):
     practitioner.locations.add(elsewhere)
     practitioner.working_hours.filter(weekday=MONDAY).delete()
     WorkingHoursFactory(practitioner=practitioner, location=elsewhere, weekday=MONDAY)
+    error = refused(
+        DomainValidationError,
+        book,
+        clinic=clinic,
+        start=local_time(monday, 10),
+        therapy=clinic.exosome,
+        room=clinic.rooms[0],
+    )
+    assert "room" in error.errors
     appointment = book(clinic, local_time(monday, 10), therapy=clinic.exosome)
     assert appointment.location == elsewhere and appointment.room.location == elsewhere
 

@@ -51,6 +51,8 @@ from bench.common import (  # noqa: E402
 
 MAX_REQUESTS_PER_PHASE = 50_000
 ACTIVE = ("booked", "checked_in")
+# Each phase books for patients of its own, so that no booking is refused for the patient's own overlap.
+BOOKING_PATIENTS, CONTENTION_PATIENTS, MIXED_PATIENTS = slice(0, 15_000), slice(15_000, 16_000), slice(16_000, None)
 MIXED_WEIGHTS = {"search": 30, "day list": 25, "availability": 20, "book": 15, "cancel": 10}
 
 
@@ -112,23 +114,29 @@ def prepare(contention_clients: int, clients: int) -> dict:
 
     booking_slots = free_slots(100, 160)
     rng.shuffle(booking_slots)
-    contention_day = free_slots(170, 171) or free_slots(171, 173)
-    by_start = defaultdict(list)
-    for practitioner, start in contention_day:
-        by_start[start].append(practitioner)
-    contention_start = max(by_start, key=lambda s: (len(by_start[s]), s))
-    contention_slots = [(p, contention_start) for p in by_start[contention_start][:10]]
     return {
         "tokens": tokens,
         "therapies": therapies,
         "locations": locations,
         "patients": patients,
         "booking_slots": booking_slots,
-        "contention_slots": contention_slots,
+        "contention_slots": contention_slots(free_slots),
         "exosome": exosome.pk,
         "search_terms": search_terms(rng),
         "now": now,
     }
+
+
+def contention_slots(free_slots, wanted: int = 10) -> list[tuple[int, datetime]]:
+    """`wanted` practitioners free at one same time, on the first day far ahead where that many work."""
+    for offset in range(170, 200):
+        by_start = defaultdict(list)
+        for practitioner, start in free_slots(offset, offset + 1):
+            by_start[start].append(practitioner)
+        for start, practitioners in sorted(by_start.items()):
+            if len(practitioners) >= wanted:
+                return [(p, start) for p in practitioners[:wanted]]
+    raise SystemExit(f"no time with {wanted} free practitioners found for the contention run")
 
 
 def search_terms(rng: random.Random) -> list[str]:
@@ -286,7 +294,7 @@ def baseline_worker(plan: dict):
 def mixed_worker(plan: dict):
     """A front desk: mostly reading (search, the day, free slots), sometimes booking or cancelling."""
     actions, weights = zip(*MIXED_WEIGHTS.items(), strict=True)
-    patients = iter(plan["patients"][20_000:])
+    patients = iter(plan["patients"][MIXED_PATIENTS])
     tomorrow = (plan["now"] + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
 
     async def availability(client, recorder, rng, auth):
@@ -354,7 +362,7 @@ def mixed_worker(plan: dict):
 
 def booking_worker(plan: dict):
     """Book distinct free slots back to back: the throughput of the one booking function."""
-    work = iter(zip(plan["booking_slots"], plan["patients"], strict=False))
+    work = iter(zip(plan["booking_slots"], plan["patients"][BOOKING_PATIENTS], strict=False))
 
     async def worker(k, client, recorder, deadline):
         auth = headers(plan["tokens"][k])
@@ -380,7 +388,7 @@ def booking_worker(plan: dict):
 async def contention(plan: dict, clients: int) -> dict:
     """`clients` users at once, each trying the same slots in its own order until one is booked."""
     slots = plan["contention_slots"]
-    patients = plan["patients"][19_000 : 19_000 + clients]
+    patients = plan["patients"][CONTENTION_PATIENTS][:clients]
     recorder = Recorder()
     go = asyncio.Event()
     won = []

@@ -3,10 +3,11 @@
 Prints reminders per second (first claim to last email received), duplicates (a Message-ID received more than
 once) and losses (a reminder whose email never arrived or whose row is not `sent`). Both must be 0.
 
-    REDIS_URL=redis://127.0.0.1:6379/5 [DATABASE_URL=postgres://...] python bench/reminders.py [--count 10000]
+    [DATABASE_URL=postgres://...] [REDIS_URL=redis://127.0.0.1:6379/6] python bench/reminders.py [--count 10000]
 
-The run uses a database of its own (bench_<name>, or var/bench.sqlite3), created and dropped around it, and
-flushes the Redis database it is given.
+The database server is DATABASE_URL's (the embedded SQLite when unset); the run uses a database of its own there
+(bench_<name>, or var/bench.sqlite3), created and dropped around it. The broker is REDIS_URL, else
+BENCH_REDIS_URL, else redis://127.0.0.1:6379/6; the benchmark flushes that Redis database.
 """
 
 import argparse
@@ -34,6 +35,19 @@ from scheduling.choices import ReminderStatus  # noqa: E402
 from scheduling.models import Appointment, Reminder  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.integration.celery_harness import SmtpSink, Workers, publishing_to, purge_queues, wait_for  # noqa: E402
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU of every process in a worker's process group (Linux /proc), children included."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, ...
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def create_reminders(count: int) -> None:
@@ -72,13 +86,14 @@ def run(count: int, workers: int, concurrency: int, broker_url: str) -> dict:
             began = time.monotonic()
             app.send_task("scheduling.tasks.dispatch_due_reminders")  # one beat tick
             wait_for(
-                lambda: len(smtp.received()) >= count,
+                lambda: smtp.count() >= count,
                 timeout=max(120, count / 20),
                 what=f"{count} emails\n{started.logs()}",
                 interval=0.05,
             )
             elapsed = time.monotonic() - began
         time.sleep(2)  # room for a late duplicate to arrive
+        cpu = sum(group_cpu_seconds(worker.process.pid) for worker in started.started)
         ids = Counter(smtp.message_ids())
         statuses = Counter(Reminder.objects.values_list("status", flat=True))
     finally:
@@ -91,6 +106,9 @@ def run(count: int, workers: int, concurrency: int, broker_url: str) -> dict:
         "database": connection.vendor,
         "seconds": elapsed,
         "per_second": count / elapsed,
+        "worker_cpu_ms_per_reminder": cpu * 1000 / count,
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg()[0],
         "duplicates": sum(n - 1 for n in ids.values()),
         "losses": count - len(ids) + (count - statuses.get(ReminderStatus.SENT, 0)),
         "statuses": dict(statuses),
@@ -103,9 +121,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=2, help="processes per worker")
     args = parser.parse_args()
-    broker_url = os.environ.get("REDIS_URL")
-    if not broker_url:
-        parser.error("set REDIS_URL to a Redis database the benchmark may flush, e.g. redis://127.0.0.1:6379/5")
+    broker_url = os.environ.get("REDIS_URL") or os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/6"
 
     test_settings = connection.settings_dict.setdefault("TEST", {})
     if connection.vendor == "sqlite":
@@ -120,7 +136,9 @@ def main() -> int:
     print(
         f"reminders: {result['count']} due, {result['workers']} workers x {result['concurrency']} processes, "
         f"{result['database']}: {result['per_second']:.0f} reminders/s ({result['seconds']:.1f} s), "
-        f"duplicates {result['duplicates']}, losses {result['losses']}, rows {result['statuses']}"
+        f"duplicates {result['duplicates']}, losses {result['losses']}, rows {result['statuses']}; "
+        f"worker CPU {result['worker_cpu_ms_per_reminder']:.1f} ms per reminder, "
+        f"{result['cpus']} CPUs, load average {result['load_average']:.1f}"
     )
     return 0 if result["duplicates"] == 0 and result["losses"] == 0 else 1
 

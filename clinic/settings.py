@@ -188,9 +188,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # max_retries 0: a web process publishing while Redis is down fails at once instead of retrying for seconds
-    # inside the request; the reminder outbox sweep sends later. Workers reconnect with their own retry policy.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
     # The embedded broker: kombu's filesystem transport, good for one machine with a real worker and beat.
     CELERY_BROKER_URL = "filesystem://"
@@ -201,6 +199,9 @@ else:
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
+# A web process publishing while the broker is down fails at once instead of retrying for seconds inside the
+# request; the reminder outbox sweep sends later. Workers reconnect with their own retry policy.
+CELERY_BROKER_TRANSPORT_OPTIONS["max_retries"] = 0
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

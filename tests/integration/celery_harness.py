@@ -9,6 +9,7 @@ import asyncio
 import email
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -28,6 +29,7 @@ from kombu import pools
 from clinic.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
+MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>]+>)", re.IGNORECASE | re.MULTILINE)
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
 
 
@@ -63,7 +65,7 @@ class _Handler:
 
     async def handle_DATA(self, server, session, envelope):
         with self.sink.lock:
-            self.sink.messages.append(email.message_from_bytes(envelope.content))
+            self.sink.raw.append(envelope.content)  # parsed on demand: a benchmark receives thousands
         return "250 Message accepted for delivery"
 
 
@@ -72,7 +74,7 @@ class SmtpSink:
 
     def __init__(self, port: int | None = None):
         self.port = port or free_port()
-        self.messages: list[Message] = []
+        self.raw: list[bytes] = []
         self.lock = threading.Lock()
         self.stall = threading.Event()
         self.stalled = threading.Event()
@@ -93,12 +95,19 @@ class SmtpSink:
             self.controller.stop()
             self.controller = None
 
+    def count(self) -> int:
+        with self.lock:
+            return len(self.raw)
+
     def received(self) -> list[Message]:
         with self.lock:
-            return list(self.messages)
+            raw = list(self.raw)
+        return [email.message_from_bytes(content) for content in raw]
 
     def message_ids(self) -> list[str]:
-        return [m["Message-ID"] for m in self.received()]
+        with self.lock:
+            raw = list(self.raw)
+        return [MESSAGE_ID.search(content).group(1).decode() for content in raw]
 
 
 def worker_database_url() -> str:

@@ -72,7 +72,7 @@ def calendar_in(message) -> Calendar:
 
 def assert_exactly_once(smtp: SmtpSink, expected: int, workers: Workers, settle: float = 1.5):
     """Wait for `expected` emails, give the workers time to (wrongly) send more, then count per Message-ID."""
-    wait_for(lambda: len(smtp.received()) >= expected, timeout=30, what=f"{expected} emails\n{workers.logs()}")
+    wait_for(lambda: smtp.count() >= expected, timeout=30, what=f"{expected} emails\n{workers.logs()}")
     time.sleep(settle)
     counts = Counter(smtp.message_ids())
     assert len(counts) == expected, workers.logs()

@@ -262,6 +262,10 @@ SPECTACULAR_SETTINGS = {
     # API clients use tokens; the session auth that browser pages use is not part of the documented contract.
     "AUTHENTICATION_WHITELIST": ["rest_framework.authentication.TokenAuthentication"],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "clinic.api.schema.mark_clinical_only_fields",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AppointmentStatusEnum": "scheduling.choices.AppointmentStatus",
         "ReminderStatusEnum": "scheduling.choices.ReminderStatus",

@@ -69,3 +69,25 @@ class ClinicAutoSchema(AutoSchema):
 
     def _has_query_parameters(self) -> bool:
         return bool(getattr(self.view, "query_serializer_class", None))
+
+
+# Fields that only practitioners and clinic admins receive (clinic.api.permissions.is_clinical): optional in the
+# schema so that the front desk's shorter answers conform too.
+CLINICAL_ONLY_FIELDS = {
+    "Plan": ("override_reason", "override_by", "override_at", "prescriber", "notes"),
+    "Finding": ("rule_id", "condition_code", "condition_kind", "severity", "target", "rationale"),
+}
+
+
+def mark_clinical_only_fields(result, generator, request, public):
+    """drf-spectacular postprocessing hook: clinical-only fields are documented but not required."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for component, fields in CLINICAL_ONLY_FIELDS.items():
+        schema = schemas.get(component)
+        if not schema:
+            continue
+        schema["required"] = [name for name in schema.get("required", []) if name not in fields]
+        for name in fields:
+            prop = schema["properties"][name]
+            prop["description"] = (prop.get("description", "") + " Practitioners and clinic admins only.").strip()
+    return result

@@ -119,11 +119,13 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_serializer_class(self):
         return s.PlanSerializer if is_clinical(self.request.user) else s.PlanDeskSerializer
 
+    @extend_schema(responses=s.PlanSerializer(many=True))
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
         access_record(request, [plan["patient"] for plan in response.data["results"]])
         return response
 
+    @extend_schema(responses=s.PlanSerializer)
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
         access_record(request, [response.data["patient"]])
@@ -157,7 +159,7 @@ class ScreeningView(APIView):
         request=s.ScreeningRequestSerializer,
         responses={200: s.ScreeningResultSerializer},
         description="Practitioners and clinic admins get every finding in full; the front desk gets `eligible` and "
-        "the names of the findings only.",
+        "the condition names of the findings only.",
     )
     def post(self, request):
         serializer = s.ScreeningRequestSerializer(data=request.data)

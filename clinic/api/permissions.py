@@ -1,4 +1,4 @@
-"""Who may do what through the API: roles are groups (clinic.roles); the matrix is in docs/permissions.md.
+"""Who may do what through the API: roles are groups (clinic.roles); the matrix is in the README.
 
 A view declares `roles`: a dict from action (viewset action name, or the lower-case HTTP method of a plain
 APIView) to the roles allowed; "*" is the default for actions not named. A signed-in user without any clinic role

@@ -1,4 +1,4 @@
-"""The permission matrix of docs/permissions.md, one test per cell."""
+"""The permission matrix of README.md ("Who may do what through the API"), one test per cell."""
 
 from datetime import timedelta
 

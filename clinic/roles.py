@@ -23,6 +23,11 @@ def user_roles(user) -> set[str]:
     return cached
 
 
+def remember_roles(user, group_names: set[str]) -> None:
+    """Record the user's groups, read along with the user, so user_roles needs no query of its own."""
+    user._clinic_roles = group_names & set(ALL_ROLES)
+
+
 def has_role(user, *roles: str) -> bool:
     """True when the user holds at least one of the roles."""
     return bool(user_roles(user) & set(roles))

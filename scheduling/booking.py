@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Q, Subquery
 from django.utils import timezone
 
 from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition, SlotUnavailable
@@ -118,12 +118,22 @@ def _screen(patient: Patient, therapy_type: TherapyType, session: TreatmentSessi
         )
 
 
-def _working_location(practitioner: Practitioner, location: Location | None, start: datetime, end: datetime):
-    """The location where the practitioner's working hours hold all of [start, end); SlotUnavailable if none."""
+def _working_location(
+    practitioner: Practitioner, location: Location | None, start: datetime, end: datetime
+) -> tuple[Location, bool, int]:
+    """The location where the practitioner's working hours hold all of [start, end), whether they are away then
+    and the largest buffer of any therapy (minutes); SlotUnavailable if they do not work then.
+
+    One query: the time off and the largest buffer ride along each working-hours row as subqueries, so a booking
+    does not pay a round trip for each.
+    """
+    away = TimeOff.objects.filter(practitioner=practitioner, start__lt=end, end__gt=start)
+    largest_buffer = TherapyType.objects.order_by("-buffer_minutes").values("buffer_minutes")[:1]
     hours = WorkingHours.objects.filter(practitioner=practitioner, location__practitioners=practitioner)
     if location is not None:
         hours = hours.filter(location=location)
-    for row in hours.select_related("location"):
+    hours = hours.select_related("location").annotate(away=Exists(away), largest_buffer=Subquery(largest_buffer))
+    for row in hours:
         zone = row.location.zone
         local_start = start.astimezone(zone)
         if local_start.weekday() != row.weekday:
@@ -131,7 +141,7 @@ def _working_location(practitioner: Practitioner, location: Location | None, sta
         opens = datetime.combine(local_start.date(), row.start_time, tzinfo=zone)
         closes = datetime.combine(local_start.date(), row.end_time, tzinfo=zone)
         if opens <= start and end <= closes:
-            return row.location
+            return row.location, row.away, row.largest_buffer or 0
     raise SlotUnavailable(f"{practitioner} does not work at that time.")
 
 
@@ -187,16 +197,14 @@ def _place(
     _screen(patient, therapy_type, session)
     Practitioner.objects.select_for_update().filter(pk=practitioner.pk).values_list("pk", flat=True).get()
     Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True).get()
-    location = _working_location(practitioner, location, start, end)
+    location, away, largest_buffer = _working_location(practitioner, location, start, end)
     for field, chosen in (("room", room), ("device", device)):
         if chosen is not None and chosen.location_id != location.pk:
             raise DomainValidationError(
                 errors={field: [f"{chosen} is not at {location}, where {practitioner} works then."]}
             )
-    if TimeOff.objects.filter(practitioner=practitioner, start__lt=end, end__gt=start).exists():
+    if away:
         raise SlotUnavailable(f"{practitioner} is away at that time.")
-
-    largest_buffer = TherapyType.objects.aggregate(largest=Max("buffer_minutes"))["largest"] or 0
 
     def conflicts(whose: Q) -> list[tuple]:
         return _buffered_conflicts(

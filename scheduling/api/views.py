@@ -84,7 +84,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
 
     def _answer(self, appointment: Appointment, code=status.HTTP_200_OK) -> Response:
-        appointment = self.get_queryset().get(pk=appointment.pk)
+        # The services return the row as saved, with patient and practitioner loaded: no need to read it again.
         return Response(s.AppointmentSerializer(appointment).data, status=code)
 
     def _input(self, serializer_class):

@@ -5,11 +5,13 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.dateparse import parse_datetime
 
 from clinic.models import AccessLog
 from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment
 from tests import factories
+from tests.api.conftest import next_weekday_at
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +170,30 @@ def test_list_query_count_does_not_grow_with_rows(records, clinic_admin_api, url
     with django_assert_max_num_queries(min(few, MAX_QUERIES)):
         clinic_admin_api.get(url)
     assert few <= MAX_QUERIES
+
+
+# One booking through the API, on the path every booking takes: the token with the user's roles, the body's
+# patient, therapy type and practitioner, the therapy check, screening, locks on practitioner, patient and room,
+# working hours (with time off and the largest buffer), the conflict read and the room's re-check, the insert and
+# its history row. Savepoints and the reminder outbox are left out: the outbox belongs to scheduling.reminders.
+BOOKING_QUERIES = 15
+
+
+def test_booking_through_the_api_runs_a_fixed_number_of_queries(clinic, front_desk_api):
+    patient = factories.PatientFactory()
+    start = next_weekday_at(11)
+    body = {
+        "patient": patient.pk,
+        "therapy_type": clinic.exosome.pk,
+        "practitioner": clinic.practitioners[0].pk,
+        "start": start.isoformat(),
+    }
+    with CaptureQueriesContext(connection) as queries:
+        response = front_desk_api.post("/api/v1/appointments/", body, format="json")
+    assert response.status_code == 201, response.content
+    answer = response.json()
+    assert parse_datetime(answer["start"]) == start
+    assert answer["patient_name"] == patient.full_name
+    booking = [q["sql"] for q in queries if "scheduling_reminder" not in q["sql"] and "SAVEPOINT" not in q["sql"]]
+    assert len(booking) <= BOOKING_QUERIES, "\n".join(booking)
+    assert Appointment.objects.filter(patient=patient, start=start, status=AppointmentStatus.BOOKED).count() == 1

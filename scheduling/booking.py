@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Q, Subquery
+from django.db.models import Case, Exists, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition, SlotUnavailable
@@ -166,18 +166,20 @@ def _buffered_conflicts(
     return [row[:4] for row in rows if row[4] + timedelta(minutes=row[5]) > start]
 
 
-def _pick(model, candidates: list, busy_ids: set[int], recheck) -> object | None:
-    """Lock the first candidate not known busy and confirm it is still free now that it is locked.
+def _pick(candidates: QuerySet, busy_ids: set[int], recheck, keep_id: int | None = None) -> object | None:
+    """Lock the first candidate (by id; `keep_id` first) not known busy and confirm it is still free now that it
+    is locked.
 
-    The first read may miss a booking another transaction is about to commit; the read after the lock cannot.
+    Reading and locking the candidate is one statement. The first read of the conflicts may miss a booking another
+    transaction is about to commit; the re-check after the lock cannot.
     """
-    for candidate in candidates:
-        if candidate.pk in busy_ids:
-            continue
-        model.objects.select_for_update().filter(pk=candidate.pk).values_list("pk", flat=True).get()
-        if not recheck(candidate):
+    order = ("id",) if keep_id is None else (Case(When(pk=keep_id, then=Value(0)), default=Value(1)), "id")
+    skipped = set(busy_ids)
+    while True:
+        candidate = candidates.exclude(pk__in=skipped).order_by(*order).select_for_update().first()
+        if candidate is None or not recheck(candidate):
             return candidate
-    return None
+        skipped.add(candidate.pk)
 
 
 def _place(
@@ -222,27 +224,32 @@ def _place(
     if any(row[3] == patient.pk for row in rows):
         raise SlotUnavailable(f"{patient} already has an appointment at that time.")
 
+    # The patient keeps their room and device when a move leaves them free.
     rooms = (
-        [room]
+        Room.objects.filter(pk=room.pk)
         if room
-        else list(Room.objects.filter(location=location, active=True, kind=RoomKind.TREATMENT).order_by("id"))
+        else Room.objects.filter(location=location, active=True, kind=RoomKind.TREATMENT)
     )
-    if moving is not None and room is None:
-        rooms.sort(key=lambda candidate: candidate.pk != moving.room_id)  # keep the patient's room if it is free
-    room = _pick(Room, rooms, {row[1] for row in rows}, lambda candidate: conflicts(Q(room=candidate)))
+    room = _pick(
+        rooms,
+        {row[1] for row in rows},
+        lambda candidate: conflicts(Q(room=candidate)),
+        keep_id=moving.room_id if moving is not None and room is None else None,
+    )
     if room is None:
         raise SlotUnavailable("No treatment room is free at that time.")
     if therapy_type.device_kind:
         devices = (
-            [device]
+            Device.objects.filter(pk=device.pk)
             if device
-            else list(
-                Device.objects.filter(location=location, active=True, kind=therapy_type.device_kind).order_by("id")
-            )
+            else Device.objects.filter(location=location, active=True, kind=therapy_type.device_kind)
         )
-        if moving is not None and device is None:
-            devices.sort(key=lambda candidate: candidate.pk != moving.device_id)
-        device = _pick(Device, devices, {row[2] for row in rows}, lambda candidate: conflicts(Q(device=candidate)))
+        device = _pick(
+            devices,
+            {row[2] for row in rows},
+            lambda candidate: conflicts(Q(device=candidate)),
+            keep_id=moving.device_id if moving is not None and device is None else None,
+        )
         if device is None:
             raise SlotUnavailable(f"No {therapy_type.device_kind} is free at that time.")
     if session is not None:

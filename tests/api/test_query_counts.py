@@ -172,10 +172,11 @@ def test_list_query_count_does_not_grow_with_rows(records, clinic_admin_api, url
     assert few <= MAX_QUERIES
 
 
-# One booking through the API, on the path every booking takes: the token with the user's roles, the body's
-# patient, therapy type and practitioner, the therapy check, screening, locks on practitioner and patient,
-# working hours (with time off and the largest buffer), the conflict read, the lowest free room read and locked at
-# once and its re-check, the insert and its history row. Savepoints and the reminder outbox are left out: the outbox belongs to scheduling.reminders.
+# One booking through the API, on the path every booking takes: the token with the user's roles; the body's
+# patient, therapy type and practitioner; the therapy check; screening; locks on practitioner and patient; working
+# hours (with time off and the largest buffer); the conflict read; the lowest free room read and locked at once, and
+# its re-check; the insert and its history row. Savepoints and the reminder outbox (scheduling.reminders) are left
+# out.
 BOOKING_QUERIES = 14
 
 

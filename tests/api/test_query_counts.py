@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.dateparse import parse_datetime
@@ -12,6 +13,7 @@ from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment
 from tests import factories
 from tests.api.conftest import next_weekday_at
+from tests.conftest import api_client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +200,21 @@ def test_booking_through_the_api_runs_a_fixed_number_of_queries(clinic, front_de
     booking = [q["sql"] for q in queries if "scheduling_reminder" not in q["sql"] and "SAVEPOINT" not in q["sql"]]
     assert len(booking) <= BOOKING_QUERIES, "\n".join(booking)
     assert Appointment.objects.filter(patient=patient, start=start, status=AppointmentStatus.BOOKED).count() == 1
+
+
+def test_roles_come_with_the_token_and_follow_the_groups(clinic):
+    """One statement reads the token, the user and their roles; a role taken away counts from the next request."""
+    user = factories.UserFactory(roles=["other-team", "front_desk"])  # a group that is no clinic role as well
+    client = api_client_for(user)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/locations/").status_code == 200
+    assert [q["sql"] for q in queries if "auth_group" in q["sql"]] == [queries[0]["sql"]]
+    assert "authtoken_token" in queries[0]["sql"]
+
+    user.groups.remove(Group.objects.get(name="front_desk"))
+    assert client.get("/api/v1/locations/").status_code == 403
+    user.groups.clear()
+    assert client.get("/api/v1/locations/").status_code == 403
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert client.get("/api/v1/locations/").status_code == 401

@@ -34,6 +34,7 @@ CYCLE_MINUTES = 75  # a 60-minute session and its 15-minute buffer
 CYCLES_PER_DAY = 6  # 09:00, 10:15, ... 15:15: the last buffer ends at 16:30
 FILL = 0.7
 HISTORY = 50_000
+_RUN_LOCK = None
 
 
 def setup_django(url: str | None = None) -> None:
@@ -48,6 +49,12 @@ def setup_django(url: str | None = None) -> None:
     with psycopg.connect(url.replace(f"/{name}", "/postgres"), autocommit=True) as admin:
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             admin.execute(f'CREATE DATABASE "{name}"')
+    # One run at a time: a second one would wipe the data under the first. The lock lives as long as this
+    # connection, which is kept for the life of the process (forked writers leave it alone).
+    global _RUN_LOCK
+    _RUN_LOCK = psycopg.connect(url, autocommit=True)
+    if not _RUN_LOCK.execute("SELECT pg_try_advisory_lock(hashtext('bench/scheduling'))").fetchone()[0]:
+        sys.exit(f"another scheduling benchmark is running on {name}: wait for it to finish")
     sys.path.insert(0, str(REPO))
     os.environ.update(
         DATABASE_URL=url,

@@ -58,6 +58,8 @@ def setup_django(url: str | None = None) -> None:
     sys.path.insert(0, str(REPO))
     os.environ.update(
         DATABASE_URL=url,
+        # Production's broker: the notice each booking hands to a worker goes to Redis (no worker reads it here).
+        REDIS_URL=os.environ.get("BENCH_SCHEDULING_REDIS_URL", "redis://127.0.0.1:6379/2"),
         DJANGO_SETTINGS_MODULE="clinic.settings",
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY="bench-only-secret-key-" + "x" * 40,

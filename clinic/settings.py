@@ -244,17 +244,38 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PERMISSION_CLASSES": ["clinic.api.permissions.HasRole"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "clinic.api.filters.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["clinic.api.filters.FilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "clinic.api.schema.ClinicAutoSchema",
+    "EXCEPTION_HANDLER": "clinic.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clinic booking and treatment-plan API",
-    "DESCRIPTION": "Patients, screening, treatment plans, availability and bookings for regenerative therapies.",
+    "DESCRIPTION": "Patients, screening, treatment plans, availability and bookings for regenerative therapies. "
+    "Every error has the shape of the Error component.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # API clients use tokens; the session auth that browser pages use is not part of the documented contract.
+    "AUTHENTICATION_WHITELIST": ["rest_framework.authentication.TokenAuthentication"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "clinic.api.schema.mark_clinical_only_fields",
+        "clinic.api.schema.query_parameters_as_sent",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "AppointmentStatusEnum": "scheduling.choices.AppointmentStatus",
+        "ReminderStatusEnum": "scheduling.choices.ReminderStatus",
+        "PlanStatusEnum": "treatments.choices.PlanStatus",
+        "SessionStatusEnum": "treatments.choices.SessionStatus",
+        "ProductSourceEnum": "treatments.choices.ProductSource",
+    },
 }
 
 # --- security -------------------------------------------------------------------------------------------
@@ -263,6 +284,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_CALLABLE = "clinic.api.auth.lockout_response"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:

@@ -1,3 +1,12 @@
-"""The front-desk page at /desk/ (filled by the front-desk issue)."""
+"""The front-desk page at /desk/ and the practitioner's view of one patient."""
 
-urlpatterns = []
+from django.urls import path
+
+from frontdesk import views
+
+app_name = "frontdesk"
+
+urlpatterns = [
+    path("", views.desk, name="desk"),
+    path("patients/<int:patient_id>/", views.patient, name="patient"),
+]

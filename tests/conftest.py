@@ -32,3 +32,28 @@ def api_client():
 def clinic():
     """A small clinic: one location, two rooms, one centrifuge, PRP and exosome, two practitioners 09-17 Mon-Fri."""
     return factories.build_clinic()
+
+
+def api_client_for(user) -> APIClient:
+    """An API client that signs its requests with the user's token, as real API clients do."""
+    from rest_framework.authtoken.models import Token
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def front_desk_api():
+    return api_client_for(factories.front_desk_user())
+
+
+@pytest.fixture
+def practitioner_api():
+    return api_client_for(factories.practitioner_user())
+
+
+@pytest.fixture
+def clinic_admin_api():
+    return api_client_for(factories.clinic_admin_user())

@@ -1,3 +1,34 @@
-"""The API: /api/v1/... routes of every app and the OpenAPI schema (filled by the API issue)."""
+"""The API: /api/v1/... routes of every app, token sign-in, and the OpenAPI schema with its docs."""
 
-urlpatterns = []
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+
+from clinic.api.auth import TokenView
+from clinic.api.errors import error_body
+from clinic.api.patient_record import PatientAccessLogView, PatientExportView
+
+
+@csrf_exempt
+def unknown_endpoint(request, *args, **kwargs):
+    """Any other path under /api/: a 404 in the API's error shape rather than Django's HTML page."""
+    return JsonResponse(error_body("not_found", "There is no API endpoint at this address."), status=404)
+
+
+v1 = [
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("patients/<int:pk>/export/", PatientExportView.as_view(), name="patient-export"),
+    path("patients/<int:pk>/access-log/", PatientAccessLogView.as_view(), name="patient-access-log"),
+    path("", include("patients.api.urls")),
+    path("", include("treatments.api.urls")),
+    path("", include("scheduling.api.urls")),
+]
+
+urlpatterns = [
+    path("v1/", include((v1, "api"), namespace="v1")),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]), name="docs"),
+    re_path(r"^.*$", unknown_endpoint),
+]

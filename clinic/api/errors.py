@@ -1,0 +1,94 @@
+"""The one exception handler: every error the API gives has the shape {"code", "detail", "errors"}."""
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import IntegrityError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from clinic.exceptions import DomainError
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+    default_detail = "This Idempotency-Key was already used with a different request. Use a new key."
+
+
+class LockedOut(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+    default_detail = "Too many failed sign-in attempts for this account. Try again later or ask a clinic admin."
+
+
+# DRF exceptions whose own code would not be the contract's: the contract's code for each class.
+_CODES = [
+    (exceptions.ValidationError, "validation_error"),
+    (exceptions.ParseError, "parse_error"),
+    (exceptions.NotAuthenticated, "not_authenticated"),
+    (exceptions.AuthenticationFailed, "not_authenticated"),
+    (exceptions.PermissionDenied, "permission_denied"),
+    (exceptions.NotFound, "not_found"),
+    (exceptions.MethodNotAllowed, "method_not_allowed"),
+    (exceptions.NotAcceptable, "not_acceptable"),
+    (exceptions.UnsupportedMediaType, "unsupported_media_type"),
+    (exceptions.Throttled, "throttled"),
+]
+
+
+def error_body(code: str, detail: str, errors: dict | None = None, **extra) -> dict:
+    return {"code": code, "detail": str(detail), "errors": errors or {}, **extra}
+
+
+def _field_errors(detail) -> dict:
+    """DRF's nested ValidationError detail as {field: [messages]}; errors on no field go under non_field_errors."""
+    if isinstance(detail, dict):
+        return {field: _messages(value) for field, value in detail.items()}
+    return {"non_field_errors": _messages(detail)}
+
+
+def _messages(value) -> list:
+    if isinstance(value, list):
+        return [item if isinstance(item, dict) else str(item) for item in value]
+    if isinstance(value, dict):
+        return [_field_errors(value)]
+    return [str(value)]
+
+
+def _api_exception_response(exc: exceptions.APIException) -> Response:
+    code = next((code for cls, code in _CODES if isinstance(exc, cls)), exc.default_code)
+    if isinstance(exc, exceptions.ValidationError):
+        body = error_body(code, "Some fields are not valid.", _field_errors(exc.detail))
+    else:
+        body = error_body(code, exc.detail)
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    return Response(body, status=exc.status_code, headers=headers)
+
+
+def exception_handler(exc, context):
+    """Map any exception a view raises to the contract's error shape; unknown exceptions stay 500s."""
+    if isinstance(exc, DomainError):
+        set_rollback()
+        body = error_body(exc.code, exc.detail, exc.errors, **exc.extra)
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, IntegrityError):
+        # A database constraint caught what the service check missed (e.g. two bookings racing): a conflict.
+        set_rollback()
+        return Response(
+            error_body("slot_unavailable", "That time is no longer free. Pick another slot."),
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.APIException):
+        set_rollback()
+        return _api_exception_response(exc)
+    return None

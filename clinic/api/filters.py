@@ -1,0 +1,53 @@
+"""Query parameters and pagination as strict as the schema that documents them."""
+
+import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import PageNumberPagination
+
+
+class FilterSet(django_filters.FilterSet):
+    """A filterset that refuses a non-text parameter given empty (`?patient=`) or a boolean other than true/false,
+    instead of silently ignoring it."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, filter_ in self.filters.items():
+            if isinstance(filter_, django_filters.CharFilter) or name not in self.data:
+                continue
+            values = self.data.getlist(name)
+            if any(value == "" for value in values):
+                self.form.add_error(name, "Give a value or leave this parameter out.")
+                valid = False
+            elif isinstance(filter_, django_filters.BooleanFilter) and not set(values) <= {"true", "false"}:
+                self.form.add_error(name, "Give true or false.")
+                valid = False
+        return valid
+
+
+class Pagination(PageNumberPagination):
+    """Page-number pagination where `?page=` must be a page that exists (404 otherwise, also when empty)."""
+
+    def get_page_number(self, request, paginator):
+        number = request.query_params.get(self.page_query_param, "1")
+        if number in self.last_page_strings:
+            return paginator.num_pages
+        if not number.isdigit():
+            raise NotFound("Invalid page.")
+        return number
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, refusing query parameters that a list does not know (a typo is not silently ignored)."""
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "action", None) == "list":
+            filterset_class = self.get_filterset_class(view, queryset)
+            known = set(filterset_class.base_filters) if filterset_class else set()
+            paginator = getattr(view, "paginator", None)
+            if paginator is not None:
+                known.add(paginator.page_query_param)
+            unknown = sorted(set(request.query_params) - known)
+            if unknown:
+                raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
+        return super().filter_queryset(request, queryset, view)

@@ -1,0 +1,42 @@
+"""Project-wide records that belong to no single domain app: idempotent request replay and the patient access log."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a POST sent with an `Idempotency-Key` header, replayed for retries until `expires_at`."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    # Empty only inside the transaction of the first request, which fills them before it commits.
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+        indexes = [models.Index(fields=["expires_at"], name="idempotency_expires_idx")]
+
+    def __str__(self):
+        return f"{self.key} ({self.response_status})"
+
+
+class AccessLog(models.Model):
+    """One read of a patient's record or clinical data through the API: who, which patient, what, when."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="access_log")
+    endpoint = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["patient", "-at"], name="access_log_patient_idx")]
+
+    def __str__(self):
+        return f"{self.user} {self.method} {self.endpoint} at {self.at:%Y-%m-%d %H:%M}"

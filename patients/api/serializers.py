@@ -1,0 +1,28 @@
+from django.core.validators import RegexValidator
+from rest_framework import serializers
+
+from clinic.api.fields import OptionalEmailField, StrictCharField, StrictModelSerializer
+from patients.models import Condition, Patient, e164_validator
+
+
+class PatientSerializer(StrictModelSerializer):
+    """Demographics: everything the front desk may see of a patient."""
+
+    email = OptionalEmailField(required=False, help_text="Empty when the patient gave none.")
+    phone = StrictCharField(
+        max_length=16,
+        required=False,
+        allow_blank=True,
+        validators=[RegexValidator(r"^(\+[1-9]\d{6,14})?$", e164_validator.message)],
+        help_text="E.164, e.g. +447700900123; empty when unknown.",
+    )
+
+    class Meta:
+        model = Patient
+        fields = ["id", "first_name", "last_name", "date_of_birth", "email", "phone", "email_reminders"]
+
+
+class ConditionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Condition
+        fields = ["id", "code", "name", "kind", "description"]

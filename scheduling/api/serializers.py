@@ -1,0 +1,149 @@
+from datetime import timedelta
+
+from rest_framework import serializers
+
+from clinic.api.fields import StrictCharField
+from patients.models import Patient
+from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room
+from treatments.models import ProductLot, TherapyType, TreatmentSession
+
+MAX_AVAILABILITY_DAYS = 62
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Location
+        fields = ["id", "name", "time_zone", "address", "phone"]
+
+
+class PractitionerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Practitioner
+        fields = ["id", "display_name", "therapy_types", "locations", "active"]
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Room
+        fields = ["id", "name", "location", "kind", "active"]
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Device
+        fields = ["id", "name", "location", "kind", "active"]
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    therapy_type = serializers.PrimaryKeyRelatedField(queryset=TherapyType.objects.all())
+    location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    practitioner = serializers.PrimaryKeyRelatedField(queryset=Practitioner.objects.all(), required=False)
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all(), required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": ["Must be after start."]})
+        if attrs["end"] - attrs["start"] > timedelta(days=MAX_AVAILABILITY_DAYS):
+            raise serializers.ValidationError({"end": [f"Search at most {MAX_AVAILABILITY_DAYS} days at once."]})
+        return attrs
+
+
+class SlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    practitioner = serializers.IntegerField(source="practitioner_id")
+    room = serializers.IntegerField(source="room_id")
+    device = serializers.IntegerField(source="device_id", allow_null=True)
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    slots = SlotSerializer(many=True)
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
+    practitioner_name = serializers.CharField(source="practitioner.display_name", read_only=True)
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "patient",
+            "patient_name",
+            "practitioner",
+            "practitioner_name",
+            "location",
+            "room",
+            "device",
+            "therapy_type",
+            "session",
+            "plan",
+            "start",
+            "end",
+            "status",
+            "cancel_reason",
+            "checked_in_at",
+            "completed_at",
+            "patient_confirmed_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class AppointmentBookSerializer(serializers.Serializer):
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
+    therapy_type = serializers.PrimaryKeyRelatedField(queryset=TherapyType.objects.all())
+    practitioner = serializers.PrimaryKeyRelatedField(queryset=Practitioner.objects.all())
+    start = serializers.DateTimeField()
+    session = serializers.PrimaryKeyRelatedField(
+        queryset=TreatmentSession.objects.all(), required=False, allow_null=True
+    )
+    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False, allow_null=True)
+    device = serializers.PrimaryKeyRelatedField(queryset=Device.objects.all(), required=False, allow_null=True)
+
+
+class AppointmentRescheduleSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    practitioner = serializers.PrimaryKeyRelatedField(
+        queryset=Practitioner.objects.all(), required=False, allow_null=True
+    )
+
+
+class AppointmentCancelSerializer(serializers.Serializer):
+    reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
+
+
+class AppointmentCompleteSerializer(serializers.Serializer):
+    notes = StrictCharField(required=False, allow_blank=True, max_length=10000)
+    product_lot = serializers.PrimaryKeyRelatedField(queryset=ProductLot.objects.all(), required=False, allow_null=True)
+
+
+class PlacementSerializer(serializers.Serializer):
+    session = serializers.IntegerField(source="session_id")
+    sequence = serializers.IntegerField()
+    appointment = serializers.IntegerField(source="appointment_id", allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+
+
+class PlanScheduleSerializer(serializers.Serializer):
+    plan = serializers.IntegerField()
+    placements = PlacementSerializer(many=True)
+
+
+class ReminderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Reminder
+        fields = [
+            "id",
+            "appointment",
+            "kind",
+            "due_at",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "sent_at",
+            "last_error",
+        ]

@@ -1,0 +1,18 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from scheduling.api import views
+
+router = SimpleRouter()
+router.register("locations", views.LocationViewSet, basename="location")
+router.register("practitioners", views.PractitionerViewSet, basename="practitioner")
+router.register("rooms", views.RoomViewSet, basename="room")
+router.register("devices", views.DeviceViewSet, basename="device")
+router.register("appointments", views.AppointmentViewSet, basename="appointment")
+router.register("reminders", views.ReminderViewSet, basename="reminder")
+
+urlpatterns = [
+    path("availability/", views.AvailabilityView.as_view(), name="availability"),
+    path("plans/<int:pk>/schedule/", views.PlanScheduleView.as_view(), name="plan-schedule"),
+    *router.urls,
+]

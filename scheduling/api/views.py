@@ -1,0 +1,170 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from clinic.api.permissions import CLINICAL, STAFF
+from scheduling import availability, booking, planning
+from scheduling.api import serializers as s
+from scheduling.filtersets import (
+    AppointmentFilterSet,
+    DeviceFilterSet,
+    PractitionerFilterSet,
+    ReminderFilterSet,
+    RoomFilterSet,
+)
+from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room
+from treatments.models import TreatmentPlan
+
+BOOKING_CONFLICTS = (409, 422)
+
+
+class LocationViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Location.objects.all()
+    serializer_class = s.LocationSerializer
+    roles = {"*": STAFF}
+
+
+class PractitionerViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Practitioner.objects.prefetch_related("therapy_types", "locations")
+    serializer_class = s.PractitionerSerializer
+    filterset_class = PractitionerFilterSet
+    roles = {"*": STAFF}
+
+
+class RoomViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Room.objects.all()
+    serializer_class = s.RoomSerializer
+    filterset_class = RoomFilterSet
+    roles = {"*": STAFF}
+
+
+class DeviceViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Device.objects.all()
+    serializer_class = s.DeviceSerializer
+    filterset_class = DeviceFilterSet
+    roles = {"*": STAFF}
+
+
+class AvailabilityView(APIView):
+    """Free slots for a therapy at a location between start and end."""
+
+    roles = {"*": STAFF}
+    query_serializer_class = s.AvailabilityQuerySerializer
+
+    @extend_schema(parameters=[s.AvailabilityQuerySerializer], responses={200: s.AvailabilitySerializer})
+    def get(self, request):
+        query = s.AvailabilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        slots = availability.find_free_slots(**query.validated_data)
+        return Response(s.AvailabilitySerializer({"slots": slots}).data)
+
+
+def _lifecycle_schema(request_serializer=None, description=""):
+    return extend_schema(
+        request=request_serializer,
+        responses={200: s.AppointmentSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        description=description,
+    )
+
+
+class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Appointments: list and book, then the life cycle. Every POST accepts an Idempotency-Key."""
+
+    queryset = Appointment.objects.select_related("patient", "practitioner")
+    serializer_class = s.AppointmentSerializer
+    filterset_class = AppointmentFilterSet
+    roles = {"*": STAFF, "complete": CLINICAL}
+    error_statuses = dict.fromkeys(
+        ("create", "reschedule", "cancel", "check_in", "no_show", "complete"), BOOKING_CONFLICTS
+    )
+
+    def _answer(self, appointment: Appointment, code=status.HTTP_200_OK) -> Response:
+        appointment = self.get_queryset().get(pk=appointment.pk)
+        return Response(s.AppointmentSerializer(appointment).data, status=code)
+
+    def _input(self, serializer_class):
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @extend_schema(
+        request=s.AppointmentBookSerializer,
+        responses={201: s.AppointmentSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        description="Book. The end comes from the therapy type; room and device are chosen when not given.",
+    )
+    @idempotent
+    def create(self, request):
+        appointment = booking.appointment_book(by=request.user, **self._input(s.AppointmentBookSerializer))
+        return self._answer(appointment, status.HTTP_201_CREATED)
+
+    @_lifecycle_schema(s.AppointmentRescheduleSerializer, "Move to another start (and practitioner).")
+    @action(detail=True, methods=["post"], filterset_class=None)
+    @idempotent
+    def reschedule(self, request, pk=None):
+        appointment = booking.appointment_reschedule(
+            appointment=self.get_object(), by=request.user, **self._input(s.AppointmentRescheduleSerializer)
+        )
+        return self._answer(appointment)
+
+    @_lifecycle_schema(s.AppointmentCancelSerializer)
+    @action(detail=True, methods=["post"], filterset_class=None)
+    @idempotent
+    def cancel(self, request, pk=None):
+        appointment = booking.appointment_cancel(
+            appointment=self.get_object(), by=request.user, **self._input(s.AppointmentCancelSerializer)
+        )
+        return self._answer(appointment)
+
+    @_lifecycle_schema()
+    @action(detail=True, methods=["post"], url_path="check-in", filterset_class=None)
+    @idempotent
+    def check_in(self, request, pk=None):
+        return self._answer(booking.appointment_check_in(appointment=self.get_object(), by=request.user))
+
+    @_lifecycle_schema()
+    @action(detail=True, methods=["post"], url_path="no-show", filterset_class=None)
+    @idempotent
+    def no_show(self, request, pk=None):
+        return self._answer(booking.appointment_no_show(appointment=self.get_object(), by=request.user))
+
+    @_lifecycle_schema(s.AppointmentCompleteSerializer, "Complete the session with notes and the lot used.")
+    @action(detail=True, methods=["post"], filterset_class=None)
+    @idempotent
+    def complete(self, request, pk=None):
+        appointment = booking.appointment_complete(
+            appointment=self.get_object(), by=request.user, **self._input(s.AppointmentCompleteSerializer)
+        )
+        return self._answer(appointment)
+
+
+class PlanScheduleView(APIView):
+    """Place every unbooked session of a plan in its window; sessions that cannot be placed say why."""
+
+    roles = {"*": STAFF}
+    error_statuses = {"post": BOOKING_CONFLICTS}
+
+    @extend_schema(
+        request=None,
+        responses={200: s.PlanScheduleSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER, OpenApiParameter("id", int, OpenApiParameter.PATH)],
+    )
+    @idempotent
+    def post(self, request, pk):
+        plan = get_object_or_404(TreatmentPlan, pk=pk)
+        placements = planning.plan_schedule(plan=plan, by=request.user)
+        return Response(s.PlanScheduleSerializer({"plan": plan.pk, "placements": placements}).data)
+
+
+class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
+    """Reminder emails owed to patients and their delivery state."""
+
+    queryset = Reminder.objects.all()
+    serializer_class = s.ReminderSerializer
+    filterset_class = ReminderFilterSet
+    roles = {"*": STAFF}

@@ -1,0 +1,205 @@
+from rest_framework import serializers
+
+from clinic.api.fields import StrictCharField, StrictModelSerializer
+from patients.models import Condition, Patient, PatientCondition
+from treatments.choices import ConsentMethod, Indication, Severity
+from treatments.models import (
+    Consent,
+    Contraindication,
+    Product,
+    ProductLot,
+    TherapyType,
+    TreatmentPlan,
+    TreatmentSession,
+)
+
+
+class TherapyTypeSerializer(serializers.ModelSerializer):
+    device_kind = serializers.CharField(read_only=True, help_text="Kind of device each session needs; empty if none.")
+
+    class Meta:
+        model = TherapyType
+        fields = [
+            "id",
+            "code",
+            "name",
+            "session_minutes",
+            "buffer_minutes",
+            "default_sessions",
+            "min_interval_days",
+            "max_interval_days",
+            "requires_blood_draw",
+            "requires_product",
+            "device_kind",
+            "preparation_notes",
+        ]
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "name", "therapy_type", "source", "regulatory_status", "jurisdiction", "manufacturer", "active"]
+
+
+class ProductLotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProductLot
+        fields = ["id", "product", "lot_number", "expires_on", "received_on"]
+
+
+class ContraindicationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contraindication
+        fields = ["id", "condition", "therapy_type", "product_source", "severity", "rationale"]
+
+
+class PatientConditionSerializer(StrictModelSerializer):
+    condition = serializers.PrimaryKeyRelatedField(queryset=Condition.objects.all())
+    condition_name = serializers.CharField(source="condition.name", read_only=True)
+    condition_kind = serializers.CharField(source="condition.kind", read_only=True)
+
+    class Meta:
+        model = PatientCondition
+        fields = ["id", "condition", "condition_name", "condition_kind", "active", "since", "note"]
+
+
+class PatientConditionUpdateSerializer(StrictModelSerializer):
+    """A recorded condition's state changes; which condition it is does not."""
+
+    class Meta:
+        model = PatientCondition
+        fields = ["active", "since", "note"]
+
+
+class FindingSerializer(serializers.Serializer):
+    rule_id = serializers.IntegerField()
+    condition_code = serializers.CharField()
+    condition_name = serializers.CharField()
+    condition_kind = serializers.CharField()
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    target = serializers.CharField()
+    rationale = serializers.CharField()
+
+
+class FindingNameSerializer(serializers.Serializer):
+    """What the front desk learns of a finding: its name, not the clinical detail."""
+
+    condition_name = serializers.CharField()
+
+
+class ScreeningRequestSerializer(serializers.Serializer):
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
+    therapy_type = serializers.PrimaryKeyRelatedField(queryset=TherapyType.objects.all())
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), required=False, allow_null=True)
+
+
+class ScreeningResultSerializer(serializers.Serializer):
+    eligible = serializers.BooleanField()
+    blocking = FindingSerializer(many=True)
+    warnings = FindingSerializer(many=True)
+
+
+class ScreeningNamesSerializer(serializers.Serializer):
+    eligible = serializers.BooleanField()
+    blocking = FindingNameSerializer(many=True)
+    warnings = FindingNameSerializer(many=True)
+
+
+class TreatmentSessionSerializer(serializers.ModelSerializer):
+    appointment = serializers.SerializerMethodField(help_text="The session's latest appointment, if any.")
+
+    class Meta:
+        model = TreatmentSession
+        fields = ["id", "sequence", "status", "window_start", "window_end", "appointment", "completed_at"]
+
+    def get_appointment(self, session) -> int | None:
+        # Uses the prefetched appointments: no query per session.
+        appointments = list(session.appointments.all())
+        return max(appointments, key=lambda appointment: appointment.pk).pk if appointments else None
+
+
+class PlanDeskSerializer(serializers.ModelSerializer):
+    """A plan as the front desk sees it: no override reason, no clinical notes."""
+
+    sessions = TreatmentSessionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TreatmentPlan
+        fields = [
+            "id",
+            "patient",
+            "therapy_type",
+            "product",
+            "indication",
+            "sessions_planned",
+            "min_interval_days",
+            "max_interval_days",
+            "start_date",
+            "status",
+            "needs_attention",
+            "attention_reason",
+            "sessions",
+        ]
+        read_only_fields = fields
+
+
+class PlanSerializer(PlanDeskSerializer):
+    class Meta(PlanDeskSerializer.Meta):
+        fields = [
+            *PlanDeskSerializer.Meta.fields,
+            "override_reason",
+            "override_by",
+            "override_at",
+            "prescriber",
+            "notes",
+        ]
+        read_only_fields = fields
+
+
+class PlanCreateSerializer(serializers.Serializer):
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
+    therapy_type = serializers.PrimaryKeyRelatedField(queryset=TherapyType.objects.all())
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), required=False, allow_null=True)
+    indication = serializers.ChoiceField(choices=Indication.choices)
+    sessions_planned = serializers.IntegerField(min_value=1, max_value=50, required=False)
+    min_interval_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
+    max_interval_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
+    start_date = serializers.DateField(required=False)
+    override_reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
+    notes = StrictCharField(required=False, allow_blank=True, max_length=10000)
+
+
+class ConsentCreateSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=ConsentMethod.choices)
+    text_version = StrictCharField(max_length=64)
+    consented_to = StrictCharField(required=False, allow_blank=True, max_length=2000)
+    consented_at = serializers.DateTimeField(required=False)
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Consent
+        fields = ["id", "plan", "method", "text_version", "consented_to", "consented_at", "recorded_by"]
+
+
+class LotRecipientSerializer(serializers.ModelSerializer):
+    """One completed session that used a lot, with the patient who received it."""
+
+    session = serializers.IntegerField(source="id")
+    patient = serializers.IntegerField(source="plan.patient_id")
+    patient_name = serializers.CharField(source="plan.patient.full_name")
+    patient_email = serializers.CharField(source="plan.patient.email")
+    patient_phone = serializers.CharField(source="plan.patient.phone")
+
+    class Meta:
+        model = TreatmentSession
+        fields = [
+            "session",
+            "plan",
+            "sequence",
+            "completed_at",
+            "patient",
+            "patient_name",
+            "patient_email",
+            "patient_phone",
+        ]

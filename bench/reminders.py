@@ -7,7 +7,7 @@ once) and losses (a reminder whose email never arrived or whose row is not `sent
 
 The database server is DATABASE_URL's (the embedded SQLite when unset); the run uses a database of its own there
 (bench_<name>, or var/bench.sqlite3), created and dropped around it. The broker is REDIS_URL, else
-BENCH_REDIS_URL, else redis://127.0.0.1:6379/6; the benchmark flushes that Redis database.
+BENCH_REDIS_URL, else redis://127.0.0.1:6379/6, with a queue of the run's own.
 """
 
 import argparse
@@ -34,7 +34,7 @@ from clinic.celery import app  # noqa: E402
 from scheduling.choices import ReminderStatus  # noqa: E402
 from scheduling.models import Appointment, Reminder  # noqa: E402
 from tests import factories  # noqa: E402
-from tests.integration.celery_harness import SmtpSink, Workers, publishing_to, purge_queues, wait_for  # noqa: E402
+from tests.integration.celery_harness import SmtpSink, Workers, new_queue, publishing_to, wait_for  # noqa: E402
 
 
 def group_cpu_seconds(pgid: int) -> float:
@@ -76,13 +76,12 @@ def run(count: int, workers: int, concurrency: int, broker_url: str) -> dict:
     create_reminders(count)
     smtp = SmtpSink().start()
     log_dir = Path(tempfile.mkdtemp(prefix="bench-reminders-"))
-    started = Workers(broker_url, log_dir)
-    purge_queues(broker_url)
+    started = Workers(broker_url, new_queue(), log_dir)
     try:
         for _ in range(workers):
             # The default reclaim timeout: a batch under load must not look abandoned.
             started.start(smtp.url, pool="prefork", conc=concurrency, CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS=300)
-        with publishing_to(broker_url):
+        with publishing_to(broker_url, started.queue):
             began = time.monotonic()
             app.send_task("scheduling.tasks.dispatch_due_reminders")  # one beat tick
             wait_for(

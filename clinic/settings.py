@@ -202,6 +202,8 @@ else:
 # A web process publishing while the broker is down fails at once instead of retrying for seconds inside the
 # request; the reminder outbox sweep sends later. Workers reconnect with their own retry policy.
 CELERY_BROKER_TRANSPORT_OPTIONS["max_retries"] = 0
+# One queue name for every task; tests give their worker processes a queue of their own on a shared Redis.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CLINIC_CELERY_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

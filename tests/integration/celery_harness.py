@@ -16,12 +16,12 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from contextlib import contextmanager
 from email.message import Message
 from pathlib import Path
 from urllib.parse import quote
 
-import redis
 from aiosmtpd.controller import Controller
 from django.db import connection
 from kombu import pools
@@ -122,15 +122,17 @@ def worker_database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
 
 
-def purge_queues(broker_url: str) -> None:
-    """Start from an empty broker database: messages from earlier tests name rows that no longer exist."""
-    redis.Redis.from_url(broker_url).flushdb()
+def new_queue() -> str:
+    """A queue nobody else consumes: other test runs on the same Redis database must not take our tasks."""
+    return f"test-{uuid.uuid4().hex[:12]}"
 
 
 @contextmanager
-def publishing_to(broker_url: str):
-    """Make this (the test) process publish to `broker_url`, as a web process configured with it would."""
-    saved = os.environ.get("CELERY_BROKER_WRITE_URL")
+def publishing_to(broker_url: str, queue: str):
+    """Make this (the test) process publish to `broker_url` and `queue`, as a web process configured so would."""
+    saved_url = os.environ.get("CELERY_BROKER_WRITE_URL")
+    send_task = celery_app.send_task
+    nested = "send_task" in vars(celery_app)
 
     def reset_pools():
         pools.reset()
@@ -138,14 +140,24 @@ def publishing_to(broker_url: str):
         celery_app.amqp._producer_pool = None
 
     os.environ["CELERY_BROKER_WRITE_URL"] = broker_url
+
+    def send_task_to_queue(*args, **kwargs):
+        kwargs["queue"] = kwargs.get("queue") or queue  # Task.apply_async passes queue=None
+        return send_task(*args, **kwargs)
+
+    celery_app.send_task = send_task_to_queue
     reset_pools()
     try:
         yield
     finally:
-        if saved is None:
+        if nested:
+            celery_app.send_task = send_task
+        else:
+            del celery_app.send_task
+        if saved_url is None:
             os.environ.pop("CELERY_BROKER_WRITE_URL", None)
         else:
-            os.environ["CELERY_BROKER_WRITE_URL"] = saved
+            os.environ["CELERY_BROKER_WRITE_URL"] = saved_url
         reset_pools()
 
 
@@ -209,8 +221,9 @@ class Worker:
 class Workers:
     """Starts workers against the test database and a broker, and stops every one of them at the end."""
 
-    def __init__(self, broker_url: str, log_dir: Path):
+    def __init__(self, broker_url: str, queue: str, log_dir: Path):
         self.broker_url = broker_url
+        self.queue = queue
         self.log_dir = log_dir
         self.started: list[Worker] = []
 
@@ -219,6 +232,7 @@ class Workers:
         env.update(
             DATABASE_URL=worker_database_url(),
             REDIS_URL=self.broker_url,
+            CLINIC_CELERY_QUEUE=self.queue,
             EMAIL_URL=smtp_url,
             CLINIC_VAR_DIR=str(self.log_dir),
             CLINIC_REMINDER_SWEEP_SECONDS="1",

@@ -11,7 +11,7 @@ from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES
 from scheduling.emails import reminder_message_id
 from scheduling.models import Appointment
 from tests.factories import PatientFactory, future_weekday, local_time, practitioner_user
-from tests.integration.celery_harness import SmtpSink, Workers, publishing_to, purge_queues, wait_for
+from tests.integration.celery_harness import SmtpSink, Workers, new_queue, publishing_to, wait_for
 from tests.services import redis_url
 from treatments.choices import Indication, SessionStatus
 from treatments.services import consent_record, plan_create
@@ -22,10 +22,8 @@ LONDON = ZoneInfo("Europe/London")
 
 @pytest.fixture
 def workers(tmp_path, transactional_db):
-    url = redis_url()
-    purge_queues(url)
-    started = Workers(url, tmp_path)
-    with publishing_to(url):
+    started = Workers(redis_url(), new_queue(), tmp_path)
+    with publishing_to(started.broker_url, started.queue):
         yield started
     started.stop_all()
 

@@ -17,7 +17,7 @@ from scheduling import booking
 from scheduling.choices import ReminderStatus
 from scheduling.models import Reminder
 from tests.factories import AppointmentFactory, PatientFactory, ReminderFactory
-from tests.integration.celery_harness import SmtpSink, Workers, free_port, publishing_to, purge_queues, wait_for
+from tests.integration.celery_harness import SmtpSink, Workers, free_port, new_queue, publishing_to, wait_for
 from tests.services import redis_url
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -25,17 +25,10 @@ LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture
-def broker():
-    url = redis_url()
-    purge_queues(url)
-    with publishing_to(url):
-        yield url
-
-
-@pytest.fixture
-def workers(broker, tmp_path, transactional_db):
-    started = Workers(broker, tmp_path)
-    yield started
+def workers(tmp_path, transactional_db):
+    started = Workers(redis_url(), new_queue(), tmp_path)
+    with publishing_to(started.broker_url, started.queue):
+        yield started
     started.stop_all()
 
 
@@ -115,7 +108,7 @@ def test_a_due_reminder_is_received_exactly_once_with_two_workers_racing_for_it(
 
 
 def test_broker_down_at_booking_time_the_booking_stands_and_the_email_follows(clinic, workers, smtp):
-    with publishing_to(f"redis://127.0.0.1:{free_port()}/0"):  # nothing listens there
+    with publishing_to(f"redis://127.0.0.1:{free_port()}/0", workers.queue):  # nothing listens there
         began = time.monotonic()
         appointment = book(clinic)
         assert time.monotonic() - began < 3  # the desk is not kept waiting by the outage

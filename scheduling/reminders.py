@@ -35,22 +35,31 @@ def offset_kind(hours: int) -> str:
     return f"{OFFSET_PREFIX}{hours}h"
 
 
-def _reset(appointment: Appointment, kind: str, due_at: datetime) -> Reminder:
-    """Make the (appointment, kind) row pending again from scratch: a new time deserves a new email."""
-    reminder, _ = Reminder.objects.update_or_create(
-        appointment=appointment,
-        kind=kind,
-        defaults={
-            "due_at": due_at,
-            "status": ReminderStatus.PENDING,
-            "attempts": 0,
-            "next_attempt_at": None,
-            "claimed_at": None,
-            "sent_at": None,
-            "last_error": "",
-        },
+# What a (re)written row starts from: pending, never tried, never sent.
+_FRESH = {
+    "status": ReminderStatus.PENDING,
+    "attempts": 0,
+    "next_attempt_at": None,
+    "claimed_at": None,
+    "sent_at": None,
+    "last_error": "",
+}
+
+
+def _reset_all(appointment: Appointment, due: dict[str, datetime], now: datetime) -> dict[str, Reminder]:
+    """Make each (appointment, kind) row of `due` pending again from scratch, in one statement: a new time deserves
+    a new email. An upsert on the (appointment, kind) unique constraint, so no savepoint or read is needed."""
+    rows = [
+        Reminder(appointment=appointment, kind=kind, due_at=due_at, created_at=now, updated_at=now, **_FRESH)
+        for kind, due_at in due.items()
+    ]
+    Reminder.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["appointment", "kind"],
+        update_fields=["due_at", "updated_at", *_FRESH],
     )
-    return reminder
+    return {row.kind: row for row in rows}
 
 
 def appointment_reminders_sync(appointment: Appointment, *, event: str) -> None:
@@ -66,22 +75,22 @@ def appointment_reminders_sync(appointment: Appointment, *, event: str) -> None:
         raise ValueError(f"unknown reminder event {event!r}")
     now = timezone.now()
     pending = appointment.reminders.filter(status=ReminderStatus.PENDING)
+    wanted = {}
     if event == "cancelled":
         pending.update(status=ReminderStatus.CANCELLED, updated_at=now)
     else:
         # In UTC: subtracting from a local time would count wall-clock hours, wrong across a DST change.
         start = appointment.start.astimezone(UTC)
-        wanted = {}
         for hours in settings.CLINIC_REMINDER_OFFSETS_HOURS:
             due_at = start - timedelta(hours=hours)
             if due_at > now:
                 wanted[offset_kind(hours)] = due_at
         # A pending confirmation or reminder about the old time must not go out after a move.
-        stale = pending.filter(Q(kind=ReminderKind.CONFIRMATION) | Q(kind__startswith=OFFSET_PREFIX))
-        stale.exclude(kind__in=wanted).update(status=ReminderStatus.CANCELLED, updated_at=now)
-        for kind, due_at in wanted.items():
-            _reset(appointment, kind, due_at)
-    notice = _reset(appointment, EVENT_NOTICES[event], now)
+        if event != "booked":  # a booking is a new appointment: it has no reminders yet
+            stale = pending.filter(Q(kind=ReminderKind.CONFIRMATION) | Q(kind__startswith=OFFSET_PREFIX))
+            stale.exclude(kind__in=wanted).update(status=ReminderStatus.CANCELLED, updated_at=now)
+    notice_kind = EVENT_NOTICES[event]
+    notice = _reset_all(appointment, {**wanted, notice_kind: now}, now)[notice_kind]
     transaction.on_commit(lambda: _kick(notice.pk))
 
 

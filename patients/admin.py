@@ -13,11 +13,20 @@ class ConditionAdmin(admin.ModelAdmin):
 
 
 class PatientConditionInline(admin.TabularInline):
+    """Shown, not edited here: recording a condition must re-screen the patient's plans, which the treatments app
+    does (its admin registers PatientCondition through the screening services)."""
+
     model = PatientCondition
     extra = 0
-    autocomplete_fields = ("condition",)
     fields = ("condition", "active", "since", "note", "recorded_by")
-    readonly_fields = ("recorded_by",)
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Patient)
@@ -26,12 +35,3 @@ class PatientAdmin(SimpleHistoryAdmin):
     list_filter = ("email_reminders",)
     search_fields = ("last_name", "first_name", "email", "phone")
     inlines = [PatientConditionInline]
-
-
-@admin.register(PatientCondition)
-class PatientConditionAdmin(SimpleHistoryAdmin):
-    list_display = ("patient", "condition", "active", "since", "updated_at")
-    list_filter = ("active", "condition__kind", "condition")
-    search_fields = ("patient__last_name", "patient__first_name", "condition__name", "condition__code")
-    autocomplete_fields = ("patient", "condition")
-    list_select_related = ("patient", "condition")

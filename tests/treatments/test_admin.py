@@ -80,3 +80,28 @@ def test_a_lot_page_lists_its_recipients(admin_client, plant_product):
 
     assert page.status_code == 200
     assert "No patient has received this lot." in page.content.decode()
+
+
+def test_a_condition_recorded_in_the_admin_re_screens_the_patients_plans(
+    admin_client, patient, prp, rules, anticoagulant, practitioner
+):
+    plan = plan_create(patient=patient, therapy_type=prp, indication=Indication.SCARS, by=practitioner)
+
+    answer = admin_client.post(
+        reverse("admin:patients_patientcondition_add"),
+        {"patient": patient.pk, "condition": anticoagulant.pk, "active": "on", "since": "", "note": "Started warfarin"},
+    )
+
+    assert answer.status_code == 302
+    plan.refresh_from_db()
+    assert plan.needs_attention
+    assert "Anticoagulant" in plan.attention_reason
+
+
+def test_the_patient_page_shows_conditions_without_editing_them(admin_client, patient, cardiovascular):
+    factories.PatientConditionFactory(patient=patient, condition=cardiovascular)
+
+    html = admin_client.get(reverse("admin:patients_patient_change", args=[patient.pk])).content.decode()
+
+    assert "Cardiovascular disease" in html
+    assert 'name="conditions-0-condition"' not in html

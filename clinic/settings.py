@@ -224,6 +224,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.flag_plans_with_closing_windows",
         "schedule": crontab(hour=2, minute=0),
     },
+    "prune-expired-idempotency-keys": {
+        "task": "clinic.tasks.prune_expired_idempotency_keys",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
 
 # --- the clinic's own knobs -----------------------------------------------------------------------------

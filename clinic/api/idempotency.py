@@ -1,15 +1,17 @@
 """`Idempotency-Key` on POSTs that create or change appointments: a retry gets the first answer, not a second write.
 
 Keys are rows in the database (clinic.models.IdempotencyKey), scoped to the user and kept for
-CLINIC_IDEMPOTENCY_TTL_HOURS. The key row is written in the same transaction as the work, so either both exist or
-neither: a request that failed leaves no key and may be retried. Two concurrent requests with one key are serialised
-by the row's unique constraint (PostgreSQL) or by the IMMEDIATE write lock (SQLite).
+CLINIC_IDEMPOTENCY_TTL_HOURS; a request meeting its own expired key deletes that row, and a daily beat task
+(clinic.tasks.prune_expired_idempotency_keys) deletes the rest. The key row is written in the same transaction as
+the work, so either both exist or neither: a request that failed leaves no key and may be retried. Two concurrent
+requests with one key are serialised by the row's unique constraint (PostgreSQL) or by the IMMEDIATE write
+lock (SQLite).
 """
 
 import functools
 import hashlib
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -59,8 +61,9 @@ def idempotent(view_method):
         request_hash = _request_hash(request)
         now = timezone.now()
         with transaction.atomic():
-            # Expired keys count as never used; pruning the user's own keys keeps the table small without a job.
-            IdempotencyKey.objects.filter(user=request.user, expires_at__lte=now).delete()
+            # An expired key counts as never used. Only this (user, key) row, through the unique index: the other
+            # expired keys are the daily prune's, not a cost on every request.
+            IdempotencyKey.objects.filter(user=request.user, key=key, expires_at__lte=now).delete()
             try:
                 # Claim the key before doing the work: a concurrent twin blocks here until we commit, then replays.
                 with transaction.atomic():
@@ -83,6 +86,13 @@ def idempotent(view_method):
             return response
 
     return wrapper
+
+
+def idempotency_keys_prune(*, now: datetime | None = None) -> int:
+    """Delete every key expired at `now` (default: the current time); returns how many. Keys not yet expired stay,
+    so a retry within CLINIC_IDEMPOTENCY_TTL_HOURS still replays."""
+    deleted, _ = IdempotencyKey.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted
 
 
 def _replay(stored: IdempotencyKey, request_hash: str) -> Response:

@@ -4,10 +4,14 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from clinic.api.idempotency import idempotency_keys_prune
 from clinic.models import IdempotencyKey
+from clinic.tasks import prune_expired_idempotency_keys
 from scheduling.models import Appointment, Reminder
 from tests import factories
 from tests.api.conftest import next_weekday_at
@@ -127,3 +131,27 @@ def test_concurrent_twins_with_one_key_book_once(clinic):
     assert [status for status, _ in statuses] == [201, 201]
     assert statuses[0][1] == statuses[1][1]
     assert Appointment.objects.count() == 1
+
+
+def test_a_request_deletes_only_its_own_expired_key_and_the_daily_prune_the_rest(clinic, front_desk_api):
+    """A keyed POST costs one DELETE of its own (user, key) row, whatever the user's history; the beat task's
+    function removes every expired key and keeps live ones, so retries within the TTL still replay."""
+    now = timezone.now()
+    user = front_desk_api.user
+    for i in range(5):
+        IdempotencyKey.objects.create(user=user, key=f"old-{i}", request_hash="x", expires_at=now - timedelta(hours=1))
+    with CaptureQueriesContext(connection) as queries:
+        body = booking(clinic, factories.PatientFactory())
+        response = front_desk_api.post("/api/v1/appointments/", body, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert response.status_code == 201
+    deletes = [q["sql"] for q in queries if q["sql"].startswith("DELETE") and "clinic_idempotencykey" in q["sql"]]
+    assert len(deletes) == 1
+    assert '"key"' in deletes[0]
+    assert IdempotencyKey.objects.filter(user=user, key__startswith="old-").count() == 5
+
+    assert idempotency_keys_prune() == 5
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["k"]
+    assert prune_expired_idempotency_keys.apply().get() == 0
+    retry = front_desk_api.post("/api/v1/appointments/", body, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert retry["Idempotent-Replayed"] == "true"
+    assert "prune-expired-idempotency-keys" in settings.CELERY_BEAT_SCHEDULE

@@ -1,6 +1,8 @@
 """Query parameters and pagination as strict as the schema that documents them."""
 
 import django_filters
+from django.core.paginator import Paginator
+from django.db.models import Count, Window
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -35,6 +37,29 @@ class Pagination(PageNumberPagination):
         if not number.isdigit():
             raise NotFound("Invalid page.")
         return number
+
+
+class CountWithPagePaginator(Paginator):
+    """A paginator that reads the page and the total in one statement (`COUNT(*) OVER ()` on the page's rows), so a
+    search builds its matches once instead of once for COUNT and once for the page. Only for querysets without
+    DISTINCT or aggregation, where the window counts exactly the rows a COUNT would."""
+
+    def page(self, number):
+        if "count" in self.__dict__ or not str(number).isdigit() or int(number) < 1:
+            return super().page(number)
+        number = int(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list.annotate(total_rows=Window(Count("*")))[bottom : bottom + self.per_page])
+        if not rows and number > 1:
+            return super().page(number)  # past the end: counts, and refuses the page
+        self.__dict__["count"] = rows[0].total_rows if rows else 0  # fills the cached property
+        return self._get_page(rows, number, self)
+
+
+class CountWithPagePagination(Pagination):
+    """`Pagination` with the total read together with the page (see CountWithPagePaginator)."""
+
+    django_paginator_class = CountWithPagePaginator
 
 
 class FilterBackend(DjangoFilterBackend):

@@ -1,6 +1,7 @@
 from rest_framework import mixins, viewsets
 
 from clinic.api.audit import access_record
+from clinic.api.filters import CountWithPagePagination
 from clinic.api.permissions import STAFF
 from patients.api.serializers import ConditionSerializer, PatientSerializer
 from patients.filtersets import ConditionFilterSet, PatientFilterSet
@@ -19,6 +20,8 @@ class PatientViewSet(
     queryset = Patient.objects.all()
     serializer_class = PatientSerializer
     filterset_class = PatientFilterSet
+    # The search's matches are built once, for the page and its count together.
+    pagination_class = CountWithPagePagination
     http_method_names = ["get", "post", "patch", "head", "options"]
     roles = {"*": STAFF}
 

@@ -218,3 +218,27 @@ def test_roles_come_with_the_token_and_follow_the_groups(clinic):
     user.is_active = False
     user.save(update_fields=["is_active"])
     assert client.get("/api/v1/locations/").status_code == 401
+
+
+def test_patient_search_reads_the_page_and_its_count_in_one_statement(front_desk_api, settings):
+    """The search's matches are built once: one statement for the page with the exact total, plus the token."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "PAGE_SIZE": 3}
+    factories.PatientFactory.create_batch(7, last_name="Quenby")
+    factories.PatientFactory(last_name="Other")
+    with CaptureQueriesContext(connection) as queries:
+        first = front_desk_api.get("/api/v1/patients/", {"search": "quenb"})
+    assert first.status_code == 200
+    assert [q for q in queries if "patients_patient" in q["sql"]] == [queries[1]]
+    assert len(queries) == 2
+    assert first.json()["count"] == 7
+    assert len(first.json()["results"]) == 3
+    assert first.json()["next"] is not None and first.json()["previous"] is None
+
+    last = front_desk_api.get("/api/v1/patients/", {"search": "quenb", "page": 3}).json()
+    assert (last["count"], len(last["results"]), last["next"]) == (7, 1, None)
+    assert front_desk_api.get("/api/v1/patients/", {"search": "quenb", "page": "last"}).json() == last
+    assert front_desk_api.get("/api/v1/patients/", {"search": "quenb", "page": 4}).status_code == 404
+    assert front_desk_api.get("/api/v1/patients/", {"search": "quenb", "page": 0}).status_code == 404
+    none = front_desk_api.get("/api/v1/patients/", {"search": "nobody-like-this"}).json()
+    assert (none["count"], none["results"]) == (0, [])
+    assert front_desk_api.get("/api/v1/patients/", {"search": "nobody-like-this", "page": 2}).status_code == 404

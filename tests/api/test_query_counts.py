@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.dateparse import parse_datetime
 
 from clinic.models import AccessLog
+from patients.api.views import PatientViewSet
 from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment
 from tests import factories
@@ -220,9 +221,9 @@ def test_roles_come_with_the_token_and_follow_the_groups(clinic):
     assert client.get("/api/v1/locations/").status_code == 401
 
 
-def test_patient_search_reads_the_page_and_its_count_in_one_statement(front_desk_api, settings):
+def test_patient_search_reads_the_page_and_its_count_in_one_statement(front_desk_api, monkeypatch):
     """The search's matches are built once: one statement for the page with the exact total, plus the token."""
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "PAGE_SIZE": 3}
+    monkeypatch.setattr(PatientViewSet.pagination_class, "page_size", 3)
     factories.PatientFactory.create_batch(7, last_name="Quenby")
     factories.PatientFactory(last_name="Other")
     with CaptureQueriesContext(connection) as queries:

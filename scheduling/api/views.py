@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api.filters import CountWithPagePagination
 from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clinic.api.permissions import CLINICAL, STAFF
 from scheduling import availability, booking, planning
@@ -78,6 +79,8 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     queryset = Appointment.objects.select_related("patient", "practitioner")
     serializer_class = s.AppointmentSerializer
     filterset_class = AppointmentFilterSet
+    # The day list's page and its count in one statement.
+    pagination_class = CountWithPagePagination
     roles = {"*": STAFF, "complete": CLINICAL}
     error_statuses = dict.fromkeys(
         ("create", "reschedule", "cancel", "check_in", "no_show", "complete"), BOOKING_CONFLICTS

@@ -243,3 +243,15 @@ def test_patient_search_reads_the_page_and_its_count_in_one_statement(front_desk
     none = front_desk_api.get("/api/v1/patients/", {"search": "nobody-like-this"}).json()
     assert (none["count"], none["results"]) == (0, [])
     assert front_desk_api.get("/api/v1/patients/", {"search": "nobody-like-this", "page": 2}).status_code == 404
+
+
+def test_day_list_reads_its_page_and_count_together(records, front_desk_api):
+    """The day list: the token, the location of the filter, and one statement for the page with its total."""
+    day = records.appointment.start.date()
+    with CaptureQueriesContext(connection) as queries:
+        response = front_desk_api.get("/api/v1/appointments/", {"date": day, "location": records.clinic.location.pk})
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+    assert [r["id"] for r in response.json()["results"]] == [records.appointment.pk]
+    assert not [q for q in queries if "COUNT(*) AS" in q["sql"]]
+    assert len(queries) == 3

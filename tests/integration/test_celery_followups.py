@@ -11,28 +11,12 @@ from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES
 from scheduling.emails import reminder_message_id
 from scheduling.models import Appointment
 from tests.factories import PatientFactory, future_weekday, local_time, practitioner_user
-from tests.integration.celery_harness import SmtpSink, Workers, new_queue, publishing_to, wait_for
-from tests.services import redis_url
+from tests.integration.celery_harness import wait_for
 from treatments.choices import Indication, SessionStatus
 from treatments.services import consent_record, plan_create
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 LONDON = ZoneInfo("Europe/London")
-
-
-@pytest.fixture
-def workers(tmp_path, transactional_db):
-    started = Workers(redis_url(), new_queue(), tmp_path)
-    with publishing_to(started.broker_url, started.queue):
-        yield started
-    started.stop_all()
-
-
-@pytest.fixture
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
 
 
 def test_completing_session_one_makes_the_worker_book_session_two_in_its_window(clinic, workers, smtp):

@@ -17,26 +17,10 @@ from scheduling import booking
 from scheduling.choices import ReminderStatus
 from scheduling.models import Reminder
 from tests.factories import AppointmentFactory, PatientFactory, ReminderFactory
-from tests.integration.celery_harness import SmtpSink, Workers, free_port, new_queue, publishing_to, wait_for
-from tests.services import redis_url
+from tests.integration.celery_harness import SmtpSink, Workers, free_port, publishing_to, wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 LONDON = ZoneInfo("Europe/London")
-
-
-@pytest.fixture
-def workers(tmp_path, transactional_db):
-    started = Workers(redis_url(), new_queue(), tmp_path)
-    with publishing_to(started.broker_url, started.queue):
-        yield started
-    started.stop_all()
-
-
-@pytest.fixture
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
 
 
 def next_monday_at(hour: int) -> datetime:

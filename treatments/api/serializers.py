@@ -12,6 +12,7 @@ from treatments.models import (
     TreatmentPlan,
     TreatmentSession,
 )
+from treatments.services import MAX_INTERVAL_DAYS, MAX_SESSIONS, MIN_SESSIONS
 
 
 class TherapyTypeSerializer(serializers.ModelSerializer):
@@ -161,9 +162,9 @@ class PlanCreateSerializer(serializers.Serializer):
     therapy_type = serializers.PrimaryKeyRelatedField(queryset=TherapyType.objects.all())
     product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), required=False, allow_null=True)
     indication = serializers.ChoiceField(choices=Indication.choices)
-    sessions_planned = serializers.IntegerField(min_value=1, max_value=50, required=False)
-    min_interval_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
-    max_interval_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
+    sessions_planned = serializers.IntegerField(min_value=MIN_SESSIONS, max_value=MAX_SESSIONS, required=False)
+    min_interval_days = serializers.IntegerField(min_value=0, max_value=MAX_INTERVAL_DAYS, required=False)
+    max_interval_days = serializers.IntegerField(min_value=0, max_value=MAX_INTERVAL_DAYS, required=False)
     start_date = serializers.DateField(required=False)
     override_reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
     notes = StrictCharField(required=False, allow_blank=True, max_length=10000)

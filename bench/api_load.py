@@ -40,6 +40,7 @@ from bench.common import (  # noqa: E402
     REPO,
     RESULTS,
     bench_tokens,
+    cpu_seconds_by_group,
     ensure_loaded,
     env_for,
     machine,
@@ -430,6 +431,13 @@ async def contention(plan: dict, clients: int) -> dict:
     }
 
 
+def cpu_per_request(before: dict, after: dict, requests: int) -> dict:
+    """CPU milliseconds per request spent by each group of processes during a phase (see cpu_seconds_by_group)."""
+    spent = {group: after.get(group, 0) - before.get(group, 0) for group in after}
+    spent["all"] = sum(spent.values())
+    return {group: round(1000 * seconds / max(1, requests), 2) for group, seconds in spent.items()}
+
+
 # --- the report --------------------------------------------------------------------------------------------
 def ratio(value, base):
     return round(value / base, 2) if value is not None and base else None
@@ -493,15 +501,18 @@ def main() -> None:
     results = {"machine": machine(), "settings": vars(args)}
     try:
         asyncio.run(run_phase(args.clients, 3, mixed_worker(plan)))  # warm both workers; not recorded
-        phases = {}
+        phases, cpu = {}, {}
         for name, worker in (
             ("baseline", baseline_worker(plan)),
             ("mixed", mixed_worker(plan)),
             ("booking", booking_worker(plan)),
         ):
+            before = cpu_seconds_by_group(server.pid)
             recorder, seconds = asyncio.run(run_phase(args.clients, args.duration, worker))
             phases[name] = recorder.summary(seconds)
+            cpu[name] = cpu_per_request(before, cpu_seconds_by_group(server.pid), recorder.requests)
         results["phases"] = phases
+        results["cpu ms per request"] = cpu
         results["contention"] = asyncio.run(contention(plan, args.contention_clients))
     finally:
         server.send_signal(signal.SIGTERM)
@@ -529,6 +540,7 @@ def print_report(results: dict, args) -> None:
     for name in ("baseline", "mixed", "booking"):
         print(f"\n{name}")
         print(markdown_table(HEADERS, report_rows(results["phases"][name], base)))
+        print("CPU ms per request: " + ", ".join(f"{k} {v}" for k, v in results["cpu ms per request"][name].items()))
     c = results["contention"]
     print(
         f"\ncontention: {c['clients']} clients on {c['slots']} slots: {c['successes']} booked, {c['409']} x 409, "

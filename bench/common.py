@@ -10,6 +10,7 @@ import platform
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -164,3 +165,48 @@ def save(name: str, data: dict) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps({"at": time.strftime("%Y-%m-%d %H:%M:%S %Z"), **data}, indent=2, default=str))
     return path
+
+
+def cpu_seconds_by_group(server_pid: int | None = None) -> dict:
+    """CPU seconds (user + system) used so far by the processes of this machine, grouped: the gunicorn server and
+    its workers, PostgreSQL, Redis, this process (the load driver), and everything else. Two readings around a
+    phase show where the machine's cores went. Linux only (reads /proc); empty elsewhere."""
+    proc = Path("/proc")
+    if not proc.exists():
+        return {}
+    tick = os.sysconf("SC_CLK_TCK")
+    parents, used, names = {}, {}, {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid = int(entry.name)
+        parents[pid], names[pid] = int(fields[1]), name
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+
+    def under(pid: int, root: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parents.get(pid, 1)
+        return False
+
+    groups = defaultdict(float)
+    for pid, seconds in used.items():
+        if server_pid and under(pid, server_pid):
+            group = "server"
+        elif names[pid].startswith("postgres"):
+            group = "postgres"
+        elif names[pid].startswith("redis"):
+            group = "redis"
+        elif pid == os.getpid():
+            group = "driver"
+        else:
+            group = "other"
+        groups[group] += seconds
+    return dict(groups)

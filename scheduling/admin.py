@@ -88,8 +88,19 @@ class AppointmentAdmin(SimpleHistoryAdmin):
     search_fields = ("patient__last_name", "patient__first_name", "patient__email", "practitioner__display_name")
     date_hierarchy = "start"
     list_select_related = ("patient", "practitioner", "therapy_type", "room", "device")
-    raw_id_fields = ("patient", "session")
     inlines = [ReminderInline]
+
+    # Booking, moving and the life cycle go through scheduling.booking (the front desk and the API): written here,
+    # an appointment would skip the overlap, working-hours and screening checks and its reminders. The admin shows
+    # appointments and their history.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Reminder)

@@ -26,7 +26,16 @@ from django.utils import timezone
 from clinic.exceptions import DomainValidationError
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, RoomKind
-from scheduling.models import Appointment, Device, Location, Practitioner, Room, TimeOff, WorkingHours
+from scheduling.models import (
+    LONGEST_APPOINTMENT,
+    Appointment,
+    Device,
+    Location,
+    Practitioner,
+    Room,
+    TimeOff,
+    WorkingHours,
+)
 from treatments.models import TherapyType
 
 MAX_SEARCH_DAYS = 366
@@ -215,6 +224,7 @@ def find_free_slots(
             status__in=ACTIVE_APPOINTMENT_STATUSES,
             start__lt=end + timedelta(seconds=buffer),
             end__gt=earliest - largest_buffer,
+            start__gt=earliest - largest_buffer - LONGEST_APPOINTMENT,  # reads only the range's stretch of the index
         )
         .annotate(start_s=EpochSeconds("start"), end_s=EpochSeconds("end"))
         .order_by()  # the intervals are sorted in memory anyway

@@ -19,7 +19,16 @@ from django.utils import timezone
 from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition, SlotUnavailable
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
-from scheduling.models import Appointment, Device, Location, Practitioner, Room, TimeOff, WorkingHours
+from scheduling.models import (
+    LONGEST_APPOINTMENT,
+    Appointment,
+    Device,
+    Location,
+    Practitioner,
+    Room,
+    TimeOff,
+    WorkingHours,
+)
 from scheduling.reminders import appointment_reminders_sync
 from treatments.choices import PlanStatus, SessionStatus
 from treatments.models import ProductLot, TherapyType, TreatmentPlan, TreatmentSession
@@ -159,6 +168,8 @@ def _buffered_conflicts(
             status__in=ACTIVE_APPOINTMENT_STATUSES,
             start__lt=end + timedelta(minutes=therapy_type.buffer_minutes),
             end__gt=start - timedelta(minutes=largest_buffer),
+            # No appointment is longer than LONGEST_APPOINTMENT: a lower bound, so the index reads only these hours.
+            start__gt=start - timedelta(minutes=largest_buffer) - LONGEST_APPOINTMENT,
         )
         .exclude(pk=moving_pk)
         .values_list("practitioner_id", "room_id", "device_id", "patient_id", "end", "therapy_type__buffer_minutes")

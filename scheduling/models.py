@@ -1,3 +1,4 @@
+from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -8,7 +9,12 @@ from simple_history.models import HistoricalRecords
 
 from patients.models import Patient
 from scheduling.choices import AppointmentStatus, ReminderStatus, RoomKind, Weekday
-from treatments.models import TherapyType, TreatmentPlan, TreatmentSession
+from treatments.models import MAX_SESSION_MINUTES, TherapyType, TreatmentPlan, TreatmentSession
+
+# No appointment is longer than the longest session (on PostgreSQL a CHECK constraint holds it, migration 0003), so
+# a query for what overlaps [a, b) can also ask start > a - LONGEST_APPOINTMENT: the (..., start) indexes then read
+# one stretch of time instead of every earlier appointment.
+LONGEST_APPOINTMENT = timedelta(minutes=MAX_SESSION_MINUTES)
 
 
 def validate_time_zone(value: str) -> None:

@@ -14,6 +14,10 @@ from treatments.choices import (
     Severity,
 )
 
+# The longest session a therapy may have (a CHECK constraint holds it). An appointment lasts one session, so
+# none is longer: scheduling bounds its "what overlaps this time" queries with it (scheduling.models).
+MAX_SESSION_MINUTES = 12 * 60
+
 
 class TherapyType(models.Model):
     """A therapy the clinic gives (PRP, exosome therapy) and what one session of it needs."""
@@ -38,6 +42,11 @@ class TherapyType(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(session_minutes__gt=0), name="therapy_session_minutes_positive"),
+            models.CheckConstraint(
+                condition=Q(session_minutes__lte=MAX_SESSION_MINUTES),
+                name="therapy_session_at_most_12_hours",
+                violation_error_message="A session lasts at most 12 hours (720 minutes).",
+            ),
             models.CheckConstraint(condition=Q(default_sessions__gt=0), name="therapy_default_sessions_positive"),
             models.CheckConstraint(
                 condition=Q(min_interval_days__lte=F("max_interval_days")), name="therapy_interval_min_le_max"

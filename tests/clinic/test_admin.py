@@ -64,3 +64,20 @@ def test_admin_changelist_add_and_change_pages_open(superuser_client, app_label,
 def test_admin_search_finds_a_patient(superuser_client):
     response = superuser_client.get(reverse("admin:patients_patient_changelist"), {"q": "Okafor"})
     assert b"Okafor" in response.content
+
+
+def test_appointments_are_shown_not_written_in_the_admin(superuser_client):
+    """Booking and moving go through the booking service (checks, reminders); the admin is a read-only view."""
+    from scheduling.models import Appointment
+    from tests.factories import AppointmentFactory
+
+    appointment = AppointmentFactory()
+    url = reverse("admin:scheduling_appointment_change", args=[appointment.pk])
+    page = superuser_client.get(url)
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content
+    moved = appointment.start.replace(year=appointment.start.year + 1)
+    response = superuser_client.post(url, {"start_0": moved.date().isoformat(), "start_1": "10:00:00"})
+    assert response.status_code == 403
+    assert superuser_client.get(reverse("admin:scheduling_appointment_add")).status_code == 403
+    assert Appointment.objects.get(pk=appointment.pk).start == appointment.start

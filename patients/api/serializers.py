@@ -13,6 +13,9 @@ class PatientSerializer(StrictModelSerializer):
         max_length=16,
         required=False,
         allow_blank=True,
+        # Checked as sent: trimming first would turn whitespace-only input into an accepted empty phone, which the
+        # schema's pattern forbids.
+        trim_whitespace=False,
         validators=[RegexValidator(r"^(\+[1-9]\d{6,14})?$", e164_validator.message)],
         help_text="E.164, e.g. +447700900123; empty when unknown.",
     )

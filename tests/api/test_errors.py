@@ -40,6 +40,13 @@ def test_validation_error_names_the_fields(practitioner_api):
     assert set(body["errors"]) >= {"first_name", "last_name", "date_of_birth", "phone"}
 
 
+def test_a_whitespace_phone_is_refused_not_stored_as_none(practitioner_api):
+    """The schema's pattern allows an E.164 number or nothing; a vertical tab is neither (found by schemathesis)."""
+    body = {"first_name": "Ann", "last_name": "Lee", "date_of_birth": "1980-01-01", "phone": "\u000b"}
+    response = assert_error(practitioner_api.post("/api/v1/patients/", body, format="json"), 400, "validation_error")
+    assert set(response["errors"]) == {"phone"}
+
+
 def test_malformed_json_is_a_parse_error(practitioner_api):
     response = practitioner_api.post("/api/v1/patients/", "{not json", content_type="application/json")
     assert_error(response, 400, "parse_error")

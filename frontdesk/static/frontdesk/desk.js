@@ -372,7 +372,8 @@ function setupPatients() {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearFieldErrors(form);
-    const data = Object.fromEntries(new FormData(form));
+    // Stray spaces around what was typed are not part of it (the API checks the phone strictly).
+    const data = Object.fromEntries([...new FormData(form)].map(([name, value]) => [name, value.trim()]));
     data.email_reminders = $("reg-email_reminders").checked;
     try {
       const patient = await api("patients/", { method: "POST", body: data });

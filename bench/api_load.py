@@ -1,6 +1,7 @@
 """API load: gunicorn (2 workers) on PostgreSQL + Redis, driven over loopback by an asyncio httpx client.
 
-    python bench/api_load.py [--duration 20] [--clients 16] [--contention-clients 50] [--workers 2] [--fresh]
+    python bench/api_load.py [--duration 20] [--rounds 4] [--clients 16] [--contention-clients 50] [--workers 2]
+                             [--threads 1] [--fresh]
 
 Against the issue's data set (100,000 patients, 200,000 appointments, next 90 days about 70 % booked) this runs,
 each phase bounded in time and in requests:
@@ -10,6 +11,9 @@ each phase bounded in time and in requests:
   3. booking:   16 clients booking distinct free slots as fast as the server answers;
   4. contention: 50 clients (each its own user and patient) booking the same 10 slots at once, then a query for
                 overlapping active appointments per practitioner, room, device and patient (must be 0).
+Phases 1-3 take turns in --rounds short rounds, so that the machine's changing speed (it is shared) moves the
+baseline and the endpoints alike; the CPU time each group of processes (server, PostgreSQL, Redis, this driver)
+spent per request is printed with each phase.
 Every latency is also given as a ratio to the baseline's (machines here are noisy; ratios hold). 409 answers
 are expected outcomes of a race, not errors. What the benchmark booked is deleted at the end, so runs repeat.
 """
@@ -203,7 +207,6 @@ def start_gunicorn(db: str, port: int, workers: int, threads: int) -> subprocess
     RESULTS.mkdir(parents=True, exist_ok=True)
     log = open(RESULTS / "gunicorn.log", "w")  # noqa: SIM115 - closed with the process
     command = [PYTHON, "-m", "gunicorn", "clinic.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-    command += ["-c", "/tmp/gconf.py"] if __import__("os").environ.get("GCONF") else []
     command += ["--workers", str(workers), "--threads", str(threads), "--backlog", "2048", "--timeout", "60"]
     server = subprocess.Popen(command, cwd=REPO, env=env_for(db), stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
@@ -266,9 +269,10 @@ def headers(token: str) -> dict:
     return {"Authorization": f"Token {token}", "Accept": "application/json"}
 
 
-async def run_phase(clients: int, seconds: float, worker) -> tuple[Recorder, float]:
-    """`clients` coroutines calling worker(client_index, client, recorder, deadline) until the deadline."""
-    recorder = Recorder()
+async def run_phase(clients: int, seconds: float, worker, recorder: Recorder | None = None) -> tuple[Recorder, float]:
+    """`clients` coroutines calling worker(client_index, client, recorder, deadline) until the deadline; the
+    answers are added to `recorder` (a new one by default)."""
+    recorder = recorder or Recorder()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=BASE_URL, timeout=30, limits=limits) as client:
         started = time.perf_counter()
@@ -432,10 +436,9 @@ async def contention(plan: dict, clients: int) -> dict:
     }
 
 
-def cpu_per_request(before: dict, after: dict, requests: int) -> dict:
+def cpu_per_request(spent: dict, requests: int) -> dict:
     """CPU milliseconds per request spent by each group of processes during a phase (see cpu_seconds_by_group)."""
-    spent = {group: after.get(group, 0) - before.get(group, 0) for group in after}
-    spent["all"] = sum(spent.values())
+    spent = {**spent, "all": sum(spent.values())}
     return {group: round(1000 * seconds / max(1, requests), 2) for group, seconds in spent.items()}
 
 
@@ -483,7 +486,8 @@ HEADERS = [
 def main() -> None:
     global BASE_URL
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=float, default=20, help="Seconds per phase.")
+    parser.add_argument("--duration", type=float, default=20, help="Seconds per phase, over all rounds.")
+    parser.add_argument("--rounds", type=int, default=4, help="The phases take turns this many times.")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--contention-clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers.")
@@ -502,18 +506,22 @@ def main() -> None:
     results = {"machine": machine(), "settings": vars(args)}
     try:
         asyncio.run(run_phase(args.clients, 3, mixed_worker(plan)))  # warm both workers; not recorded
-        phases, cpu = {}, {}
-        for name, worker in (
-            ("baseline", baseline_worker(plan)),
-            ("mixed", mixed_worker(plan)),
-            ("booking", booking_worker(plan)),
-        ):
-            before = cpu_seconds_by_group(server.pid)
-            recorder, seconds = asyncio.run(run_phase(args.clients, args.duration, worker))
-            phases[name] = recorder.summary(seconds)
-            cpu[name] = cpu_per_request(before, cpu_seconds_by_group(server.pid), recorder.requests)
-        results["phases"] = phases
-        results["cpu ms per request"] = cpu
+        # The phases take turns in short rounds, so that a change in the machine's speed (it is shared) moves the
+        # baseline and the endpoints alike and the ratios hold.
+        workers = {"baseline": baseline_worker(plan), "mixed": mixed_worker(plan), "booking": booking_worker(plan)}
+        recorders = {name: Recorder() for name in workers}
+        seconds, spent = defaultdict(float), {name: defaultdict(float) for name in workers}
+        for _ in range(args.rounds):
+            for name, worker in workers.items():
+                before = cpu_seconds_by_group(server.pid)
+                _, took = asyncio.run(run_phase(args.clients, args.duration / args.rounds, worker, recorders[name]))
+                seconds[name] += took
+                for group, used in cpu_seconds_by_group(server.pid).items():
+                    spent[name][group] += used - before.get(group, 0)
+        results["phases"] = {name: recorders[name].summary(seconds[name]) for name in workers}
+        results["cpu ms per request"] = {
+            name: cpu_per_request(spent[name], recorders[name].requests) for name in workers
+        }
         results["contention"] = asyncio.run(contention(plan, args.contention_clients))
     finally:
         server.send_signal(signal.SIGTERM)

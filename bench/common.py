@@ -187,7 +187,9 @@ def cpu_seconds_by_group(server_pid: int | None = None) -> dict:
         fields = stat[stat.rindex(")") + 2 :].split()
         pid = int(entry.name)
         parents[pid], names[pid] = int(fields[1]), name
-        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+        # Own and waited-for children's time: a PostgreSQL backend or gunicorn worker that exits mid-phase stays
+        # counted, in its parent.
+        used[pid] = sum(int(field) for field in fields[11:15]) / tick
 
     def under(pid: int, root: int) -> bool:
         while pid > 1:

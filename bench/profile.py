@@ -1,15 +1,19 @@
 """Profile one endpoint in-process with pyinstrument, against the API load data set.
 
-    python bench/profile.py search|day-list|availability|book|baseline [--requests 200]
+    python bench/profile.py search|day-list|availability|book|book-committed|baseline [--requests 200]
 
 Prints the mean server-side time per request (Django test client, no network, DEBUG off) and pyinstrument's
-call tree; the HTML report goes to var/bench/profile-<endpoint>.html.
+call tree; the HTML report goes to var/bench/profile-<endpoint>.html. `book` runs in a transaction that is rolled
+back; `book-committed` books as the front desk does (an Idempotency-Key, a commit, the confirmation handed to the
+broker after it) and deletes what it booked afterwards.
 """
 
 import argparse
 import random
 import sys
 import time
+import uuid
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -56,7 +60,7 @@ def requests_for(endpoint: str, count: int) -> list:
             )
             for _ in range(count)
         ]
-    if endpoint == "book":
+    if endpoint in ("book", "book-committed"):
         exosome = TherapyType.objects.get(code="exosome").pk
         practitioners = list(Practitioner.objects.filter(locations__in=locations).values_list("id", flat=True))
         patients = list(Patient.objects.filter(conditions__isnull=True).order_by("-id").values_list("id", flat=True))
@@ -77,7 +81,8 @@ def requests_for(endpoint: str, count: int) -> list:
 
 def send(client, method: str, url: str, data: dict) -> int:
     if method == "post":
-        return client.post(url, data, content_type="application/json").status_code
+        key = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())}
+        return client.post(url, data, content_type="application/json", **key).status_code
     return client.get(url, data).status_code
 
 
@@ -95,7 +100,13 @@ def main() -> None:
 
     client = Client(HTTP_AUTHORIZATION=f"Token {bench_tokens(1)[0]}")
     calls = requests_for(args.endpoint, args.requests)
-    with transaction.atomic():  # bookings are rolled back: the data set stays as seeded
+    committed = args.endpoint == "book-committed"
+    if committed:
+        from bench.api_load import cleanup
+
+        cleanup()  # what an interrupted run booked
+    # Bookings are rolled back (or, committed, deleted at the end): the data set stays as seeded.
+    with transaction.atomic() if not committed else nullcontext():
         for call in calls[:5]:
             send(client, *call)
         profiler = Profiler(interval=0.0005)
@@ -108,7 +119,10 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         with CaptureQueriesContext(connection) as queries:
             send(client, *calls[-1])
-        transaction.set_rollback(True)
+        if not committed:
+            transaction.set_rollback(True)
+    if committed:
+        cleanup()
     n = len(calls) - 6
     print(f"{args.endpoint}: {n} requests, {1000 * elapsed / n:.2f} ms each in-process; statuses {statuses}")
     print(f"{len(queries)} SQL queries for one request:")

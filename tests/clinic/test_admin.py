@@ -81,3 +81,17 @@ def test_appointments_are_shown_not_written_in_the_admin(superuser_client):
     assert response.status_code == 403
     assert superuser_client.get(reverse("admin:scheduling_appointment_add")).status_code == 403
     assert Appointment.objects.get(pk=appointment.pk).start == appointment.start
+
+
+def test_a_session_longer_than_twelve_hours_is_refused_with_a_message(superuser_client):
+    from treatments.models import TherapyType
+
+    therapy = TherapyType.objects.get(code="prp")
+    url = reverse("admin:treatments_therapytype_change", args=[therapy.pk])
+    form = superuser_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and not isinstance(value, list)}
+    response = superuser_client.post(url, {**data, "session_minutes": 721})
+    assert response.status_code == 200  # the form again, not a redirect
+    assert "A session lasts at most 12 hours" in response.content.decode()
+    therapy.refresh_from_db()
+    assert therapy.session_minutes != 721

@@ -4,13 +4,14 @@ index instead of combining the four per-column indexes of migration 0002 (kept: 
 
 The index must be on exactly the expression Django writes for `search_text__icontains`, so it is compiled from
 the same Concat here (frozen: a later change to search_text needs a new migration, and
-tests/patients/test_search_index.py fails until then). SQLite has no pg_trgm: there this does nothing.
+tests/patients/test_search.py fails on PostgreSQL until then). SQLite has no pg_trgm: there this does nothing.
 """
 
 from django.db import migrations
 from django.db.models import CharField, Value
 from django.db.models.functions import Concat
 from django.db.models.sql import Query
+from psycopg import ClientCursor
 
 NAME = "patient_search_text_trgm"
 
@@ -21,8 +22,9 @@ def search_text_sql(model, connection) -> str:
     )
     query = Query(model)
     sql, params = query.get_compiler(connection=connection).compile(text.resolve_expression(query))
-    with connection.cursor() as cursor:
-        return cursor.mogrify(sql, params)
+    connection.ensure_connection()
+    # The parameters (the spaces) written into the statement, as the client-side cursor would send them.
+    return ClientCursor(connection.connection).mogrify(sql, params)
 
 
 def add_index(apps, schema_editor):

@@ -3,9 +3,9 @@
     python bench/profile.py search|day-list|availability|book|book-committed|baseline [--requests 200]
 
 Prints the mean server-side time per request (Django test client, no network, DEBUG off) and pyinstrument's
-call tree; the HTML report goes to var/bench/profile-<endpoint>.html. `book` runs in a transaction that is rolled
-back; `book-committed` books as the front desk does (an Idempotency-Key, a commit, the confirmation handed to the
-broker after it) and deletes what it booked afterwards.
+call tree; the HTML report goes to var/bench/profile-<endpoint>.html. Bookings carry an Idempotency-Key as the
+front desk's do; `book` runs them in a transaction that is rolled back, `book-committed` commits each (the
+confirmation handed to the broker after it) and deletes what it booked afterwards.
 """
 
 import argparse

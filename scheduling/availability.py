@@ -27,7 +27,6 @@ from clinic.exceptions import DomainValidationError
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, RoomKind
 from scheduling.models import (
-    LONGEST_APPOINTMENT,
     Appointment,
     Device,
     Location,
@@ -219,13 +218,8 @@ def find_free_slots(
     if patient is not None:
         whose |= Q(patient=patient)
     appointments = (
-        Appointment.objects.filter(
-            whose,
-            status__in=ACTIVE_APPOINTMENT_STATUSES,
-            start__lt=end + timedelta(seconds=buffer),
-            end__gt=earliest - largest_buffer,
-            start__gt=earliest - largest_buffer - LONGEST_APPOINTMENT,  # reads only the range's stretch of the index
-        )
+        Appointment.objects.overlapping(earliest - largest_buffer, end + timedelta(seconds=buffer))
+        .filter(whose, status__in=ACTIVE_APPOINTMENT_STATUSES)
         .annotate(start_s=EpochSeconds("start"), end_s=EpochSeconds("end"))
         .order_by()  # the intervals are sorted in memory anyway
         .values_list(

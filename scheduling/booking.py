@@ -20,7 +20,6 @@ from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTra
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
 from scheduling.models import (
-    LONGEST_APPOINTMENT,
     Appointment,
     Device,
     Location,
@@ -163,14 +162,10 @@ def _buffered_conflicts(
     other starts) is not a conflict. `largest_buffer` (minutes, any therapy) bounds how early a meeting one starts.
     """
     rows = (
-        Appointment.objects.filter(
-            whose,
-            status__in=ACTIVE_APPOINTMENT_STATUSES,
-            start__lt=end + timedelta(minutes=therapy_type.buffer_minutes),
-            end__gt=start - timedelta(minutes=largest_buffer),
-            # No appointment is longer than LONGEST_APPOINTMENT: a lower bound, so the index reads only these hours.
-            start__gt=start - timedelta(minutes=largest_buffer) - LONGEST_APPOINTMENT,
+        Appointment.objects.overlapping(
+            start - timedelta(minutes=largest_buffer), end + timedelta(minutes=therapy_type.buffer_minutes)
         )
+        .filter(whose, status__in=ACTIVE_APPOINTMENT_STATUSES)
         .exclude(pk=moving_pk)
         .values_list("practitioner_id", "room_id", "device_id", "patient_id", "end", "therapy_type__buffer_minutes")
     )

@@ -6,7 +6,7 @@ from django.conf import settings
 
 from clinic.api.filters import FilterSet
 from scheduling.choices import AppointmentStatus, ReminderStatus
-from scheduling.models import LONGEST_APPOINTMENT, Appointment, Device, Location, Practitioner, Reminder, Room
+from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room
 from treatments.models import TherapyType
 
 
@@ -27,10 +27,7 @@ class AppointmentFilterSet(FilterSet):
         zone = location.zone if location else ZoneInfo(settings.CLINIC_DEFAULT_TIME_ZONE)
         day_start = datetime.combine(value, time.min, tzinfo=zone)
         day_end = datetime.combine(value + timedelta(days=1), time.min, tzinfo=zone)
-        # The lower bound on start lets PostgreSQL walk the (location, start) index from the day instead of
-        # reading every past appointment; none lasts longer than LONGEST_APPOINTMENT, so nothing that overlaps the
-        # day is lost.
-        return queryset.filter(start__lt=day_end, start__gt=day_start - LONGEST_APPOINTMENT, end__gt=day_start)
+        return queryset.overlapping(day_start, day_end)
 
 
 class ReminderFilterSet(FilterSet):

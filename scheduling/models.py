@@ -11,9 +11,7 @@ from patients.models import Patient
 from scheduling.choices import AppointmentStatus, ReminderStatus, RoomKind, Weekday
 from treatments.models import MAX_SESSION_MINUTES, TherapyType, TreatmentPlan, TreatmentSession
 
-# No appointment is longer than the longest session (on PostgreSQL a CHECK constraint holds it, migration 0003), so
-# a query for what overlaps [a, b) can also ask start > a - LONGEST_APPOINTMENT: the (..., start) indexes then read
-# one stretch of time instead of every earlier appointment.
+# No appointment is longer than the longest session (on PostgreSQL a CHECK constraint holds it, migration 0003).
 LONGEST_APPOINTMENT = timedelta(minutes=MAX_SESSION_MINUTES)
 
 
@@ -126,6 +124,13 @@ class TimeOff(models.Model):
         return f"{self.practitioner} off {self.start:%Y-%m-%d %H:%M}-{self.end:%Y-%m-%d %H:%M}"
 
 
+class AppointmentQuerySet(models.QuerySet):
+    def overlapping(self, start, end):
+        """Appointments that meet [start, end). Since none is longer than LONGEST_APPOINTMENT, `start` is also bounded
+        from below, so the (..., start) indexes read one stretch of time instead of every earlier appointment."""
+        return self.filter(start__lt=end, end__gt=start, start__gt=start - LONGEST_APPOINTMENT)
+
+
 class Appointment(models.Model):
     """A booked stretch of time [start, end) holding a practitioner, a room, maybe a device, and a patient.
 
@@ -164,6 +169,8 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
+
+    objects = AppointmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["start", "id"]

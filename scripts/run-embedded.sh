@@ -7,7 +7,19 @@ PORT=${PORT:-8000}
 
 cleanup() {
   trap - INT TERM EXIT
-  kill $(jobs -p) 2>/dev/null
+  local pids
+  pids=$(jobs -p)
+  kill $pids 2>/dev/null
+  # A warm shutdown lets the worker finish the task in hand; whatever still runs after 10 s is stopped, with the
+  # worker's pool, so Ctrl-C always returns.
+  for _ in $(seq 20); do
+    [ -z "$(jobs -pr)" ] && break
+    sleep 0.5
+  done
+  for pid in $(jobs -pr); do
+    pkill -KILL -P "$pid" 2>/dev/null
+    kill -KILL "$pid" 2>/dev/null
+  done
   wait 2>/dev/null
 }
 trap cleanup INT TERM EXIT

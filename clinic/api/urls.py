@@ -30,5 +30,6 @@ urlpatterns = [
     path("v1/", include((v1, "api"), namespace="v1")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]), name="docs"),
-    re_path(r"^.*$", unknown_endpoint),
+    # [\s\S], not ".": a decoded path may hold a line break (%0A), which "." does not match.
+    re_path(r"^[\s\S]*$", unknown_endpoint),
 ]

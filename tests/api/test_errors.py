@@ -70,6 +70,8 @@ def test_permission_denied(front_desk_api, records):
         "/api/v1/patients/99999999999999999999999/",
         "/api/v1/nothing-here/",
         "/api/v1/patients/?page=99",
+        "/api/v1/plans/%0A/schedule/",  # a line break in the path (found by schemathesis)
+        "/api/v1/plans/1%0A/schedule/",
     ],
 )
 def test_not_found(practitioner_api, path):

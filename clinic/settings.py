@@ -268,6 +268,7 @@ SPECTACULAR_SETTINGS = {
     # API clients use tokens; the session auth that browser pages use is not part of the documented contract.
     "AUTHENTICATION_WHITELIST": ["clinic.api.authentication.TokenWithRolesAuthentication"],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PATH_CONVERTER_OVERRIDES": {"id": int},  # clinic.api.converters.IdConverter: an integer, as <int:...> was
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "clinic.api.schema.mark_clinical_only_fields",

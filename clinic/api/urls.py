@@ -1,12 +1,13 @@
 """The API: /api/v1/... routes of every app, token sign-in, and the OpenAPI schema with its docs."""
 
 from django.http import JsonResponse
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, register_converter
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from clinic.api.auth import TokenView
+from clinic.api.converters import IdConverter
 from clinic.api.errors import error_body
 from clinic.api.patient_record import PatientAccessLogView, PatientExportView
 
@@ -17,10 +18,13 @@ def unknown_endpoint(request, *args, **kwargs):
     return JsonResponse(error_body("not_found", "There is no API endpoint at this address."), status=404)
 
 
+# Registered before the apps' routes below are imported: they write <id:pk> for the ids in a path.
+register_converter(IdConverter, "id")
+
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),
-    path("patients/<int:pk>/export/", PatientExportView.as_view(), name="patient-export"),
-    path("patients/<int:pk>/access-log/", PatientAccessLogView.as_view(), name="patient-access-log"),
+    path("patients/<id:pk>/export/", PatientExportView.as_view(), name="patient-export"),
+    path("patients/<id:pk>/access-log/", PatientAccessLogView.as_view(), name="patient-access-log"),
     path("", include("patients.api.urls")),
     path("", include("treatments.api.urls")),
     path("", include("scheduling.api.urls")),

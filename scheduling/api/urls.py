@@ -13,6 +13,6 @@ router.register("reminders", views.ReminderViewSet, basename="reminder")
 
 urlpatterns = [
     path("availability/", views.AvailabilityView.as_view(), name="availability"),
-    path("plans/<int:pk>/schedule/", views.PlanScheduleView.as_view(), name="plan-schedule"),
+    path("plans/<id:pk>/schedule/", views.PlanScheduleView.as_view(), name="plan-schedule"),
     *router.urls,
 ]

@@ -14,8 +14,8 @@ patient_conditions = views.PatientConditionViewSet.as_view({"get": "list", "post
 patient_condition = views.PatientConditionViewSet.as_view({"get": "retrieve", "patch": "partial_update"})
 
 urlpatterns = [
-    path("patients/<int:patient_pk>/conditions/", patient_conditions, name="patient-condition-list"),
-    path("patients/<int:patient_pk>/conditions/<int:pk>/", patient_condition, name="patient-condition-detail"),
+    path("patients/<id:patient_pk>/conditions/", patient_conditions, name="patient-condition-list"),
+    path("patients/<id:patient_pk>/conditions/<id:pk>/", patient_condition, name="patient-condition-detail"),
     path("screenings/", views.ScreeningView.as_view(), name="screening"),
     *router.urls,
 ]

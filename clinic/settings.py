@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "patients",
     "treatments",
     "scheduling",
+    "records",
     "frontdesk",
 ]
 

@@ -233,7 +233,7 @@ def _candidate_entries(*, location: Location, practitioner: Practitioner, therap
         end__gt=start - margin,
         start__gt=start - margin - LONGEST_APPOINTMENT,
     )
-    rules = Contraindication.objects.filter(therapy_type=OuterRef("therapy_type"))
+    rules = Contraindication.objects.filter(therapy_type=OuterRef(OuterRef("therapy_type")))
     maybe_blocked = PatientCondition.objects.filter(
         patient=OuterRef("patient"), active=True, condition__in=rules.values("condition")
     )

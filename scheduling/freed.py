@@ -6,25 +6,14 @@ an import cycle. The task is named, not imported, like the reminder kick; the wa
 task never reached.
 """
 
-import logging
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
-from clinic.celery import app as celery_app
+from clinic.celery import enqueue_on_commit
 from scheduling.models import FreedTime
 
-logger = logging.getLogger(__name__)
-
 OFFER_FREED_TIME_TASK = "scheduling.tasks.offer_freed_time"
-
-
-def _publish(freed_id: int) -> None:
-    try:
-        celery_app.send_task(OFFER_FREED_TIME_TASK, args=[freed_id], retry=False)
-    except Exception:  # any broker failure: the row is committed and the waitlist sweep matches it later
-        logger.warning("broker unavailable, freed time %s waits for the waitlist sweep", freed_id, exc_info=True)
 
 
 def time_freed(*, practitioner_id: int, location_id: int, start: datetime, end: datetime, reason: str) -> None:
@@ -36,4 +25,4 @@ def time_freed(*, practitioner_id: int, location_id: int, start: datetime, end: 
     freed = FreedTime.objects.create(
         practitioner_id=practitioner_id, location_id=location_id, start=start, end=end, reason=reason
     )
-    transaction.on_commit(lambda: _publish(freed.pk), robust=True)
+    enqueue_on_commit(OFFER_FREED_TIME_TASK, freed.pk)

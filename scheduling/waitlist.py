@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.celery import app as celery_app
+from clinic.celery import enqueue_on_commit
 from clinic.exceptions import DomainError, DomainValidationError, InvalidTransition
 from patients.models import Patient, PatientCondition
 from scheduling import booking
@@ -328,7 +328,7 @@ def _offer_slot(
         status=WaitlistStatus.OFFERED, updated_at=timezone.now()
     )
     for offer in offers:
-        transaction.on_commit(lambda pk=offer.pk: _kick(pk), robust=True)
+        enqueue_on_commit(SEND_OFFER_TASK, offer.pk)
     return offers
 
 
@@ -437,13 +437,6 @@ def offer_message(offer: WaitlistOffer, *, expires_at: datetime) -> EmailMultiAl
     )
     message.attach_alternative(render_to_string("scheduling/email/waitlist_offer.html", context), "text/html")
     return message
-
-
-def _kick(offer_id: int) -> None:
-    try:
-        celery_app.send_task(SEND_OFFER_TASK, args=[offer_id], retry=False)
-    except Exception:  # any broker failure: the row is committed, the sweep sends it
-        logger.warning("broker unavailable, waitlist offer %s waits for the sweep", offer_id, exc_info=True)
 
 
 def _claimable(now: datetime) -> Q:

@@ -5,10 +5,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic.api.audit import access_record
 from clinic.api.filters import CountWithPagePagination
 from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clinic.api.permissions import CLINICAL, STAFF
+from patients.audit import access_record
 from scheduling import availability, booking, planning, waitlist
 from scheduling.api import serializers as s
 from scheduling.filtersets import (

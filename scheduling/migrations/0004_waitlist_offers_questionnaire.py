@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0004_patientcondition_source_verified'),
+        ('patients', '0005_patientcondition_source_verified'),
         ('scheduling', '0003_appointment_at_most_12_hours'),
         ('treatments', '0003_therapy_session_at_most_12_hours'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

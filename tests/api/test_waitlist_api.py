@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from clinic.models import AccessLog
+from patients.models import AccessLog
 from scheduling.models import WaitlistEntry
 from tests.factories import PatientFactory, future_weekday
 

@@ -7,9 +7,8 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
-from clinic.models import AccessLog
 from patients.choices import ConditionSource
-from patients.models import PatientCondition
+from patients.models import AccessLog, PatientCondition
 from scheduling import booking, reminders
 from scheduling.choices import ReminderStatus, WaitlistStatus
 from scheduling.emails import appointment_link_url

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0003_patient_search_text_trigram'),
+        ('patients', '0004_access_log_moves_here'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -55,7 +55,7 @@ SEARCH_TEXT = django.db.models.functions.text.Concat(
 
 
 class Migration(migrations.Migration):
-    dependencies = [("patients", "0004_access_log_moves_here")]
+    dependencies = [("patients", "0005_patientcondition_source_verified")]
 
     operations = [
         migrations.RunPython(drop_raw_indexes, create_raw_indexes),

@@ -51,7 +51,7 @@ def no_overlap(resource):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("scheduling", "0003_appointment_at_most_12_hours")]
+    dependencies = [("scheduling", "0004_waitlist_offers_questionnaire")]
 
     operations = [
         migrations.RunPython(drop_raw_constraints, create_raw_constraints),

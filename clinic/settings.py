@@ -249,7 +249,7 @@ CLINIC_WAITLIST_PARALLEL_OFFERS = env.int("CLINIC_WAITLIST_PARALLEL_OFFERS", def
 CLINIC_WAITLIST_OFFER_MINUTES = env.int("CLINIC_WAITLIST_OFFER_MINUTES", default=30)
 # How far ahead the reschedule page looks for alternatives to an appointment outside a plan.
 CLINIC_RESCHEDULE_HORIZON_DAYS = env.int("CLINIC_RESCHEDULE_HORIZON_DAYS", default=28)
-CLINIC_IDEMPOTENCY_TTL_HOURS = 24
+CLINIC_IDEMPOTENCY_TTL_HOURS = env.int("CLINIC_IDEMPOTENCY_TTL_HOURS", default=24)
 
 # --- REST framework and OpenAPI -------------------------------------------------------------------------
 REST_FRAMEWORK = {

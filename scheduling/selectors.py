@@ -1,4 +1,4 @@
-"""Reads for the front desk: a day's appointments and a patient's no-show count."""
+"""Reads: a day's appointments, a patient's no-show count, and who received a lot (recall)."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -9,11 +9,22 @@ from django.db.models import QuerySet
 from patients.models import Patient
 from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment, Location, Practitioner
+from treatments.models import ProductLot
 
 
 def patient_no_show_count(patient: Patient) -> int:
     """How many appointments the patient missed (one query)."""
     return Appointment.objects.filter(patient=patient, status=AppointmentStatus.NO_SHOW).count()
+
+
+def lot_recipients(lot: ProductLot) -> QuerySet[Appointment]:
+    """A recall: every completed visit, plan session or one-off, that recorded the lot, with its patient, oldest
+    first (one query for any length of list)."""
+    return (
+        Appointment.objects.filter(product_lot=lot, status=AppointmentStatus.COMPLETED)
+        .select_related("patient", "location", "session")
+        .order_by("start", "pk")
+    )
 
 
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:

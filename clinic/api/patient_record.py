@@ -11,7 +11,8 @@ from clinic.api.permissions import ADMIN, CLINICAL
 from clinic.models import AccessLog
 from patients.api.serializers import PatientSerializer
 from patients.models import Patient
-from scheduling.api.serializers import AppointmentSerializer, ReminderSerializer
+from patients.selectors import patients_with_attendance
+from scheduling.api.serializers import AppointmentClinicalSerializer, ReminderSerializer
 from treatments.api.serializers import ConsentSerializer, PatientConditionSerializer, PlanSerializer
 from treatments.models import TreatmentPlan
 
@@ -26,11 +27,13 @@ class ExportPlanSerializer(PlanSerializer):
         read_only_fields = fields
 
 
-class ExportAppointmentSerializer(AppointmentSerializer):
+class ExportAppointmentSerializer(AppointmentClinicalSerializer):
+    """Every appointment with its clinical record (notes, product, lot, who, when, consent) and its emails."""
+
     reminders = ReminderSerializer(many=True, read_only=True)
 
-    class Meta(AppointmentSerializer.Meta):
-        fields = [*AppointmentSerializer.Meta.fields, "reminders"]
+    class Meta(AppointmentClinicalSerializer.Meta):
+        fields = [*AppointmentClinicalSerializer.Meta.fields, "reminders"]
         read_only_fields = fields
 
 
@@ -39,6 +42,7 @@ class PatientExportSerializer(serializers.Serializer):
     conditions = PatientConditionSerializer(many=True)
     plans = ExportPlanSerializer(many=True)
     appointments = ExportAppointmentSerializer(many=True)
+    consents = ConsentSerializer(many=True, help_text="Every consent: to plans and to single visits.")
 
 
 class PatientExportView(APIView):
@@ -48,7 +52,7 @@ class PatientExportView(APIView):
 
     @extend_schema(parameters=[PATIENT_ID], responses={200: PatientExportSerializer})
     def get(self, request, pk):
-        patient = get_object_or_404(Patient, pk=pk)
+        patient = get_object_or_404(patients_with_attendance(), pk=pk)
         document = {
             "patient": patient,
             "conditions": patient.conditions.select_related("condition"),
@@ -58,6 +62,7 @@ class PatientExportView(APIView):
             "appointments": patient.appointments.select_related("patient", "practitioner").prefetch_related(
                 "reminders"
             ),
+            "consents": patient.consents.all(),
         }
         data = PatientExportSerializer(document).data
         access_record(request, [patient])

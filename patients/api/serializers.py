@@ -20,9 +20,26 @@ class PatientSerializer(StrictModelSerializer):
         help_text="E.164, e.g. +447700900123; empty when unknown.",
     )
 
+    no_show_count = serializers.IntegerField(
+        read_only=True, default=0, help_text="Appointments the patient missed (no-show)."
+    )
+    late_cancellation_count = serializers.IntegerField(
+        read_only=True, default=0, help_text="Appointments cancelled within the cancellation policy's hours."
+    )
+
     class Meta:
         model = Patient
-        fields = ["id", "first_name", "last_name", "date_of_birth", "email", "phone", "email_reminders"]
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "email",
+            "phone",
+            "email_reminders",
+            "no_show_count",
+            "late_cancellation_count",
+        ]
 
 
 class ConditionSerializer(serializers.ModelSerializer):

@@ -5,7 +5,8 @@ from clinic.api.filters import CountWithPagePagination
 from clinic.api.permissions import STAFF
 from patients.api.serializers import ConditionSerializer, PatientSerializer
 from patients.filtersets import ConditionFilterSet, PatientFilterSet
-from patients.models import Condition, Patient
+from patients.models import Condition
+from patients.selectors import patients_with_attendance
 
 
 class PatientViewSet(
@@ -17,7 +18,7 @@ class PatientViewSet(
 ):
     """Patients' demographics; `?search=` on name, email and phone. Reading one record is logged."""
 
-    queryset = Patient.objects.all()
+    queryset = patients_with_attendance()
     serializer_class = PatientSerializer
     filterset_class = PatientFilterSet
     # The search's matches are built once, for the page and its count together.

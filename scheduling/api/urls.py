@@ -14,5 +14,7 @@ router.register("reminders", views.ReminderViewSet, basename="reminder")
 urlpatterns = [
     path("availability/", views.AvailabilityView.as_view(), name="availability"),
     path("plans/<id:pk>/schedule/", views.PlanScheduleView.as_view(), name="plan-schedule"),
+    path("product-lots/<id:pk>/recipients/", views.LotRecipientsView.as_view(), name="lot-recipients"),
+    path("product-lots/<id:pk>/recall/", views.LotRecallView.as_view(), name="lot-recall"),
     *router.urls,
 ]

@@ -138,7 +138,7 @@ def test_invalid_transition(front_desk_api, records):
     assert_error(front_desk_api.post(f"{url}/check-in/"), 409, "invalid_transition")
 
 
-def test_consent_required_before_completing(practitioner_api, records):
+def test_consent_missing_before_completing(practitioner_api, records):
     records.session.status = SessionStatus.BOOKED
     records.session.save()
     appointment = records.appointment
@@ -146,7 +146,7 @@ def test_consent_required_before_completing(practitioner_api, records):
     appointment.status = AppointmentStatus.CHECKED_IN
     appointment.save()
     response = practitioner_api.post(f"/api/v1/appointments/{appointment.pk}/complete/", {"notes": "ok"}, format="json")
-    assert_error(response, 409, "consent_required")
+    assert_error(response, 409, "consent_missing")
 
 
 def test_idempotency_key_reused(front_desk_api, records):

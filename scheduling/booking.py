@@ -320,7 +320,20 @@ def _fresh_session(session: TreatmentSession) -> TreatmentSession:
 
 # The related rows were read or locked in this very transaction, and the database's foreign keys and CHECK
 # constraints hold on save: asking again would cost a query each on the one path every booking takes.
-_CHECKED_BY_THE_DATABASE = ["patient", "practitioner", "location", "room", "device", "therapy_type", "session", "plan"]
+_CHECKED_BY_THE_DATABASE = [
+    "patient",
+    "practitioner",
+    "location",
+    "room",
+    "device",
+    "therapy_type",
+    "session",
+    "plan",
+    "product",
+    "product_lot",
+    "consent",
+    "completed_by",
+]
 
 
 def _save(appointment: Appointment) -> None:

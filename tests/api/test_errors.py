@@ -27,9 +27,12 @@ def booking(records, **overrides) -> dict:
     body = {
         "patient": records.patient.pk,
         "therapy_type": clinic.exosome.pk,
+        "product": clinic.plant_product.pk,
         "practitioner": clinic.practitioners[1].pk,
         "start": next_weekday_at(13).isoformat(),
     }
+    if "therapy_type" in overrides or "session" in overrides:
+        del body["product"]  # the plant product is for a one-off exosome visit only
     return {**body, **overrides}
 
 

@@ -222,7 +222,11 @@ class Command(BaseCommand):
         )
         for patient, practitioner, therapy, local_time in bookings:
             start = datetime.combine(day, local_time, tzinfo=location.zone)
-            appointment_book(patient=patient, therapy_type=therapy, practitioner=practitioner, start=start)
+            # A visit outside a plan names its product where the therapy uses one: the plant-derived one here.
+            product = therapy.products.filter(source=ProductSource.PLANT).first() if therapy.requires_product else None
+            appointment_book(
+                patient=patient, therapy_type=therapy, practitioner=practitioner, start=start, product=product
+            )
 
     def _report(self, new_users, password, created_password):
         if new_users:

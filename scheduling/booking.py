@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
+from clinic.celery import enqueue_on_commit
 from clinic.exceptions import (
     ConsentMissing,
     Contraindicated,
@@ -653,9 +654,5 @@ def _known_lot(pk) -> ProductLot | None:
 
 def _queue_next_session(session_id: int) -> None:
     """After commit, ask the worker to book the plan's next session; a broker outage must not undo the completion
-    (robust: logged, and the nightly closing-window check still catches the unbooked session)."""
-    try:
-        from scheduling.tasks import book_next_session
-    except ImportError:  # the Celery tasks module belongs to the reminders work and may not be there yet
-        return
-    transaction.on_commit(lambda: book_next_session.delay(session_id), robust=True)
+    (logged, and the nightly closing-window check still catches the unbooked session)."""
+    enqueue_on_commit("scheduling.tasks.book_next_session", session_id)

@@ -7,10 +7,10 @@ from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from clinic.api.audit import access_record
 from clinic.api.filters import CountWithPagePagination
 from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clinic.api.permissions import CLINICAL, STAFF, is_clinical
+from patients.audit import access_record
 from scheduling import availability, booking, planning, records, selectors
 from scheduling.api import serializers as s
 from scheduling.filtersets import (

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.dateparse import parse_datetime
 
-from clinic.models import AccessLog
 from patients.api.views import PatientViewSet
+from patients.models import AccessLog
 from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment
 from tests import factories
@@ -176,10 +176,10 @@ def test_list_query_count_does_not_grow_with_rows(records, clinic_admin_api, url
 
 
 # One booking through the API, on the path every booking takes: the token with the user's roles; the body's
-# patient, therapy type, product (a one-off exosome visit names it) and practitioner; the therapy check; screening; locks on practitioner and patient; working
-# hours (with time off and the largest buffer); the conflict read; the lowest free room read and locked at once, and
-# its re-check; the insert and its history row. Savepoints and the reminder outbox (scheduling.reminders) are left
-# out.
+# patient, therapy type, product (a one-off exosome visit names it) and practitioner; the therapy check;
+# screening; locks on practitioner and patient; working hours (with time off and the largest buffer); the conflict
+# read; the lowest free room read and locked at once, and its re-check; the insert and its history row. Savepoints
+# and the reminder outbox (scheduling.reminders) are left out.
 BOOKING_QUERIES = 15
 
 

@@ -239,6 +239,7 @@ def _place(
     device: Device | None,
     moving: Appointment | None = None,
     product: Product | None = None,
+    keep_order: bool = True,
 ) -> tuple[Location, Room, Device | None]:
     """Every check for [start, start + session) under locks; returns where it goes. Call inside a transaction."""
     end = start + timedelta(minutes=therapy_type.session_minutes)
@@ -299,7 +300,7 @@ def _place(
         if device is None:
             raise SlotUnavailable(f"No {therapy_type.device_kind} is free at that time.")
     if session is not None:
-        session_mark_booked(session=session, start=start, time_zone=location.time_zone)
+        session_mark_booked(session=session, start=start, time_zone=location.time_zone, keep_order=keep_order)
     return location, room, device
 
 
@@ -498,6 +499,8 @@ def appointment_reschedule(
                 device=None,
                 moving=appointment,
                 product=appointment.product,
+                # A cascade moves later sessions one by one: the next one follows in the same walk.
+                keep_order=move_later_sessions,
             )
             appointment.practitioner, appointment.location, appointment.room, appointment.device = (
                 practitioner,

@@ -422,13 +422,17 @@ def _check_course_order(plan: TreatmentPlan, row: TreatmentSession, local_day: d
         )
 
 
-def session_mark_booked(*, session: TreatmentSession, start: datetime, time_zone: str | None = None) -> None:
+def session_mark_booked(
+    *, session: TreatmentSession, start: datetime, time_zone: str | None = None, keep_order: bool = True
+) -> None:
     """Record that the session is booked at `start` (also used when its appointment moves).
 
     Guarantees: Contraindicated when the plan has a finding no override covers; OutsidePlanWindow when start's
     local date (in `time_zone`, else the zone of the session's appointment location, else the clinic default) is
     outside the session's window; otherwise the session is booked and the windows of the sessions after it follow
     the new date. Call it inside the booking transaction.
+    It also refuses a day on or after a later session booked or given (OutsidePlanWindow) unless `keep_order` is
+    False, which the cascade that moves the later sessions in turn uses.
     """
     zone = ZoneInfo(time_zone) if time_zone else _session_zone(session)
     local_day = timezone.localtime(_aware(start, zone), zone).date()
@@ -447,7 +451,8 @@ def session_mark_booked(*, session: TreatmentSession, start: datetime, time_zone
                 blocking=_findings(result.blocking),
                 warnings=_findings(result.warnings),
             )
-        _check_course_order(plan, row, local_day)
+        if keep_order:  # False only while a cascade moves the later sessions one after another
+            _check_course_order(plan, row, local_day)
         if not row.window_start <= local_day <= row.window_end:
             raise OutsidePlanWindow(
                 f"Session {row.sequence} must take place between {row.window_start:%d %b %Y} "

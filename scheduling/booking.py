@@ -26,6 +26,7 @@ from clinic.exceptions import (
 )
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
+from scheduling.freed import time_freed
 from scheduling.models import (
     Appointment,
     Device,
@@ -477,6 +478,12 @@ def appointment_reschedule(
                     current=appointment.status,
                 )
             practitioner = practitioner or appointment.practitioner
+            freed = {
+                "practitioner_id": appointment.practitioner_id,
+                "location_id": appointment.location_id,
+                "start": appointment.start,
+                "end": appointment.end,
+            }
             session = _fresh_session(appointment.session) if appointment.session_id else None
             _validate(
                 patient=appointment.patient,
@@ -513,6 +520,7 @@ def appointment_reschedule(
             appointment.sequence += 1
             _save(appointment)
             appointment_reminders_sync(appointment, event="moved")
+            time_freed(**freed, reason="moved")
             cascade = _later_sessions_follow(session, by) if session is not None and move_later_sessions else []
     except IntegrityError as exc:
         if _refusing_overlap(exc):
@@ -541,7 +549,8 @@ def _is_late(appointment: Appointment, now) -> bool:
 
 def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "", by_clinic: bool = False) -> Appointment:
     """Cancel a booked appointment: the reason and time are kept, the slot is free again at once, the plan
-    session goes back to planned (its later windows follow) and pending reminders are cancelled.
+    session goes back to planned (its later windows follow), pending reminders are cancelled and the freed time
+    is recorded for the waitlist (scheduling.freed).
 
     Guarantees: a cancellation within CLINIC_CANCELLATION_POLICY_HOURS of the start is marked `late_cancellation`
     (it counts in the patient's attendance), unless the clinic itself cancels (`by_clinic`, e.g. a course whose
@@ -556,6 +565,13 @@ def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "", b
         if appointment.session_id:
             session_mark_unbooked(session=appointment.session)
         appointment_reminders_sync(appointment, event="cancelled")
+        time_freed(
+            practitioner_id=appointment.practitioner_id,
+            location_id=appointment.location_id,
+            start=appointment.start,
+            end=appointment.end,
+            reason="cancelled",
+        )
     return appointment
 
 

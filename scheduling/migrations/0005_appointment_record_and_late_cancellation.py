@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('patients', '0003_patient_search_text_trigram'),
-        ('scheduling', '0003_appointment_at_most_12_hours'),
+        ('scheduling', '0004_waitlist_offers_questionnaire'),
         ('treatments', '0004_lot_status_and_visit_consent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -91,7 +91,7 @@ def _validate(
     """Input a person must correct (400): nothing here depends on what else is booked. A new visit's product is
     checked too (a move keeps the product the visit has)."""
     errors: dict[str, list[str]] = {}
-    if new_visit and (problems := _product_problems(therapy_type=therapy_type, session=session, product=product)):
+    if new_visit and (problems := product_problems(therapy_type=therapy_type, session=session, product=product)):
         errors["product"] = problems
     if not isinstance(start, datetime) or timezone.is_naive(start):
         raise DomainValidationError(errors={"start": ["Give a date and time with its UTC offset."]})
@@ -124,8 +124,8 @@ def _validate(
         raise DomainValidationError(errors=errors)
 
 
-def _product_problems(
-    *, therapy_type: TherapyType, session: TreatmentSession | None, product: Product | None
+def product_problems(
+    *, therapy_type: TherapyType, product: Product | None, session: TreatmentSession | None = None
 ) -> list[str]:
     """A one-off names the product where its therapy uses one; a plan session uses the plan's (naming it is
     optional, naming another is refused)."""

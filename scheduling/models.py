@@ -288,6 +288,14 @@ class WaitlistEntry(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="waitlist_entries")
     therapy_type = models.ForeignKey(TherapyType, on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The product the visit would use, where the therapy uses one (screened by its source).",
+    )
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="waitlist_entries")
     practitioner = models.ForeignKey(
         Practitioner, on_delete=models.PROTECT, null=True, blank=True, related_name="waitlist_entries"

@@ -258,6 +258,7 @@ class WaitlistEntrySerializer(serializers.ModelSerializer):
             "id",
             "patient",
             "therapy_type",
+            "product",
             "location",
             "practitioner",
             "earliest",
@@ -269,7 +270,11 @@ class WaitlistEntrySerializer(serializers.ModelSerializer):
             "joined_at",
         ]
         read_only_fields = ["id", "status", "appointment", "joined_at"]
-        extra_kwargs = {"practitioner": {"allow_null": True, "required": False}, "note": {"required": False}}
+        extra_kwargs = {
+            "practitioner": {"allow_null": True, "required": False},
+            "product": {"allow_null": True, "required": False},
+            "note": {"required": False},
+        }
 
     def validate(self, attrs):
         unknown = set(self.initial_data) - set(self.fields) if isinstance(self.initial_data, dict) else set()

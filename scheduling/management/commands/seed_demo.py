@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from clinic.roles import CLINIC_ADMIN, FRONT_DESK, PRACTITIONER
 from clinic.exceptions import DomainError
+from clinic.roles import CLINIC_ADMIN, FRONT_DESK, PRACTITIONER
 from patients.choices import ConditionKind
 from patients.models import Condition, Patient, PatientCondition
 from scheduling.models import Appointment, Device, Location, Practitioner, Room, WorkingHours

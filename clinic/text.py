@@ -1,7 +1,7 @@
 """Text as a search compares it: without accents, in lower case, the same in Python, SQLite and PostgreSQL.
 
 PostgreSQL folds with its `unaccent` extension wrapped in the immutable SQL function `clinic_fold` (patients
-migration 0004), so an index can hold the folded text; SQLite gets `clinic_fold` and `clinic_word_similarity`
+migration 0006), so an index can hold the folded text; SQLite gets `clinic_fold` and `clinic_word_similarity`
 as Python functions registered on every new connection (clinic.apps). `fold` mirrors unaccent's rules for the
 letters a clinic's patients' names carry: combining marks dropped, and the letters that do not decompose
 (ø, ł, æ, ß...) spelled as unaccent spells them.

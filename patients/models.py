@@ -5,7 +5,7 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Concat, Lower
 from simple_history.models import HistoricalRecords
 
-from patients.choices import ConditionKind
+from patients.choices import ConditionKind, ConditionSource
 
 e164_validator = RegexValidator(
     regex=r"^\+[1-9]\d{6,14}$",
@@ -77,6 +77,14 @@ class PatientCondition(models.Model):
     active = models.BooleanField(default=True)
     since = models.DateField(null=True, blank=True)
     note = models.TextField(blank=True)
+    source = models.CharField(max_length=16, choices=ConditionSource.choices, default=ConditionSource.CLINIC)
+    verified = models.BooleanField(
+        default=True, help_text="False while a condition the patient declared waits for a practitioner's review."
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -93,3 +101,20 @@ class PatientCondition(models.Model):
     def __str__(self):
         state = "" if self.active else " (inactive)"
         return f"{self.patient}: {self.condition}{state}"
+
+
+class AccessLog(models.Model):
+    """One read of a patient's record or clinical data through the API: who, which patient, what, when."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="access_log")
+    endpoint = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["patient", "-at"], name="access_log_patient_idx")]
+
+    def __str__(self):
+        return f"{self.user} {self.method} {self.endpoint} at {self.at:%Y-%m-%d %H:%M}"

@@ -10,7 +10,7 @@ dates of birth.
 Results come best match first (summed word similarity), then by name.
 
 On PostgreSQL the folded search text is `clinic_fold(...)`, served for LIKE and `<%` alike by one trigram index
-(patients migration 0004); SQLite computes the same with Python functions (clinic.text).
+(patients migration 0006); SQLite computes the same with Python functions (clinic.text).
 """
 
 import re
@@ -42,7 +42,7 @@ class Folded(Func):
 
 
 def folded_search_text() -> Folded:
-    """The expression the trigram index holds: name, email and phone, folded (patients migration 0004)."""
+    """The expression the trigram index holds: name, email and phone, folded (patients migration 0006)."""
     return Folded(search_text())
 
 

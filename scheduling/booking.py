@@ -16,10 +16,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
+from clinic.celery import enqueue_on_commit
 from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition, SlotUnavailable
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
 from scheduling.closures import closure_for
+from scheduling.freed import time_freed
 from scheduling.models import (
     Appointment,
     Device,
@@ -411,6 +413,12 @@ def appointment_reschedule(
                     current=appointment.status,
                 )
             practitioner = practitioner or appointment.practitioner
+            freed = {
+                "practitioner_id": appointment.practitioner_id,
+                "location_id": appointment.location_id,
+                "start": appointment.start,
+                "end": appointment.end,
+            }
             session = _fresh_session(appointment.session) if appointment.session_id else None
             _validate(
                 patient=appointment.patient,
@@ -444,6 +452,7 @@ def appointment_reschedule(
             appointment.sequence += 1
             _save(appointment)
             appointment_reminders_sync(appointment, event="moved")
+            time_freed(**freed, reason="moved")
             if session is not None and move_later_sessions:
                 # planning builds on this module; importing it here keeps the import graph one way.
                 from scheduling.planning import sessions_follow_move
@@ -470,7 +479,8 @@ def _change_status(appointment: Appointment, new_status: str) -> Appointment:
 
 def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "") -> Appointment:
     """Cancel a booked appointment: the reason and time are kept, the slot is free again at once, the plan
-    session goes back to planned (its later windows follow) and pending reminders are cancelled."""
+    session goes back to planned (its later windows follow), pending reminders are cancelled and the freed time
+    is recorded for the waitlist (scheduling.freed)."""
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.CANCELLED)
         appointment.cancel_reason = (reason or "").strip()
@@ -479,6 +489,13 @@ def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "") -
         if appointment.session_id:
             session_mark_unbooked(session=appointment.session)
         appointment_reminders_sync(appointment, event="cancelled")
+        time_freed(
+            practitioner_id=appointment.practitioner_id,
+            location_id=appointment.location_id,
+            start=appointment.start,
+            end=appointment.end,
+            reason="cancelled",
+        )
     return appointment
 
 
@@ -493,7 +510,7 @@ def appointment_check_in(*, appointment: Appointment, by=None) -> Appointment:
 
 def appointment_no_show(*, appointment: Appointment, by=None) -> Appointment:
     """Record that a booked patient did not come: the slot is freed, the plan session goes back to planned and
-    the patient's no-show count (scheduling.selectors.patient_no_show_count) goes up."""
+    the patient's no-show count goes up."""
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.NO_SHOW)
         _save(appointment)
@@ -535,9 +552,5 @@ def appointment_complete(
 
 def _queue_next_session(session_id: int) -> None:
     """After commit, ask the worker to book the plan's next session; a broker outage must not undo the completion
-    (robust: logged, and the nightly closing-window check still catches the unbooked session)."""
-    try:
-        from scheduling.tasks import book_next_session
-    except ImportError:  # the Celery tasks module belongs to the reminders work and may not be there yet
-        return
-    transaction.on_commit(lambda: book_next_session.delay(session_id), robust=True)
+    (logged, and the nightly closing-window check still catches the unbooked session)."""
+    enqueue_on_commit("scheduling.tasks.book_next_session", session_id)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0003_appointment_at_most_12_hours'),
+        ('scheduling', '0004_waitlist_offers_questionnaire'),
     ]
 
     operations = [

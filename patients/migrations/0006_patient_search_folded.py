@@ -50,5 +50,5 @@ def remove_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("patients", "0003_patient_search_text_trigram")]
+    dependencies = [("patients", "0005_patientcondition_source_verified")]
     operations = [migrations.RunPython(add_index, remove_index)]

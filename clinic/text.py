@@ -1,13 +1,15 @@
 """Text as a search compares it: without accents, in lower case, the same in Python, SQLite and PostgreSQL.
 
 PostgreSQL folds with its `unaccent` extension wrapped in the immutable SQL function `clinic_fold` (patients
-migration 0006), so an index can hold the folded text; SQLite gets `clinic_fold` and `clinic_word_similarity`
+migration 0007), so an index can hold the folded text; SQLite gets `clinic_fold` and `clinic_word_similarity`
 as Python functions registered on every new connection (clinic.apps). `fold` mirrors unaccent's rules for the
 letters a clinic's patients' names carry: combining marks dropped, and the letters that do not decompose
 (ø, ł, æ, ß...) spelled as unaccent spells them.
 """
 
 import unicodedata
+
+from django.db.models import CharField, Func
 
 # Letters NFKD leaves whole, spelled as PostgreSQL's unaccent.rules spells them.
 _SPELLED = str.maketrans(
@@ -33,6 +35,13 @@ _SPELLED = str.maketrans(
 
 # pg_trgm's default `word_similarity_threshold`: the `<%` operator's cut-off, applied the same way on SQLite.
 WORD_SIMILARITY_THRESHOLD = 0.6
+
+
+class Folded(Func):
+    """Text without accents, in lower case (`fold`), computed by the database: clinic_fold on either backend."""
+
+    function = "clinic_fold"
+    output_field = CharField()
 
 
 def fold(text: str | None) -> str | None:

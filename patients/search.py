@@ -10,18 +10,18 @@ dates of birth.
 Results come best match first (summed word similarity), then by name.
 
 On PostgreSQL the folded search text is `clinic_fold(...)`, served for LIKE and `<%` alike by one trigram index
-(patients migration 0006); SQLite computes the same with Python functions (clinic.text).
+(declared in Patient.Meta, patients migration 0007); SQLite computes the same with Python functions (clinic.text).
 """
 
 import re
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db.models import BooleanField, CharField, F, FloatField, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
 
 from clinic.phones import phone_in_e164
 from clinic.text import WORD_SIMILARITY_THRESHOLD, fold
-from patients.models import search_text
+from patients.models import folded_search_text
 
 _PHONE = re.compile(r"^\+?[\d\s().-]+$")
 _DATE_FORMATS = {
@@ -32,18 +32,6 @@ _DATE_FORMATS = {
 # Fewer digits than this are a fragment of a number, never a whole one read in national form.
 _MIN_PHONE_DIGITS = 7
 _MIN_TYPO_LETTERS = 3
-
-
-class Folded(Func):
-    """Text without accents, in lower case (clinic.text.fold), on either database."""
-
-    function = "clinic_fold"
-    output_field = CharField()
-
-
-def folded_search_text() -> Folded:
-    """The expression the trigram index holds: name, email and phone, folded (patients migration 0006)."""
-    return Folded(search_text())
 
 
 class WordResembles(Func):

@@ -1,6 +1,6 @@
 """Patient search: every word matched against name, email or phone with accents and case ignored, never across two
 fields; phone numbers in national form, dates of birth, typos ranked by similarity; on PostgreSQL served by the one
-trigram index of patients migration 0006."""
+trigram index declared in Patient.Meta (clinic_fold, patients migration 0007)."""
 
 from datetime import date
 

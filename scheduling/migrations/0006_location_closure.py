@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0004_waitlist_offers_questionnaire'),
+        ('scheduling', '0005_database_rules_declared'),
     ]
 
     operations = [

@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('patients', '0003_patient_search_text_trigram'),
-        ('scheduling', '0004_waitlist_offers_questionnaire'),
+        ('scheduling', '0006_location_closure'),
         ('treatments', '0004_lot_status_and_visit_consent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

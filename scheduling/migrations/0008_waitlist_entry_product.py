@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0005_appointment_record_and_late_cancellation'),
+        ('scheduling', '0007_appointment_record_and_late_cancellation'),
         ('treatments', '0004_lot_status_and_visit_consent'),
     ]
 

@@ -1,6 +1,9 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from patients.admin import PatientConditionAdminBase
+from patients.models import PatientCondition
+from scheduling.holds import patient_condition_record, patient_condition_update
 from scheduling.models import (
     Appointment,
     Device,
@@ -133,3 +136,24 @@ class TreatmentPlanAdmin(TreatmentPlanAdminBase):
 
 
 admin.site.register(TreatmentPlan, TreatmentPlanAdmin)
+
+
+@admin.register(PatientCondition)
+class PatientConditionAdmin(PatientConditionAdminBase):
+    """Conditions saved here go through scheduling.holds: the patient's plans and appointments are re-screened."""
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            fields = {name: data[name] for name in ("active", "since", "note") if name in form.changed_data}
+            saved = patient_condition_update(patient_condition=obj, by=request.user, **fields)
+        else:
+            saved = patient_condition_record(
+                patient=data["patient"],
+                condition=data["condition"],
+                by=request.user,
+                active=data["active"],
+                since=data["since"],
+                note=data["note"],
+            )
+        obj.pk = saved.pk

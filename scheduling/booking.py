@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition, SlotUnavailable
+from clinic.exceptions import DomainValidationError, InvalidTransition, SlotUnavailable
+from clinic.transitions import transition_check
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
 from scheduling.models import (
@@ -30,9 +31,10 @@ from scheduling.models import (
 )
 from scheduling.reminders import appointment_reminders_sync
 from treatments.choices import PlanStatus, SessionStatus
-from treatments.models import ProductLot, TherapyType, TreatmentPlan, TreatmentSession
-from treatments.screening import plan_screen, screen
-from treatments.services import session_complete, session_mark_booked, session_mark_unbooked
+from treatments.models import ProductLot, TherapyType, TreatmentSession
+from treatments.plans import plan_lock
+from treatments.screening import contraindicated, names, plan_screen, screen
+from treatments.sessions import session_complete, session_mark_booked, session_mark_unbooked
 
 APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
     AppointmentStatus.BOOKED: {AppointmentStatus.CHECKED_IN, AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW},
@@ -46,16 +48,15 @@ APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
 OVERLAP_CONSTRAINT_PREFIX = "appointment_no_"
 
 
+def _label(status: str) -> str:
+    return AppointmentStatus(status).label.lower()
+
+
 def check_transition(appointment: Appointment, new_status: str) -> None:
     """Raise InvalidTransition unless APPOINTMENT_TRANSITIONS allows the change."""
-    if new_status not in APPOINTMENT_TRANSITIONS[appointment.status]:
-        current = AppointmentStatus(appointment.status).label.lower()
-        wanted = AppointmentStatus(new_status).label.lower()
-        raise InvalidTransition(
-            f"An appointment that is {current} cannot be marked {wanted}.",
-            current=appointment.status,
-            requested=new_status,
-        )
+    transition_check(
+        APPOINTMENT_TRANSITIONS, current=appointment.status, new=new_status, what="appointment", label=_label
+    )
 
 
 # --- checks ----------------------------------------------------------------------------------------------
@@ -115,15 +116,10 @@ def _screen(patient: Patient, therapy_type: TherapyType, session: TreatmentSessi
         # Without a plan nobody has recorded why a relative finding may be accepted: it refuses too.
         refused = result.blocking + result.warnings
     if refused:
-        names = ", ".join(finding.condition_name for finding in refused)
-        detail = f"{patient} cannot be booked for {therapy_type.name}: {names}."
+        detail = f"{patient} cannot be booked for {therapy_type.name}: {names(refused)}."
         if not result.blocking:
             detail += " A practitioner may open a treatment plan that records why it goes ahead."
-        raise Contraindicated(
-            detail,
-            blocking=[finding.as_dict() for finding in result.blocking],
-            warnings=[finding.as_dict() for finding in result.warnings],
-        )
+        raise contraindicated(result, detail=detail)
 
 
 def _working_location(
@@ -267,12 +263,6 @@ def _refusing_overlap(exc: IntegrityError) -> bool:
     return OVERLAP_CONSTRAINT_PREFIX in str(exc)
 
 
-def _lock_plan(plan_id: int | None) -> None:
-    """Plan first: every change to a plan's sessions and appointments queues on this one row."""
-    if plan_id is not None:
-        TreatmentPlan.objects.select_for_update().filter(pk=plan_id).values_list("pk", flat=True).get()
-
-
 def _fresh_session(session: TreatmentSession) -> TreatmentSession:
     return TreatmentSession.objects.select_related("plan__patient", "plan__therapy_type", "plan__product").get(
         pk=session.pk
@@ -327,7 +317,7 @@ def appointment_book(
     try:
         with transaction.atomic():
             if session is not None:
-                _lock_plan(session.plan_id)
+                plan_lock(session.plan_id)
                 session = _fresh_session(session)
                 if session.plan.status != PlanStatus.ACTIVE:
                     raise InvalidTransition(f"The plan is {session.plan.status}: its sessions cannot be booked.")
@@ -368,6 +358,9 @@ def appointment_book(
 
 
 def _locked(appointment: Appointment) -> Appointment:
+    """The appointment row locked, its plan locked first (plan, then appointment: the order every writer keeps)."""
+    if appointment.plan_id is not None:
+        plan_lock(appointment.plan_id)
     return (
         Appointment.objects.select_for_update(of=("self",))
         .select_related("patient", "practitioner", "location", "room", "device", "therapy_type")
@@ -393,7 +386,6 @@ def appointment_reschedule(
     """
     try:
         with transaction.atomic():
-            _lock_plan(appointment.plan_id)
             appointment = _locked(appointment)
             if appointment.status != AppointmentStatus.BOOKED:
                 raise InvalidTransition(
@@ -451,7 +443,6 @@ def appointment_reschedule(
 
 def _change_status(appointment: Appointment, new_status: str) -> Appointment:
     """Lock plan then appointment, check the table, set the status; the caller saves. Inside a transaction."""
-    _lock_plan(appointment.plan_id)
     appointment = _locked(appointment)
     check_transition(appointment, new_status)
     appointment.status = new_status
@@ -497,7 +488,7 @@ def appointment_complete(
 ) -> Appointment:
     """Complete a checked-in appointment.
 
-    Guarantees: for a plan session, treatments.services.session_complete records who, when, notes and lot (and
+    Guarantees: for a plan session, treatments.plans.session_complete records who, when, notes and lot (and
     refuses without consent, with a wrong or expired lot, or when screening now blocks); after the commit the
     next session of the plan is queued for booking (scheduling.tasks.book_next_session). An appointment outside
     a plan has nowhere to keep notes or a lot, so giving them is refused rather than lost.

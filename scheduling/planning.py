@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
+from clinic.clock import clinic_today
 from clinic.exceptions import Contraindicated, InvalidTransition, SlotUnavailable
 from scheduling.availability import Slot, find_free_slots
 from scheduling.booking import appointment_book, appointment_cancel, appointment_reschedule
@@ -20,7 +19,7 @@ from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus
 from scheduling.models import Appointment, Location, Practitioner
 from treatments.choices import PlanStatus, SessionStatus
 from treatments.models import TreatmentPlan, TreatmentSession
-from treatments.services import plan_flag_attention
+from treatments.plans import plan_flag_attention, plan_lock
 
 # A slot found free can be taken by someone else before the booking locks it: try the next best few.
 ATTEMPTS_PER_SESSION = 5
@@ -139,14 +138,6 @@ def _no_slot_reason(session: TreatmentSession) -> str:
     )
 
 
-def _locked_plan(plan_id: int) -> TreatmentPlan:
-    return (
-        TreatmentPlan.objects.select_for_update(of=("self",))
-        .select_related("patient", "therapy_type", "product")
-        .get(pk=plan_id)
-    )
-
-
 def _active_appointment(session: TreatmentSession) -> Appointment | None:
     return (
         session.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES)
@@ -167,7 +158,7 @@ def plan_schedule(*, plan: TreatmentPlan, by=None) -> list[PlacementResult]:
     Screening refuses the whole request (Contraindicated) and then nothing is booked.
     """
     with transaction.atomic():
-        plan = _locked_plan(plan.pk)
+        plan = plan_lock(plan.pk)
         if plan.status != PlanStatus.ACTIVE:
             raise InvalidTransition(f"The plan is {plan.status}: its sessions cannot be booked.")
         location = _plan_location(plan)
@@ -267,7 +258,7 @@ def session_book_next(*, session_id: int) -> Appointment | None:
         done = TreatmentSession.objects.filter(pk=session_id).values("plan_id", "sequence").first()
         if done is None:
             return None
-        plan = _locked_plan(done["plan_id"])
+        plan = plan_lock(done["plan_id"])
         following = plan.sessions.filter(sequence=done["sequence"] + 1).first()
         if plan.status != PlanStatus.ACTIVE or following is None:
             return None
@@ -295,7 +286,7 @@ def plans_flag_closing_windows(*, today: date | None = None, days: int = 7) -> i
     as it is, so running it twice flags nothing new. Returns the number of plans newly flagged or given a new
     reason. Each plan is flagged in its own transaction.
     """
-    today = today or timezone.localdate(timezone=ZoneInfo(settings.CLINIC_DEFAULT_TIME_ZONE))
+    today = today or clinic_today()
     horizon = today + timedelta(days=days)
     closing = (
         TreatmentSession.objects.filter(

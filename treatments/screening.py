@@ -2,13 +2,15 @@
 
 `screen` answers before a plan exists (relative findings are warnings a practitioner may override);
 `plan_screen` answers for an open plan (a relative finding blocks unless the plan's recorded override covers it).
-Both read only; the services decide what to refuse.
+Both read only; the services decide what to refuse, and `contraindicated` is the one place a refusal is built.
 """
 
 from dataclasses import asdict, dataclass
 
 from django.db.models import Q
 
+from clinic.exceptions import Contraindicated
+from clinic.roles import CLINIC_ADMIN, PRACTITIONER, has_role
 from patients.models import Patient
 from treatments.choices import Severity
 from treatments.models import Contraindication, Product, TherapyType, TreatmentPlan
@@ -107,3 +109,31 @@ def plan_screen(plan: TreatmentPlan) -> ScreeningResult:
         blocking=[f for f in findings if f.is_absolute or f.rule_id not in covered],
         warnings=[f for f in findings if not f.is_absolute and f.rule_id in covered],
     )
+
+
+def may_override(user) -> bool:
+    """Only a practitioner (or a clinic admin) may accept a relative contraindication."""
+    return has_role(user, PRACTITIONER, CLINIC_ADMIN)
+
+
+def findings_as_dicts(findings: list[Finding]) -> list[dict]:
+    return [finding.as_dict() for finding in findings]
+
+
+def contraindicated(result: ScreeningResult, *, detail: str, errors: dict | None = None) -> Contraindicated:
+    """The one place a screening result becomes the `409 contraindicated` error.
+
+    The error carries every finding; the API's exception handler gives the front desk the finding names only
+    (Contraindicated.for_front_desk), as /screenings/ does.
+    """
+    return Contraindicated(
+        detail,
+        errors=errors,
+        blocking=findings_as_dicts(result.blocking),
+        warnings=findings_as_dicts(result.warnings),
+    )
+
+
+def names(findings: list[Finding]) -> str:
+    """The findings' condition names for a sentence: "Anticoagulant therapy, Pregnancy"."""
+    return ", ".join(finding.condition_name for finding in findings)

@@ -9,10 +9,10 @@ from rest_framework.views import APIView
 from clinic.api.audit import access_record
 from clinic.api.permissions import ADMIN, CLINICAL
 from clinic.models import AccessLog
-from patients.api.serializers import PatientSerializer
+from patients.api.serializers import PatientConditionSerializer, PatientSerializer
 from patients.models import Patient
 from scheduling.api.serializers import AppointmentSerializer, ReminderSerializer
-from treatments.api.serializers import ConsentSerializer, PatientConditionSerializer, PlanSerializer
+from treatments.api.serializers import ConsentSerializer, PlanSerializer
 from treatments.models import TreatmentPlan
 
 PATIENT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The patient's id.")

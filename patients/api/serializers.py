@@ -2,7 +2,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from clinic.api.fields import OptionalEmailField, StrictCharField, StrictModelSerializer
-from patients.models import Condition, Patient, e164_validator
+from patients.models import Condition, Patient, PatientCondition, e164_validator
 
 
 class PatientSerializer(StrictModelSerializer):
@@ -29,3 +29,21 @@ class ConditionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Condition
         fields = ["id", "code", "name", "kind", "description"]
+
+
+class PatientConditionSerializer(StrictModelSerializer):
+    condition = serializers.PrimaryKeyRelatedField(queryset=Condition.objects.all())
+    condition_name = serializers.CharField(source="condition.name", read_only=True)
+    condition_kind = serializers.CharField(source="condition.kind", read_only=True)
+
+    class Meta:
+        model = PatientCondition
+        fields = ["id", "condition", "condition_name", "condition_kind", "active", "since", "note"]
+
+
+class PatientConditionUpdateSerializer(StrictModelSerializer):
+    """A recorded condition's state changes; which condition it is does not."""
+
+    class Meta:
+        model = PatientCondition
+        fields = ["active", "since", "note"]

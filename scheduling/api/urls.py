@@ -11,7 +11,12 @@ router.register("devices", views.DeviceViewSet, basename="device")
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
 router.register("reminders", views.ReminderViewSet, basename="reminder")
 
+patient_conditions = views.PatientConditionViewSet.as_view({"get": "list", "post": "create"})
+patient_condition = views.PatientConditionViewSet.as_view({"get": "retrieve", "patch": "partial_update"})
+
 urlpatterns = [
+    path("patients/<id:patient_pk>/conditions/", patient_conditions, name="patient-condition-list"),
+    path("patients/<id:patient_pk>/conditions/<id:pk>/", patient_condition, name="patient-condition-detail"),
     path("availability/", views.AvailabilityView.as_view(), name="availability"),
     path("plans/<id:pk>/schedule/", views.PlanScheduleView.as_view(), name="plan-schedule"),
     *router.urls,

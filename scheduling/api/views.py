@@ -5,10 +5,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api.audit import access_record
 from clinic.api.filters import CountWithPagePagination
 from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clinic.api.permissions import CLINICAL, STAFF
-from scheduling import availability, booking, planning
+from patients.api import serializers as ps
+from patients.models import Patient, PatientCondition
+from scheduling import availability, booking, holds, planning
 from scheduling.api import serializers as s
 from scheduling.filtersets import (
     AppointmentFilterSet,
@@ -171,3 +174,61 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ReminderSerializer
     filterset_class = ReminderFilterSet
     roles = {"*": STAFF}
+
+
+class PatientConditionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A patient's conditions, medications and allergies (clinical data: practitioners and clinic admins).
+
+    The rows belong to patients; the endpoint lives here because a write re-screens the patient's plans and
+    appointments in its transaction (scheduling.holds), which only the top of the import chain can reach.
+    """
+
+    serializer_class = ps.PatientConditionSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    roles = {"*": CLINICAL}
+
+    def get_patient(self) -> Patient:
+        return get_object_or_404(Patient, pk=self.kwargs["patient_pk"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PatientCondition.objects.none()
+        return PatientCondition.objects.filter(patient_id=self.kwargs["patient_pk"]).select_related("condition")
+
+    def get_serializer_class(self):
+        return ps.PatientConditionUpdateSerializer if self.action == "partial_update" else ps.PatientConditionSerializer
+
+    def list(self, request, *args, **kwargs):
+        patient = self.get_patient()
+        response = super().list(request, *args, **kwargs)
+        access_record(request, [patient])
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        access_record(request, [self.kwargs["patient_pk"]])
+        return response
+
+    @extend_schema(request=ps.PatientConditionSerializer, responses={201: ps.PatientConditionSerializer})
+    def create(self, request, *args, **kwargs):
+        patient = self.get_patient()
+        serializer = ps.PatientConditionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = holds.patient_condition_record(patient=patient, by=request.user, **serializer.validated_data)
+        return Response(ps.PatientConditionSerializer(record).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ps.PatientConditionUpdateSerializer, responses={200: ps.PatientConditionSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        patient_condition = self.get_object()
+        serializer = ps.PatientConditionUpdateSerializer(patient_condition, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        record = holds.patient_condition_update(
+            patient_condition=patient_condition, by=request.user, **serializer.validated_data
+        )
+        return Response(ps.PatientConditionSerializer(record).data)

@@ -41,7 +41,8 @@ from tests.factories import (
     practitioner_user,
 )
 from treatments.choices import Indication, SessionStatus, Severity
-from treatments.services import consent_record, plan_create
+from treatments.consent import consent_record
+from treatments.plans import plan_create
 
 pytestmark = pytest.mark.django_db
 

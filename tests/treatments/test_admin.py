@@ -6,7 +6,7 @@ from django.urls import reverse
 from tests import factories
 from treatments.choices import Indication, ProductSource, Severity
 from treatments.models import Contraindication
-from treatments.services import plan_create
+from treatments.plans import RESCREEN_ATTENTION, plan_create
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +95,7 @@ def test_a_condition_recorded_in_the_admin_re_screens_the_patients_plans(
     assert answer.status_code == 302
     plan.refresh_from_db()
     assert plan.needs_attention
-    assert "Anticoagulant" in plan.attention_reason
+    assert plan.attention_reason == RESCREEN_ATTENTION
 
 
 def test_the_patient_page_shows_conditions_without_editing_them(admin_client, patient, cardiovascular):

@@ -8,7 +8,7 @@ import pytest
 from tests import factories
 from tests.treatments.conftest import START
 from treatments.selectors import lot_recipients
-from treatments.services import session_complete, session_mark_booked
+from treatments.sessions import session_complete, session_mark_booked
 
 pytestmark = pytest.mark.django_db
 

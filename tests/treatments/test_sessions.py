@@ -15,10 +15,9 @@ from clinic.exceptions import (
 from tests import factories
 from tests.treatments.conftest import START
 from treatments.choices import Indication, PlanStatus, SessionStatus
-from treatments.services import (
+from treatments.plans import plan_cancel, plan_create
+from treatments.sessions import (
     SESSION_TRANSITIONS,
-    plan_cancel,
-    plan_create,
     session_complete,
     session_mark_booked,
     session_mark_unbooked,

@@ -239,6 +239,8 @@ CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS = env.int("CLINIC_REMINDER_SENDING_TIMEO
 # A failed send waits base * 2**(attempts - 1) seconds before the next try.
 CLINIC_REMINDER_RETRY_BASE_SECONDS = env.float("CLINIC_REMINDER_RETRY_BASE_SECONDS", default=60)
 CLINIC_CANCELLATION_POLICY_HOURS = env.int("CLINIC_CANCELLATION_POLICY_HOURS", default=24)
+# Check-in opens this many minutes before an appointment's start (no-show and complete only after the start).
+CLINIC_CHECK_IN_OPENS_MINUTES = env.int("CLINIC_CHECK_IN_OPENS_MINUTES", default=120)
 CLINIC_EMAIL_LINK_MAX_AGE_DAYS = env.int("CLINIC_EMAIL_LINK_MAX_AGE_DAYS", default=30)
 CLINIC_IDEMPOTENCY_TTL_HOURS = 24
 

@@ -20,7 +20,7 @@ class PatientConditionInline(admin.TabularInline):
 
     model = PatientCondition
     extra = 0
-    fields = ("condition", "active", "since", "note", "recorded_by")
+    fields = ("condition", "active", "since", "until", "note", "recorded_by")
     readonly_fields = fields
     can_delete = False
 
@@ -42,7 +42,7 @@ class PatientAdmin(SimpleHistoryAdmin):
 class PatientConditionForm(forms.ModelForm):
     class Meta:
         model = PatientCondition
-        fields = ("patient", "condition", "active", "since", "note")
+        fields = ("patient", "condition", "active", "since", "until", "note")
 
     def clean_since(self):
         since = self.cleaned_data.get("since")
@@ -56,7 +56,7 @@ class PatientConditionAdminBase(SimpleHistoryAdmin):
     through scheduling.holds so a condition recorded here re-screens the patient's plans and appointments."""
 
     form = PatientConditionForm
-    list_display = ("patient", "condition", "active", "since", "updated_at")
+    list_display = ("patient", "condition", "active", "since", "until", "updated_at")
     list_filter = ("active", "condition__kind", "condition")
     search_fields = ("patient__last_name", "patient__first_name", "condition__name", "condition__code")
     autocomplete_fields = ("patient", "condition")

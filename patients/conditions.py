@@ -13,7 +13,7 @@ from clinic.exceptions import DomainValidationError
 from clinic.lookups import instance_or_none
 from patients.models import Condition, Patient, PatientCondition
 
-PATIENT_CONDITION_EDITABLE_FIELDS = ("active", "since", "note")
+PATIENT_CONDITION_EDITABLE_FIELDS = ("active", "since", "until", "note")
 
 
 def _validate_since(since) -> list[str]:
@@ -26,8 +26,32 @@ def _validate_since(since) -> list[str]:
     return []
 
 
+def _validate_until(until) -> list[str]:
+    if until is not None and (not isinstance(until, date) or isinstance(until, datetime)):
+        return ["Give a date."]
+    return []
+
+
+def _validate_dates(since, until) -> dict[str, list[str]]:
+    errors = {}
+    if since_errors := _validate_since(since):
+        errors["since"] = since_errors
+    if until_errors := _validate_until(until):
+        errors["until"] = until_errors
+    if not errors and since is not None and until is not None and until < since:
+        errors["until"] = ["A condition cannot end before it began."]
+    return errors
+
+
 def patient_condition_write_new(
-    *, patient: Patient, condition: Condition | int, by, active: bool = True, since: date | None = None, note: str = ""
+    *,
+    patient: Patient,
+    condition: Condition | int,
+    by,
+    active: bool = True,
+    since: date | None = None,
+    until: date | None = None,
+    note: str = "",
 ) -> PatientCondition:
     """Validate and save a new patient condition (one per patient and condition); DomainValidationError names
     the fields. Call it inside the use case's transaction."""
@@ -37,12 +61,11 @@ def patient_condition_write_new(
         errors["condition"] = ["Choose a known condition."]
     elif PatientCondition.objects.filter(patient=patient, condition=condition_obj).exists():
         errors["condition"] = [f"{condition_obj.name} is already recorded for this patient: update it instead."]
-    if since_errors := _validate_since(since):
-        errors["since"] = since_errors
+    errors.update(_validate_dates(since, until))
     if errors:
         raise DomainValidationError(errors=errors)
     record = PatientCondition(
-        patient=patient, condition=condition_obj, active=active, since=since, note=note, recorded_by=by
+        patient=patient, condition=condition_obj, active=active, since=since, until=until, note=note, recorded_by=by
     )
     record.full_clean()
     record.save()
@@ -58,6 +81,8 @@ def patient_condition_validate_change(fields: dict) -> None:
         errors["active"] = ["Give true or false."]
     if "since" in fields and (since_errors := _validate_since(fields["since"])):
         errors["since"] = since_errors
+    if "until" in fields and (until_errors := _validate_until(fields["until"])):
+        errors["until"] = until_errors
     if errors:
         raise DomainValidationError(errors=errors)
 
@@ -71,6 +96,8 @@ def patient_condition_write_change(*, patient_condition: PatientCondition, field
     )
     for name, value in fields.items():
         setattr(record, name, value)
+    if errors := _validate_dates(record.since, record.until):
+        raise DomainValidationError(errors=errors)
     record.full_clean()
     record.save()
     return record

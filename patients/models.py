@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import CharField, Value
+from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import Concat, Lower
 from simple_history.models import HistoricalRecords
 
@@ -76,6 +76,9 @@ class PatientCondition(models.Model):
     condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="patient_conditions")
     active = models.BooleanField(default=True)
     since = models.DateField(null=True, blank=True)
+    until = models.DateField(
+        null=True, blank=True, help_text="Last day the condition holds (e.g. the last dose); empty while ongoing."
+    )
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -88,6 +91,11 @@ class PatientCondition(models.Model):
         ordering = ["patient", "condition__name"]
         constraints = [
             models.UniqueConstraint(fields=["patient", "condition"], name="patient_condition_unique"),
+            models.CheckConstraint(
+                condition=Q(since__isnull=True) | Q(until__isnull=True) | Q(since__lte=F("until")),
+                name="patient_condition_since_before_until",
+                violation_error_message="A condition cannot end before it began.",
+            ),
         ]
 
     def __str__(self):

@@ -3,7 +3,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from patients.admin import PatientConditionAdminBase
 from patients.models import PatientCondition
-from scheduling.holds import patient_condition_record, patient_condition_update
+from scheduling.holds import (
+    contraindication_delete,
+    contraindication_save,
+    patient_condition_record,
+    patient_condition_update,
+)
 from scheduling.models import (
     Appointment,
     Device,
@@ -14,8 +19,8 @@ from scheduling.models import (
     TimeOff,
     WorkingHours,
 )
-from treatments.admin import TreatmentPlanAdminBase
-from treatments.models import TreatmentPlan
+from treatments.admin import ContraindicationAdminBase, TreatmentPlanAdminBase
+from treatments.models import Contraindication, TreatmentPlan
 
 
 @admin.register(Location)
@@ -157,3 +162,18 @@ class PatientConditionAdmin(PatientConditionAdminBase):
                 note=data["note"],
             )
         obj.pk = saved.pk
+
+
+@admin.register(Contraindication)
+class ContraindicationAdmin(ContraindicationAdminBase):
+    """Rules saved or deleted here re-screen the patients with the rule's condition (scheduling.holds)."""
+
+    def save_model(self, request, obj, form, change):
+        contraindication_save(rule=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        contraindication_delete(rule=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for rule in queryset:
+            contraindication_delete(rule=rule, by=request.user)

@@ -16,10 +16,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from clinic.exceptions import DomainValidationError, InvalidTransition, SlotUnavailable
+from clinic.clock import local_date
+from clinic.exceptions import DomainValidationError, InvalidTransition, SlotUnavailable, TooEarly
 from clinic.transitions import transition_check
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
+from scheduling.holds import appointment_hold_sync, appointment_refuse_if_held, appointment_screen
+from scheduling.locks import appointment_lock
 from scheduling.models import (
     Appointment,
     Device,
@@ -33,7 +36,15 @@ from scheduling.reminders import appointment_reminders_sync
 from treatments.choices import PlanStatus, SessionStatus
 from treatments.models import ProductLot, TherapyType, TreatmentSession
 from treatments.plans import plan_lock
-from treatments.screening import contraindicated, names, plan_screen, screen
+from treatments.screening import (
+    ScreeningResult,
+    contraindicated,
+    findings_as_dicts,
+    may_override,
+    names,
+    plan_screen,
+    screen,
+)
 from treatments.sessions import session_complete, session_mark_booked, session_mark_unbooked
 
 APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
@@ -72,9 +83,13 @@ def _validate(
     session: TreatmentSession | None,
     room: Room | None,
     device: Device | None,
+    override_reason: str = "",
+    by=None,
 ) -> None:
     """Input a person must correct (400): nothing here depends on what else is booked."""
     errors: dict[str, list[str]] = {}
+    if override_reason and not may_override(by):
+        errors["override_reason"] = ["Only a practitioner may override a contraindication."]
     if not isinstance(start, datetime) or timezone.is_naive(start):
         raise DomainValidationError(errors={"start": ["Give a date and time with its UTC offset."]})
     notice = settings.CLINIC_MIN_NOTICE_MINUTES
@@ -106,20 +121,24 @@ def _validate(
         raise DomainValidationError(errors=errors)
 
 
-def _screen(patient: Patient, therapy_type: TherapyType, session: TreatmentSession | None) -> None:
-    """Screening runs at every booking: a patient who started warfarin since the plan opened is refused."""
+def _screen(
+    *, patient: Patient, therapy_type: TherapyType, session: TreatmentSession | None, day, override_reason: str
+) -> ScreeningResult:
+    """Screening runs once at every booking, on the treatment date: a patient who started warfarin since the plan
+    opened is refused. Without a plan a relative finding refuses too unless a practitioner gave `override_reason`
+    (checked by _validate); the result's warnings are then what the appointment's override accepts."""
     if session is not None:
-        result = plan_screen(session.plan)
+        result = plan_screen(session.plan, on=day)
         refused = result.blocking
     else:
-        result = screen(patient, therapy_type)
-        # Without a plan nobody has recorded why a relative finding may be accepted: it refuses too.
-        refused = result.blocking + result.warnings
+        result = screen(patient, therapy_type, on=day)
+        refused = result.blocking + ([] if override_reason else result.warnings)
     if refused:
         detail = f"{patient} cannot be booked for {therapy_type.name}: {names(refused)}."
         if not result.blocking:
-            detail += " A practitioner may open a treatment plan that records why it goes ahead."
+            detail += " A practitioner may book it with an override reason, or open a plan that records one."
         raise contraindicated(result, detail=detail)
+    return result
 
 
 def _working_location(
@@ -146,7 +165,8 @@ def _working_location(
         closes = datetime.combine(local_start.date(), row.end_time, tzinfo=zone)
         if opens <= start and end <= closes:
             return row.location, row.away, row.largest_buffer or 0
-    raise SlotUnavailable(f"{practitioner} does not work at that time.")
+    where = f" at {location}" if location is not None else ""
+    raise SlotUnavailable(f"{practitioner} does not work{where} at that time.")
 
 
 def _buffered_conflicts(
@@ -195,13 +215,24 @@ def _place(
     room: Room | None,
     device: Device | None,
     moving: Appointment | None = None,
-) -> tuple[Location, Room, Device | None]:
-    """Every check for [start, start + session) under locks; returns where it goes. Call inside a transaction."""
+    override_reason: str = "",
+) -> tuple[Location, Room, Device | None, ScreeningResult | None]:
+    """Every check for [start, start + session) under locks; returns where it goes and, for a booking, the
+    screening result. Call inside a transaction."""
     end = start + timedelta(minutes=therapy_type.session_minutes)
-    _screen(patient, therapy_type, session)
     Practitioner.objects.select_for_update().filter(pk=practitioner.pk).values_list("pk", flat=True).get()
     Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True).get()
     location, away, largest_buffer = _working_location(practitioner, location, start, end)
+    day = local_date(start, location.zone)
+    result = None
+    if moving is None:
+        result = _screen(
+            patient=patient, therapy_type=therapy_type, session=session, day=day, override_reason=override_reason
+        )
+    elif not moving.on_hold and (moved_result := appointment_screen(moving, start=start)).blocking:
+        # A held appointment may still be moved (it stays held unless the new day is clear); a clear one may not
+        # be moved onto a day its patient is blocked.
+        raise contraindicated(moved_result, detail=f"{patient} cannot be treated on {day:%d %b %Y}.")
     for field, chosen in (("room", room), ("device", device)):
         if chosen is not None and chosen.location_id != location.pk:
             raise DomainValidationError(
@@ -256,7 +287,7 @@ def _place(
             raise SlotUnavailable(f"No {therapy_type.device_kind} is free at that time.")
     if session is not None:
         session_mark_booked(session=session, start=start, time_zone=location.time_zone)
-    return location, room, device
+    return location, room, device, result
 
 
 def _refusing_overlap(exc: IntegrityError) -> bool:
@@ -293,6 +324,7 @@ def appointment_book(
     device: Device | None = None,
     by=None,
     location: Location | None = None,
+    override_reason: str = "",
 ) -> Appointment:
     """Book [start, start + session length) for the patient, or refuse and write nothing.
 
@@ -300,10 +332,12 @@ def appointment_book(
     `location`, or wherever their hours hold the time), is not away, and neither they, the patient, the room nor
     the device (picked when not given: the lowest free one) has another active appointment overlapping once
     buffers are added (SlotUnavailable); the session is planned, of this patient and therapy, and the day is in
-    its window (OutsidePlanWindow); screening passes (Contraindicated: plan_screen for a session, screen
-    otherwise, where any finding refuses). The session becomes booked and the reminders are written with the
-    appointment.
+    its window (OutsidePlanWindow); screening on the treatment date passes (Contraindicated: plan_screen for a
+    session; screen otherwise, where a relative finding refuses unless a practitioner gives `override_reason`,
+    kept on the appointment with who and when). `location`, when given, is where it is booked or the refusal
+    says so. The session becomes booked and the reminders are written with the appointment.
     """
+    override_reason = (override_reason or "").strip()
     _validate(
         patient=patient,
         therapy_type=therapy_type,
@@ -313,6 +347,8 @@ def appointment_book(
         session=session,
         room=room,
         device=device,
+        override_reason=override_reason,
+        by=by,
     )
     try:
         with transaction.atomic():
@@ -325,7 +361,7 @@ def appointment_book(
                     raise InvalidTransition(
                         f"Session {session.sequence} is {session.status}: move or cancel its appointment instead."
                     )
-            location, room, device = _place(
+            location, room, device, result = _place(
                 patient=patient,
                 therapy_type=therapy_type,
                 practitioner=practitioner,
@@ -334,6 +370,7 @@ def appointment_book(
                 session=session,
                 room=room,
                 device=device,
+                override_reason=override_reason,
             )
             appointment = Appointment(
                 patient=patient,
@@ -348,6 +385,11 @@ def appointment_book(
                 end=start + timedelta(minutes=therapy_type.session_minutes),
                 created_by=by,
             )
+            if session is None and result.warnings:
+                appointment.override_reason = override_reason
+                appointment.override_by = by
+                appointment.override_at = timezone.now()
+                appointment.overridden_findings = findings_as_dicts(result.warnings)
             _save(appointment)
             appointment_reminders_sync(appointment, event="booked")
     except IntegrityError as exc:
@@ -357,17 +399,6 @@ def appointment_book(
     return appointment
 
 
-def _locked(appointment: Appointment) -> Appointment:
-    """The appointment row locked, its plan locked first (plan, then appointment: the order every writer keeps)."""
-    if appointment.plan_id is not None:
-        plan_lock(appointment.plan_id)
-    return (
-        Appointment.objects.select_for_update(of=("self",))
-        .select_related("patient", "practitioner", "location", "room", "device", "therapy_type")
-        .get(pk=appointment.pk)
-    )
-
-
 def appointment_reschedule(
     *,
     appointment: Appointment,
@@ -375,40 +406,44 @@ def appointment_reschedule(
     practitioner: Practitioner | None = None,
     by=None,
     move_later_sessions: bool = True,
+    location: Location | None = None,
 ) -> Appointment:
     """Move a booked appointment to `start` (and optionally another practitioner), atomically, or refuse.
 
     Guarantees: the same checks as appointment_book at the new time, ignoring the appointment itself; it keeps
-    its location and, when free, its room and device; the calendar sequence goes up and the reminders follow. For
+    its location (or moves to `location`, when given) and, when free, its room and device; an appointment on hold
+    may be moved (re-screened on the new day: it stays held, or the hold lifts), one not on hold is refused a day
+    its patient is blocked; the calendar sequence goes up and the reminders follow. For
     a plan session, later sessions that fall out of their recomputed windows are moved to the nearest fit or left
     unbooked with the plan flagged (scheduling.planning.sessions_follow_move) unless `move_later_sessions` is
     False, which planning itself uses while it walks the later sessions.
     """
     try:
         with transaction.atomic():
-            appointment = _locked(appointment)
+            appointment = appointment_lock(appointment)
             if appointment.status != AppointmentStatus.BOOKED:
                 raise InvalidTransition(
                     f"Only a booked appointment can be moved; this one is {appointment.get_status_display().lower()}.",
                     current=appointment.status,
                 )
             practitioner = practitioner or appointment.practitioner
+            location = location or appointment.location
             session = _fresh_session(appointment.session) if appointment.session_id else None
             _validate(
                 patient=appointment.patient,
                 therapy_type=appointment.therapy_type,
                 practitioner=practitioner,
-                location=appointment.location,
+                location=location,
                 start=start,
                 session=session,
                 room=None,
                 device=None,
             )
-            location, room, device = _place(
+            location, room, device, _ = _place(
                 patient=appointment.patient,
                 therapy_type=appointment.therapy_type,
                 practitioner=practitioner,
-                location=appointment.location,
+                location=location,
                 start=start,
                 session=session,
                 room=None,
@@ -426,6 +461,8 @@ def appointment_reschedule(
             appointment.sequence += 1
             _save(appointment)
             appointment_reminders_sync(appointment, event="moved")
+            if appointment.on_hold:
+                appointment_hold_sync(appointment)
             if session is not None and move_later_sessions:
                 # planning builds on this module; importing it here keeps the import graph one way.
                 from scheduling.planning import sessions_follow_move
@@ -443,15 +480,23 @@ def appointment_reschedule(
 
 def _change_status(appointment: Appointment, new_status: str) -> Appointment:
     """Lock plan then appointment, check the table, set the status; the caller saves. Inside a transaction."""
-    appointment = _locked(appointment)
+    appointment = appointment_lock(appointment)
     check_transition(appointment, new_status)
     appointment.status = new_status
     return appointment
 
 
+def _too_early(appointment: Appointment, *, opens_minutes: int, action: str) -> None:
+    opens = appointment.start - timedelta(minutes=opens_minutes)
+    if timezone.now() < opens:
+        local = timezone.localtime(opens, appointment.location.zone)
+        raise TooEarly(f"The appointment cannot be {action} before {local:%d %b %Y %H:%M}.", opens_at=opens.isoformat())
+
+
 def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "") -> Appointment:
-    """Cancel a booked appointment: the reason and time are kept, the slot is free again at once, the plan
-    session goes back to planned (its later windows follow) and pending reminders are cancelled."""
+    """Cancel a booked appointment (held or not): the reason and time are kept, the slot is free again at once,
+    the plan session goes back to planned (its later windows follow) and pending or held reminders are
+    cancelled; the patient gets the ordinary cancellation email."""
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.CANCELLED)
         appointment.cancel_reason = (reason or "").strip()
@@ -464,9 +509,15 @@ def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "") -
 
 
 def appointment_check_in(*, appointment: Appointment, by=None) -> Appointment:
-    """Mark a booked patient as arrived (the time is kept)."""
+    """Mark a booked patient as arrived (the time is kept).
+
+    Guarantees: TooEarly before CLINIC_CHECK_IN_OPENS_MINUTES ahead of the start; Contraindicated while the
+    appointment is on hold or screening blocks its patient on the treatment date.
+    """
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.CHECKED_IN)
+        _too_early(appointment, opens_minutes=settings.CLINIC_CHECK_IN_OPENS_MINUTES, action="checked in")
+        appointment_refuse_if_held(appointment, action="checked in")
         appointment.checked_in_at = timezone.now()
         _save(appointment)
     return appointment
@@ -474,9 +525,10 @@ def appointment_check_in(*, appointment: Appointment, by=None) -> Appointment:
 
 def appointment_no_show(*, appointment: Appointment, by=None) -> Appointment:
     """Record that a booked patient did not come: the slot is freed, the plan session goes back to planned and
-    the patient's no-show count (scheduling.selectors.patient_no_show_count) goes up."""
+    the patient's no-show count (scheduling.selectors.patient_no_show_count) goes up. TooEarly before the start."""
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.NO_SHOW)
+        _too_early(appointment, opens_minutes=0, action="marked a no-show")
         _save(appointment)
         if appointment.session_id:
             session_mark_unbooked(session=appointment.session)
@@ -488,13 +540,17 @@ def appointment_complete(
 ) -> Appointment:
     """Complete a checked-in appointment.
 
-    Guarantees: for a plan session, treatments.plans.session_complete records who, when, notes and lot (and
-    refuses without consent, with a wrong or expired lot, or when screening now blocks); after the commit the
+    Guarantees: TooEarly before the start; Contraindicated while on hold or when screening blocks on the
+    treatment date (screened here, once); for a plan session, treatments.sessions.session_complete records who,
+    when, notes and lot (and refuses without consent, or with a wrong lot or one expired on the treatment date);
+    after the commit the
     next session of the plan is queued for booking (scheduling.tasks.book_next_session). An appointment outside
     a plan has nowhere to keep notes or a lot, so giving them is refused rather than lost.
     """
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.COMPLETED)
+        _too_early(appointment, opens_minutes=0, action="completed")
+        appointment_refuse_if_held(appointment, action="completed")
         appointment.completed_at = timezone.now()
         if appointment.session_id:
             session_complete(
@@ -503,6 +559,7 @@ def appointment_complete(
                 completed_at=appointment.completed_at,
                 notes=notes,
                 product_lot=product_lot,
+                treatment_date=local_date(appointment.start, appointment.location.zone),
             )
         elif notes or product_lot is not None:
             raise DomainValidationError(

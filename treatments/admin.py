@@ -17,12 +17,18 @@ from treatments.selectors import lot_recipients
 
 
 class ContraindicationInline(admin.TabularInline):
-    """The therapy's rules, edited where the medical lead looks for them."""
+    """The therapy's rules, shown where the medical lead looks for them; edited in the rules' own admin, whose
+    save re-screens the patients the rule can block."""
 
     model = Contraindication
     extra = 0
-    fields = ("condition", "severity", "rationale")
-    autocomplete_fields = ("condition",)
+    fields = ("condition", "severity", "washout_days", "rationale")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(TherapyType)
@@ -86,9 +92,11 @@ class ProductLotAdmin(admin.ModelAdmin):
         return format_html_join(mark_safe("<br>"), "{} on {} (session {} of plan #{})", rows)
 
 
-@admin.register(Contraindication)
-class ContraindicationAdmin(admin.ModelAdmin):
-    list_display = ("condition", "therapy_type", "product_source", "severity")
+class ContraindicationAdminBase(admin.ModelAdmin):
+    """How rules look in the admin. Registered by scheduling.admin, whose save and delete go through
+    scheduling.holds: a rule added or changed re-screens the patients it can block, in the same transaction."""
+
+    list_display = ("condition", "therapy_type", "product_source", "severity", "washout_days")
     list_filter = ("severity", "therapy_type", "product_source", "condition__kind")
     search_fields = ("condition__name", "condition__code", "rationale")
     autocomplete_fields = ("condition",)

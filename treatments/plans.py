@@ -18,7 +18,7 @@ from clinic.transitions import transition_check
 from patients.models import Patient
 from treatments.choices import Indication, PlanStatus, SessionStatus
 from treatments.models import Product, TherapyType, TreatmentPlan, TreatmentSession
-from treatments.screening import contraindicated, findings_as_dicts, may_override, names, plan_screen, screen
+from treatments.screening import Finding, contraindicated, findings_as_dicts, may_override, names, plan_screen, screen
 
 PLAN_TRANSITIONS: dict[str, set[str]] = {
     PlanStatus.ACTIVE: {PlanStatus.COMPLETED, PlanStatus.CANCELLED},
@@ -276,6 +276,34 @@ def plan_clear_attention(*, plan: TreatmentPlan, by, override_reason: str = "") 
         plan_row.attention_reason = ""
         plan_row.full_clean()
         plan_row.save()
+    plan.refresh_from_db()
+
+
+def _record_override(plan: TreatmentPlan, *, by, reason: str, findings: list[Finding]) -> None:
+    """Add accepted relative findings to the (locked) plan's override, with who, when and why; the caller saves."""
+    stamp = f"{clinic_today():%Y-%m-%d} {getattr(by, 'username', '')}".strip()
+    plan.override_reason = f"{plan.override_reason}\n{stamp}: {reason}".strip()
+    plan.override_by = by
+    plan.override_at = timezone.now()
+    plan.overridden_findings = list(plan.overridden_findings or []) + findings_as_dicts(findings)
+
+
+def plan_accept_findings(*, plan: TreatmentPlan, by, reason: str, findings: list[Finding]) -> None:
+    """A practitioner accepts relative findings for the rest of the course (e.g. releasing a held session).
+
+    Guarantees: only relative findings, only by a practitioner, only with a reason (DomainValidationError); kept
+    in the plan's override with who, when and why, so later screenings of the plan are covered. Inside the
+    caller's transaction.
+    """
+    reason = (reason or "").strip()
+    if not may_override(by) or not reason or any(finding.is_absolute for finding in findings):
+        raise DomainValidationError(
+            errors={"override_reason": ["A practitioner gives a reason, and only relative findings are accepted."]}
+        )
+    row = plan_lock(plan.pk)
+    _record_override(row, by=by, reason=reason, findings=findings)
+    row.full_clean()
+    row.save()
     plan.refresh_from_db()
 
 

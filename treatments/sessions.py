@@ -18,7 +18,7 @@ from clinic.transitions import transition_check
 from treatments.choices import PlanStatus, SessionStatus
 from treatments.models import ProductLot, TreatmentPlan, TreatmentSession
 from treatments.plans import plan_lock, plan_transition
-from treatments.screening import contraindicated, may_override, names, plan_screen
+from treatments.screening import may_override
 
 SESSION_TRANSITIONS: dict[str, set[str]] = {
     SessionStatus.PLANNED: {SessionStatus.BOOKED, SessionStatus.CANCELLED, SessionStatus.SKIPPED},
@@ -223,10 +223,11 @@ def session_complete(
 ) -> TreatmentSession:
     """Record that a booked session was given: by whom, when, notes and (for product therapies) the lot used.
 
-    Guarantees: ConsentMissing while the plan has no consent; Contraindicated when the plan has a finding no
-    override covers; the lot must be of the plan's product and not expired on the treatment date (the
-    appointment's local date when given, else the local day of `completed_at`) (DomainValidationError on
-    product_lot). Completing the last open session completes the plan.
+    Guarantees: ConsentMissing while the plan has no consent; the lot must be of the plan's product and not
+    expired on the treatment date (the appointment's local date when given, else the local day of
+    `completed_at`) (DomainValidationError on product_lot). Completing the last open session completes the plan.
+    Screening on the treatment date is the caller's (scheduling.booking.appointment_complete screens once,
+    honouring the plan's and the appointment's overrides).
     """
     zone = _session_zone(session)
     completed_at = timezone.now() if completed_at is None else aware(completed_at, zone)
@@ -247,11 +248,6 @@ def session_complete(
             errors["product_lot"] = lot_errors
         if errors:
             raise DomainValidationError(errors=errors)
-        result = plan_screen(plan)
-        if result.blocking:
-            raise contraindicated(
-                result, detail=f"The patient now has findings that rule this session out: {names(result.blocking)}."
-            )
         row.completed_at = completed_at
         row.completed_by = by
         row.notes = notes

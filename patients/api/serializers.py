@@ -38,7 +38,7 @@ class PatientConditionSerializer(StrictModelSerializer):
 
     class Meta:
         model = PatientCondition
-        fields = ["id", "condition", "condition_name", "condition_kind", "active", "since", "note"]
+        fields = ["id", "condition", "condition_name", "condition_kind", "active", "since", "until", "note"]
 
 
 class PatientConditionUpdateSerializer(StrictModelSerializer):
@@ -46,4 +46,4 @@ class PatientConditionUpdateSerializer(StrictModelSerializer):
 
     class Meta:
         model = PatientCondition
-        fields = ["active", "since", "note"]
+        fields = ["active", "since", "until", "note"]

@@ -1,6 +1,7 @@
 """Every error code of the contract, reached through the API, in the one shape {"code", "detail", "errors"}."""
 
 import pytest
+import time_machine
 from django.db import IntegrityError
 from rest_framework.test import APIClient
 
@@ -157,7 +158,10 @@ def test_consent_required_before_completing(practitioner_api, records):
     appointment.session, appointment.plan = records.session, records.plan
     appointment.status = AppointmentStatus.CHECKED_IN
     appointment.save()
-    response = practitioner_api.post(f"/api/v1/appointments/{appointment.pk}/complete/", {"notes": "ok"}, format="json")
+    with time_machine.travel(appointment.start, tick=False):
+        response = practitioner_api.post(
+            f"/api/v1/appointments/{appointment.pk}/complete/", {"notes": "ok"}, format="json"
+        )
     assert_error(response, 409, "consent_required")
 
 

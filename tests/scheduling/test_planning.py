@@ -4,6 +4,7 @@ from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from clinic.exceptions import Contraindicated
 from scheduling.booking import appointment_book, appointment_check_in, appointment_complete, appointment_reschedule
@@ -168,7 +169,8 @@ def complete_first_session(clinic, plan, monday):
         start=local_time(monday, 11),
         session=plan.sessions.get(sequence=1),
     )
-    appointment_complete(appointment=appointment_check_in(appointment=appointment), by=by)
+    with time_machine.travel(local_time(monday, 11, 5), tick=False):
+        appointment_complete(appointment=appointment_check_in(appointment=appointment), by=by)
     return plan.sessions.get(sequence=1)
 
 

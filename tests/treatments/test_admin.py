@@ -44,8 +44,18 @@ def test_plans_are_opened_through_screening_not_by_hand(admin_client):
 
 def test_the_medical_lead_adds_rules_to_the_catalog(admin_client, prp, anticoagulant, fish_allergy):
     add = reverse("admin:treatments_contraindication_add")
-    therapy_rule = {"condition": anticoagulant.pk, "therapy_type": prp.pk, "severity": Severity.ABSOLUTE}
-    source_rule = {"condition": fish_allergy.pk, "product_source": ProductSource.FISH, "severity": Severity.ABSOLUTE}
+    therapy_rule = {
+        "condition": anticoagulant.pk,
+        "therapy_type": prp.pk,
+        "severity": Severity.ABSOLUTE,
+        "washout_days": 0,
+    }
+    source_rule = {
+        "condition": fish_allergy.pk,
+        "product_source": ProductSource.FISH,
+        "severity": Severity.ABSOLUTE,
+        "washout_days": 0,
+    }
 
     assert admin_client.post(add, {**therapy_rule, "rationale": "Bleeding"}).status_code == 302
     assert admin_client.post(add, {**source_rule, "rationale": "Allergy"}).status_code == 302

@@ -51,7 +51,7 @@ class ProductLotSerializer(serializers.ModelSerializer):
 class ContraindicationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contraindication
-        fields = ["id", "condition", "therapy_type", "product_source", "severity", "rationale"]
+        fields = ["id", "condition", "therapy_type", "product_source", "severity", "rationale", "washout_days"]
 
 
 class FindingSerializer(serializers.Serializer):

@@ -50,7 +50,8 @@ class ContraindicationViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Contraindication.objects.select_related("condition", "therapy_type")
     serializer_class = s.ContraindicationSerializer
     filterset_class = ContraindicationFilterSet
-    roles = {"*": STAFF}
+    # Rules carry clinical rationale: practitioners and clinic admins read them, the front desk does not.
+    roles = {"*": CLINICAL}
 
 
 class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

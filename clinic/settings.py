@@ -224,6 +224,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.flag_plans_with_closing_windows",
         "schedule": crontab(hour=2, minute=0),
     },
+    "rescreen-at-local-midnight": {
+        # Every quarter hour: each location is re-screened in the quarter after its own midnight.
+        "task": "scheduling.tasks.rescreen_at_local_midnight",
+        "schedule": crontab(minute="*/15"),
+    },
     "prune-expired-idempotency-keys": {
         "task": "clinic.tasks.prune_expired_idempotency_keys",
         "schedule": crontab(hour=3, minute=0),

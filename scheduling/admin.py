@@ -19,6 +19,7 @@ from scheduling.models import (
     TimeOff,
     WorkingHours,
 )
+from scheduling.practitioners import practitioner_deactivate
 from treatments.admin import ContraindicationAdminBase, TreatmentPlanAdminBase
 from treatments.models import Contraindication, TreatmentPlan
 
@@ -60,6 +61,13 @@ class PractitionerAdmin(admin.ModelAdmin):
     search_fields = ("display_name", "user__username", "user__email")
     filter_horizontal = ("therapy_types", "locations")
     inlines = [WorkingHoursInline, TimeOffInline]
+    actions = ["deactivate"]
+
+    @admin.action(description="Deactivate (their future appointments go to the attention list)")
+    def deactivate(self, request, queryset):
+        for practitioner in queryset:
+            ahead = practitioner_deactivate(practitioner=practitioner, by=request.user).count()
+            self.message_user(request, f"{practitioner} deactivated: {ahead} future appointment(s) need a person.")
 
 
 @admin.register(WorkingHours)

@@ -7,6 +7,7 @@ from django.conf import settings
 from clinic.api.filters import FilterSet
 from scheduling.choices import AppointmentStatus, ReminderStatus
 from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room
+from scheduling.selectors import appointments_needing_attention
 from treatments.models import TherapyType
 
 
@@ -17,10 +18,19 @@ class AppointmentFilterSet(FilterSet):
     )
     status = django_filters.MultipleChoiceFilter(choices=AppointmentStatus.choices)
     location = django_filters.ModelChoiceFilter(queryset=Location.objects.all())
+    needs_attention = django_filters.BooleanFilter(
+        method="filter_needs_attention",
+        help_text="true: future appointments a person must act on (holds, practitioner inactive, closed day, "
+        "missed session), soonest first.",
+    )
 
     class Meta:
         model = Appointment
-        fields = ["date", "practitioner", "patient", "status", "location", "plan"]
+        fields = ["date", "practitioner", "patient", "status", "location", "plan", "needs_attention"]
+
+    def filter_needs_attention(self, queryset, name, value):
+        attention = appointments_needing_attention(queryset)
+        return attention if value else queryset.exclude(pk__in=attention.values("pk"))
 
     def filter_date(self, queryset, name, value):
         location = self.form.cleaned_data.get("location")

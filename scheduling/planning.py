@@ -12,14 +12,16 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from clinic.clock import clinic_today
-from clinic.exceptions import Contraindicated, InvalidTransition, SlotUnavailable
+from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition, SlotUnavailable
 from scheduling.availability import Slot, find_free_slots
 from scheduling.booking import appointment_book, appointment_cancel, appointment_reschedule
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus
+from scheduling.holds import appointments_rescreen
 from scheduling.models import Appointment, Location, Practitioner
 from treatments.choices import PlanStatus, SessionStatus
 from treatments.models import TreatmentPlan, TreatmentSession
-from treatments.plans import plan_flag_attention, plan_lock
+from treatments.plans import plan_cancel, plan_clear_attention, plan_flag_attention, plan_lock
+from treatments.sessions import session_skip
 
 # A slot found free can be taken by someone else before the booking locks it: try the next best few.
 ATTEMPTS_PER_SESSION = 5
@@ -310,3 +312,55 @@ def plans_flag_closing_windows(*, today: date | None = None, days: int = 7) -> i
         )
         flagged += (plan.needs_attention, plan.attention_reason) != before
     return flagged
+
+
+# --- resolving a plan -----------------------------------------------------------------------------------------
+
+
+def plan_review(*, plan: TreatmentPlan, by, override_reason: str = "") -> TreatmentPlan:
+    """A practitioner reviews a flagged plan: it is re-screened and taken off the attention list, and its
+    appointments are re-screened so holds a newly accepted relative finding covers lift, in one transaction.
+
+    Guarantees: Contraindicated (nothing changes) while an absolute finding blocks, or a relative one without
+    `override_reason` (treatments.plans.plan_clear_attention).
+    """
+    with transaction.atomic():
+        plan_clear_attention(plan=plan, by=by, override_reason=override_reason)
+        appointments_rescreen(patient=plan.patient, by=by)
+    plan.refresh_from_db()
+    return plan
+
+
+def plan_cancel_with_appointments(*, plan: TreatmentPlan, by, reason: str) -> TreatmentPlan:
+    """Cancel a plan and its appointments still ahead (the patients get the ordinary cancellation email), in
+    one transaction: the sessions still to come are cancelled and the plan leaves the attention list.
+
+    Guarantees: InvalidTransition when the plan is not active, or a session is checked in (finish it first).
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainValidationError(errors={"reason": ["Say why the plan is cancelled."]})
+    with transaction.atomic():
+        plan = plan_lock(plan.pk)
+        if plan.status != PlanStatus.ACTIVE:
+            raise InvalidTransition(f"The plan is {plan.status}: it cannot be cancelled.")
+        for appointment in plan.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES).order_by("start"):
+            appointment_cancel(appointment=appointment, by=by, reason=f"The treatment plan was cancelled: {reason}")
+        return plan_cancel(plan=plan, by=by, reason=reason)
+
+
+def session_skip_with_appointment(*, session: TreatmentSession, by, reason: str) -> TreatmentPlan:
+    """A practitioner drops a session from its course: its appointment, if booked, is cancelled (the patient is
+    told), the session becomes `skipped` and the later windows count from the session before it; skipping the
+    last open session closes the plan. One transaction; returns the plan."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainValidationError(errors={"reason": ["Say why the session is skipped."]})
+    with transaction.atomic():
+        plan = plan_lock(session.plan_id)
+        for appointment in session.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES):
+            appointment_cancel(appointment=appointment, by=by, reason=f"Session skipped: {reason}")
+        session.refresh_from_db()
+        session_skip(session=session, by=by, reason=reason)
+    plan.refresh_from_db()
+    return plan

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from clinic.api.fields import StrictCharField
 from patients.models import Patient
 from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room
+from scheduling.selectors import appointment_attention_reasons
 from treatments.models import ProductLot, TherapyType, TreatmentSession
 
 MAX_AVAILABILITY_DAYS = 62
@@ -64,8 +65,28 @@ class AvailabilitySerializer(serializers.Serializer):
 
 
 class AppointmentSerializer(serializers.ModelSerializer):
+    """An appointment as every role sees it: holds and attention in neutral sentences, no clinical detail."""
+
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
     practitioner_name = serializers.CharField(source="practitioner.display_name", read_only=True)
+    needs_attention = serializers.SerializerMethodField(
+        help_text="A future appointment a person must act on (on hold, practitioner inactive, missed session...)."
+    )
+    attention_reason = serializers.SerializerMethodField(
+        help_text="One sentence per reason, one per line; never clinical detail. Empty when nothing is needed."
+    )
+
+    def _reasons(self, appointment) -> list[str]:
+        cache = self.context.setdefault("_attention", {})
+        if appointment.pk not in cache:
+            cache[appointment.pk] = appointment_attention_reasons(appointment)
+        return cache[appointment.pk]
+
+    def get_needs_attention(self, appointment) -> bool:
+        return bool(self._reasons(appointment))
+
+    def get_attention_reason(self, appointment) -> str:
+        return "\n".join(self._reasons(appointment))
 
     class Meta:
         model = Appointment
@@ -88,7 +109,26 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "checked_in_at",
             "completed_at",
             "patient_confirmed_at",
+            "on_hold",
+            "needs_attention",
+            "attention_reason",
             "created_at",
+        ]
+        read_only_fields = fields
+
+
+class AppointmentClinicalSerializer(AppointmentSerializer):
+    """What practitioners and clinic admins also read: the findings that hold it and any override."""
+
+    class Meta(AppointmentSerializer.Meta):
+        fields = [
+            *AppointmentSerializer.Meta.fields,
+            "held_at",
+            "hold_findings",
+            "override_reason",
+            "override_by",
+            "override_at",
+            "overridden_findings",
         ]
         read_only_fields = fields
 
@@ -103,6 +143,19 @@ class AppointmentBookSerializer(serializers.Serializer):
     )
     room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False, allow_null=True)
     device = serializers.PrimaryKeyRelatedField(queryset=Device.objects.all(), required=False, allow_null=True)
+    location = serializers.PrimaryKeyRelatedField(
+        queryset=Location.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Book at this location (the one availability was searched at); refused when the practitioner "
+        "does not work there then.",
+    )
+    override_reason = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Practitioners only: why the visit goes ahead despite a relative contraindication.",
+    )
 
 
 class AppointmentRescheduleSerializer(serializers.Serializer):
@@ -110,6 +163,25 @@ class AppointmentRescheduleSerializer(serializers.Serializer):
     practitioner = serializers.PrimaryKeyRelatedField(
         queryset=Practitioner.objects.all(), required=False, allow_null=True
     )
+    location = serializers.PrimaryKeyRelatedField(
+        queryset=Location.objects.all(), required=False, allow_null=True, help_text="Move to this location."
+    )
+
+
+class AppointmentReleaseSerializer(serializers.Serializer):
+    override_reason = StrictCharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Needed to accept a relative contraindication."
+    )
+
+
+class PlanReviewSerializer(serializers.Serializer):
+    override_reason = StrictCharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Needed to accept a relative contraindication."
+    )
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = StrictCharField(max_length=2000)
 
 
 class AppointmentCancelSerializer(serializers.Serializer):

@@ -19,5 +19,8 @@ urlpatterns = [
     path("patients/<id:patient_pk>/conditions/<id:pk>/", patient_condition, name="patient-condition-detail"),
     path("availability/", views.AvailabilityView.as_view(), name="availability"),
     path("plans/<id:pk>/schedule/", views.PlanScheduleView.as_view(), name="plan-schedule"),
+    path("plans/<id:pk>/review/", views.PlanReviewView.as_view(), name="plan-review"),
+    path("plans/<id:pk>/cancel/", views.PlanCancelView.as_view(), name="plan-cancel"),
+    path("plans/<id:pk>/sessions/<id:sid>/skip/", views.SessionSkipView.as_view(), name="plan-session-skip"),
     *router.urls,
 ]

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from clinic.api.audit import access_record
 from clinic.api.filters import CountWithPagePagination
 from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from clinic.api.permissions import CLINICAL, STAFF
+from clinic.api.permissions import CLINICAL, STAFF, is_clinical
 from patients.api import serializers as ps
 from patients.models import Patient, PatientCondition
 from scheduling import availability, booking, holds, planning
@@ -21,7 +21,10 @@ from scheduling.filtersets import (
     RoomFilterSet,
 )
 from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room
-from treatments.models import TreatmentPlan
+from scheduling.selectors import appointments_with_attention
+from treatments.api import serializers as ts
+from treatments.models import TreatmentPlan, TreatmentSession
+from treatments.selectors import plans_with_sessions
 
 BOOKING_CONFLICTS = (409, 422)
 
@@ -59,18 +62,28 @@ class AvailabilityView(APIView):
     roles = {"*": STAFF}
     query_serializer_class = s.AvailabilityQuerySerializer
 
-    @extend_schema(parameters=[s.AvailabilityQuerySerializer], responses={200: s.AvailabilitySerializer})
+    @extend_schema(
+        parameters=[s.AvailabilityQuerySerializer],
+        responses={200: s.AvailabilitySerializer},
+        description="With `patient`, the patient is screened first: `409 contraindicated` before any slot when they "
+        "cannot have the therapy (the front desk reads the findings' names only).",
+    )
     def get(self, request):
         query = s.AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        slots = availability.find_free_slots(**query.validated_data)
+        params = query.validated_data
+        if params.get("patient") is not None:
+            slots = availability.find_free_slots_for_patient(relative_allowed=is_clinical(request.user), **params)
+            access_record(request, [params["patient"]])
+        else:
+            slots = availability.find_free_slots(**params)
         return Response(s.AvailabilitySerializer({"slots": slots}).data)
 
 
 def _lifecycle_schema(request_serializer=None, description=""):
     return extend_schema(
         request=request_serializer,
-        responses={200: s.AppointmentSerializer},
+        responses={200: s.AppointmentClinicalSerializer},
         parameters=[IDEMPOTENCY_PARAMETER],
         description=description,
     )
@@ -79,19 +92,21 @@ def _lifecycle_schema(request_serializer=None, description=""):
 class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Appointments: list and book, then the life cycle. Every POST accepts an Idempotency-Key."""
 
-    queryset = Appointment.objects.select_related("patient", "practitioner")
-    serializer_class = s.AppointmentSerializer
+    queryset = appointments_with_attention(Appointment.objects.select_related("patient", "practitioner"))
     filterset_class = AppointmentFilterSet
     # The day list's page and its count in one statement.
     pagination_class = CountWithPagePagination
-    roles = {"*": STAFF, "complete": CLINICAL}
+    roles = {"*": STAFF, "complete": CLINICAL, "release": CLINICAL}
     error_statuses = dict.fromkeys(
-        ("create", "reschedule", "cancel", "check_in", "no_show", "complete"), BOOKING_CONFLICTS
+        ("create", "reschedule", "cancel", "check_in", "no_show", "complete", "release"), BOOKING_CONFLICTS
     )
+
+    def get_serializer_class(self):
+        return s.AppointmentClinicalSerializer if is_clinical(self.request.user) else s.AppointmentSerializer
 
     def _answer(self, appointment: Appointment, code=status.HTTP_200_OK) -> Response:
         # The services return the row as saved, with patient and practitioner loaded: no need to read it again.
-        return Response(s.AppointmentSerializer(appointment).data, status=code)
+        return Response(self.get_serializer_class()(appointment).data, status=code)
 
     def _input(self, serializer_class):
         serializer = serializer_class(data=self.request.data)
@@ -100,7 +115,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(
         request=s.AppointmentBookSerializer,
-        responses={201: s.AppointmentSerializer},
+        responses={201: s.AppointmentClinicalSerializer},
         parameters=[IDEMPOTENCY_PARAMETER],
         description="Book. The end comes from the therapy type; room and device are chosen when not given.",
     )
@@ -145,6 +160,20 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def complete(self, request, pk=None):
         appointment = booking.appointment_complete(
             appointment=self.get_object(), by=request.user, **self._input(s.AppointmentCompleteSerializer)
+        )
+        return self._answer(appointment)
+
+    @_lifecycle_schema(
+        s.AppointmentReleaseSerializer,
+        "Release an appointment from its hold after re-screening (practitioners, clinic admins). Clean: the hold "
+        "goes; relative findings need `override_reason`; absolute ones stay `409 contraindicated`. An appointment "
+        "not on hold is answered as it is.",
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    @idempotent
+    def release(self, request, pk=None):
+        appointment = holds.appointment_release(
+            appointment=self.get_object(), by=request.user, **self._input(s.AppointmentReleaseSerializer)
         )
         return self._answer(appointment)
 
@@ -232,3 +261,76 @@ class PatientConditionViewSet(
             patient_condition=patient_condition, by=request.user, **serializer.validated_data
         )
         return Response(ps.PatientConditionSerializer(record).data)
+
+
+def _plan_answer(request, plan: TreatmentPlan) -> Response:
+    plan = plans_with_sessions().prefetch_related("sessions__appointments").get(pk=plan.pk)
+    access_record(request, [plan.patient_id])
+    serializer = ts.PlanSerializer if is_clinical(request.user) else ts.PlanDeskSerializer
+    return Response(serializer(plan).data)
+
+
+def _plan_action_schema(request_serializer, description: str):
+    return extend_schema(
+        request=request_serializer,
+        responses={200: ts.PlanSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER, OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        description=description,
+    )
+
+
+class PlanReviewView(APIView):
+    """A practitioner reviews a flagged plan (re-screened; relative findings need `override_reason`)."""
+
+    roles = {"*": CLINICAL}
+    error_statuses = {"post": (409,)}
+
+    @_plan_action_schema(s.PlanReviewSerializer, "Re-screen the plan and clear its attention flag, or 409.")
+    @idempotent
+    def post(self, request, pk):
+        data = _valid(s.PlanReviewSerializer, request)
+        plan = planning.plan_review(plan=get_object_or_404(TreatmentPlan, pk=pk), by=request.user, **data)
+        return _plan_answer(request, plan)
+
+
+class PlanCancelView(APIView):
+    """Cancel a plan and its appointments still ahead (the front desk may)."""
+
+    roles = {"*": STAFF}
+    error_statuses = {"post": (409,)}
+
+    @_plan_action_schema(s.ReasonSerializer, "Cancel the plan: its future appointments are cancelled too.")
+    @idempotent
+    def post(self, request, pk):
+        data = _valid(s.ReasonSerializer, request)
+        plan = get_object_or_404(TreatmentPlan, pk=pk)
+        return _plan_answer(request, planning.plan_cancel_with_appointments(plan=plan, by=request.user, **data))
+
+
+class SessionSkipView(APIView):
+    """A practitioner skips a session of a plan (its appointment, if any, is cancelled)."""
+
+    roles = {"*": CLINICAL}
+    error_statuses = {"post": (409,)}
+
+    @extend_schema(
+        request=s.ReasonSerializer,
+        responses={200: ts.PlanSerializer},
+        parameters=[
+            IDEMPOTENCY_PARAMETER,
+            OpenApiParameter("id", int, OpenApiParameter.PATH),
+            OpenApiParameter("sid", int, OpenApiParameter.PATH),
+        ],
+        description="Skip the session: status `skipped`; the next window counts from the session before it.",
+    )
+    @idempotent
+    def post(self, request, pk, sid):
+        data = _valid(s.ReasonSerializer, request)
+        session = get_object_or_404(TreatmentSession, pk=sid, plan_id=pk)
+        return _plan_answer(request, planning.session_skip_with_appointment(session=session, by=request.user, **data))
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

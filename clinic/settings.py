@@ -15,9 +15,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
+# Local state of the embedded mode (SQLite file, broker folders, beat schedule); absent in a fresh clone. Importing
+# settings creates nothing: each folder is made where it is used (clinic.apps, clinic.celery).
 VAR_DIR = Path(env.str("CLINIC_VAR_DIR", default=str(BASE_DIR / "var")))
-# Local state of the embedded mode (SQLite file, broker folders, beat schedule); absent in a fresh clone.
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _env_or_fail(parse, name: str, sentence: str, **kwargs):
@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "patients",
     "treatments",
     "scheduling",
+    "records",
     "frontdesk",
 ]
 
@@ -128,7 +129,6 @@ elif _engine in ("django.db.backends.postgresql", "django.db.backends.postgresql
 else:
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://...) or SQLite (sqlite:///...).")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -229,6 +229,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.rescreen_at_local_midnight",
         "schedule": crontab(minute="*/15"),
     },
+    "sweep-waitlist": {
+        "task": "scheduling.tasks.sweep_waitlist",
+        "schedule": timedelta(seconds=env.float("CLINIC_WAITLIST_SWEEP_SECONDS", default=60)),
+    },
     "prune-expired-idempotency-keys": {
         "task": "clinic.tasks.prune_expired_idempotency_keys",
         "schedule": crontab(hour=3, minute=0),
@@ -247,6 +251,11 @@ CLINIC_CANCELLATION_POLICY_HOURS = env.int("CLINIC_CANCELLATION_POLICY_HOURS", d
 # Check-in opens this many minutes before an appointment's start (no-show and complete only after the start).
 CLINIC_CHECK_IN_OPENS_MINUTES = env.int("CLINIC_CHECK_IN_OPENS_MINUTES", default=120)
 CLINIC_EMAIL_LINK_MAX_AGE_DAYS = env.int("CLINIC_EMAIL_LINK_MAX_AGE_DAYS", default=30)
+# A freed slot is offered to this many waitlist entries at once; each offer is valid this long after its email.
+CLINIC_WAITLIST_PARALLEL_OFFERS = env.int("CLINIC_WAITLIST_PARALLEL_OFFERS", default=3)
+CLINIC_WAITLIST_OFFER_MINUTES = env.int("CLINIC_WAITLIST_OFFER_MINUTES", default=30)
+# How far ahead the reschedule page looks for alternatives to an appointment outside a plan.
+CLINIC_RESCHEDULE_HORIZON_DAYS = env.int("CLINIC_RESCHEDULE_HORIZON_DAYS", default=28)
 CLINIC_IDEMPOTENCY_TTL_HOURS = 24
 
 # --- REST framework and OpenAPI -------------------------------------------------------------------------

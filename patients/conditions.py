@@ -8,9 +8,12 @@ treatments -> patients: only the top of that chain can reach everything the writ
 
 from datetime import date, datetime
 
+from django.utils import timezone
+
 from clinic.clock import clinic_today
 from clinic.exceptions import DomainValidationError
 from clinic.lookups import instance_or_none
+from patients.choices import ConditionSource
 from patients.models import Condition, Patient, PatientCondition
 
 PATIENT_CONDITION_EDITABLE_FIELDS = ("active", "since", "until", "note")
@@ -52,6 +55,8 @@ def patient_condition_write_new(
     since: date | None = None,
     until: date | None = None,
     note: str = "",
+    source: str = ConditionSource.CLINIC,
+    verified: bool = True,
 ) -> PatientCondition:
     """Validate and save a new patient condition (one per patient and condition); DomainValidationError names
     the fields. Call it inside the use case's transaction."""
@@ -65,7 +70,15 @@ def patient_condition_write_new(
     if errors:
         raise DomainValidationError(errors=errors)
     record = PatientCondition(
-        patient=patient, condition=condition_obj, active=active, since=since, until=until, note=note, recorded_by=by
+        patient=patient,
+        condition=condition_obj,
+        active=active,
+        since=since,
+        until=until,
+        note=note,
+        recorded_by=by,
+        source=source,
+        verified=verified,
     )
     record.full_clean()
     record.save()
@@ -98,6 +111,27 @@ def patient_condition_write_change(*, patient_condition: PatientCondition, field
         setattr(record, name, value)
     if errors := _validate_dates(record.since, record.until):
         raise DomainValidationError(errors=errors)
+    record.full_clean()
+    record.save()
+    return record
+
+
+def patient_condition_write_verdict(*, patient_condition: PatientCondition, by, verified: bool) -> PatientCondition:
+    """Record a practitioner's verdict on a condition (typically one the patient declared): `verified=True`
+    confirms it; `verified=False` rejects it, which also makes it inactive (it no longer counts in screening).
+    Who and when are kept. Inside the use case's transaction (scheduling.holds.patient_condition_verify)."""
+    if not isinstance(verified, bool):
+        raise DomainValidationError(errors={"verified": ["Give true or false."]})
+    record = (
+        PatientCondition.objects.select_for_update(of=("self",))
+        .select_related("patient", "condition")
+        .get(pk=patient_condition.pk)
+    )
+    record.verified = verified
+    record.verified_by = by
+    record.verified_at = timezone.now()
+    if not verified:
+        record.active = False
     record.full_clean()
     record.save()
     return record

@@ -1,11 +1,13 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import OpClass
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import CharField, F, Q, Value
-from django.db.models.functions import Concat, Lower
+from django.db.models import CharField, F, Q, TextField, Value
+from django.db.models.functions import Cast, Concat, Lower, Upper
 from simple_history.models import HistoricalRecords
 
-from patients.choices import ConditionKind
+from clinic.db import PostgresGinIndex
+from patients.choices import ConditionKind, ConditionSource
 
 e164_validator = RegexValidator(
     regex=r"^\+[1-9]\d{6,14}$",
@@ -28,12 +30,18 @@ class Condition(models.Model):
         return self.name
 
 
+def trigram_index(expression, name: str) -> PostgresGinIndex:
+    """A trigram index (PostgreSQL) for case-insensitive substring matches on `expression`: Django writes
+    `icontains` as UPPER(expression::text) LIKE UPPER('%word%'), so the index is on exactly that expression."""
+    return PostgresGinIndex(OpClass(Upper(Cast(expression, TextField())), name="gin_trgm_ops"), name=name)
+
+
 def search_text() -> Concat:
     """Name, email and phone in one string, a space apart, for patient search (patients.filtersets).
 
     A search word has no space in it, so it occurs in this text exactly when it occurs in one of the fields: one
     case-insensitive match here equals the four per field. PostgreSQL serves it from one trigram index on this
-    very expression (migration 0003) instead of combining four.
+    very expression (Patient.Meta) instead of combining four.
     """
     return Concat(
         "first_name", Value(" "), "last_name", Value(" "), "email", Value(" "), "phone", output_field=CharField()
@@ -59,6 +67,13 @@ class Patient(models.Model):
             models.Index(Lower("last_name"), Lower("first_name"), name="patient_name_idx"),
             models.Index(Lower("email"), name="patient_email_idx"),
             models.Index(fields=["phone"], name="patient_phone_idx"),
+            # Patient search (patients.filtersets) matches every word against search_text().
+            trigram_index(search_text(), "patient_search_text_trgm"),
+            # The admin's search matches each column on its own.
+            *(
+                trigram_index(column, f"patient_{column}_trgm")
+                for column in ("first_name", "last_name", "email", "phone")
+            ),
         ]
 
     def __str__(self):
@@ -80,6 +95,14 @@ class PatientCondition(models.Model):
         null=True, blank=True, help_text="Last day the condition holds (e.g. the last dose); empty while ongoing."
     )
     note = models.TextField(blank=True)
+    source = models.CharField(max_length=16, choices=ConditionSource.choices, default=ConditionSource.CLINIC)
+    verified = models.BooleanField(
+        default=True, help_text="False while a condition the patient declared waits for a practitioner's review."
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -101,3 +124,20 @@ class PatientCondition(models.Model):
     def __str__(self):
         state = "" if self.active else " (inactive)"
         return f"{self.patient}: {self.condition}{state}"
+
+
+class AccessLog(models.Model):
+    """One read of a patient's record or clinical data through the API: who, which patient, what, when."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="access_log")
+    endpoint = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["patient", "-at"], name="access_log_patient_idx")]
+
+    def __str__(self):
+        return f"{self.user} {self.method} {self.endpoint} at {self.at:%Y-%m-%d %H:%M}"

@@ -5,7 +5,7 @@ transaction: it locks the plan (for a session), the practitioner and the patient
 picks, and checks skills, location, working hours, time off, overlap with buffers on every resource, the
 session's window and screening. Locks are always taken in that order (plan, appointment, practitioner, patient,
 room, device), so concurrent bookings queue instead of deadlocking. On PostgreSQL the exclusion constraints of
-migration 0002 are the last line of defence; their violation becomes the same SlotUnavailable. On SQLite the
+Appointment.Meta are the last line of defence; their violation becomes the same SlotUnavailable. On SQLite the
 IMMEDIATE transaction serialises writers.
 """
 
@@ -16,14 +16,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
+from clinic.celery import enqueue_on_commit
 from clinic.clock import local_date
 from clinic.exceptions import DomainValidationError, InvalidTransition, SlotUnavailable, TooEarly
 from clinic.transitions import transition_check
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
+from scheduling.freed import time_freed
 from scheduling.holds import appointment_hold_sync, appointment_refuse_if_held, appointment_screen
 from scheduling.locks import appointment_lock
 from scheduling.models import (
+    OVERLAP_CONSTRAINT_PREFIX,
     Appointment,
     Device,
     Location,
@@ -54,9 +57,6 @@ APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
     AppointmentStatus.CANCELLED: set(),
     AppointmentStatus.NO_SHOW: set(),
 }
-
-# The exclusion constraints of migration 0002 are named appointment_no_<resource>_overlap.
-OVERLAP_CONSTRAINT_PREFIX = "appointment_no_"
 
 
 def _label(status: str) -> str:
@@ -428,6 +428,12 @@ def appointment_reschedule(
                 )
             practitioner = practitioner or appointment.practitioner
             location = location or appointment.location
+            freed = {
+                "practitioner_id": appointment.practitioner_id,
+                "location_id": appointment.location_id,
+                "start": appointment.start,
+                "end": appointment.end,
+            }
             session = _fresh_session(appointment.session) if appointment.session_id else None
             _validate(
                 patient=appointment.patient,
@@ -461,6 +467,7 @@ def appointment_reschedule(
             appointment.sequence += 1
             _save(appointment)
             appointment_reminders_sync(appointment, event="moved")
+            time_freed(**freed, reason="moved")
             if appointment.on_hold:
                 appointment_hold_sync(appointment)
             if session is not None and move_later_sessions:
@@ -495,8 +502,9 @@ def _too_early(appointment: Appointment, *, opens_minutes: int, action: str) -> 
 
 def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "") -> Appointment:
     """Cancel a booked appointment (held or not): the reason and time are kept, the slot is free again at once,
-    the plan session goes back to planned (its later windows follow) and pending or held reminders are
-    cancelled; the patient gets the ordinary cancellation email."""
+    the plan session goes back to planned (its later windows follow), pending or held reminders are cancelled
+    (the patient gets the ordinary cancellation email) and the freed time is recorded for the waitlist
+    (scheduling.freed)."""
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.CANCELLED)
         appointment.cancel_reason = (reason or "").strip()
@@ -505,6 +513,13 @@ def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "") -
         if appointment.session_id:
             session_mark_unbooked(session=appointment.session)
         appointment_reminders_sync(appointment, event="cancelled")
+        time_freed(
+            practitioner_id=appointment.practitioner_id,
+            location_id=appointment.location_id,
+            start=appointment.start,
+            end=appointment.end,
+            reason="cancelled",
+        )
     return appointment
 
 
@@ -525,7 +540,7 @@ def appointment_check_in(*, appointment: Appointment, by=None) -> Appointment:
 
 def appointment_no_show(*, appointment: Appointment, by=None) -> Appointment:
     """Record that a booked patient did not come: the slot is freed, the plan session goes back to planned and
-    the patient's no-show count (scheduling.selectors.patient_no_show_count) goes up. TooEarly before the start."""
+    the patient's no-show count goes up. TooEarly before the start."""
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.NO_SHOW)
         _too_early(appointment, opens_minutes=0, action="marked a no-show")
@@ -573,9 +588,5 @@ def appointment_complete(
 
 def _queue_next_session(session_id: int) -> None:
     """After commit, ask the worker to book the plan's next session; a broker outage must not undo the completion
-    (robust: logged, and the nightly closing-window check still catches the unbooked session)."""
-    try:
-        from scheduling.tasks import book_next_session
-    except ImportError:  # the Celery tasks module belongs to the reminders work and may not be there yet
-        return
-    transaction.on_commit(lambda: book_next_session.delay(session_id), robust=True)
+    (logged, and the nightly closing-window check still catches the unbooked session)."""
+    enqueue_on_commit("scheduling.tasks.book_next_session", session_id)

@@ -5,8 +5,8 @@ import django_filters
 from django.conf import settings
 
 from clinic.api.filters import FilterSet
-from scheduling.choices import AppointmentStatus, ReminderStatus
-from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room
+from scheduling.choices import AppointmentStatus, OfferStatus, ReminderStatus, WaitlistStatus
+from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, WaitlistEntry, WaitlistOffer
 from scheduling.selectors import appointments_needing_attention
 from treatments.models import TherapyType
 
@@ -69,3 +69,19 @@ class DeviceFilterSet(FilterSet):
     class Meta:
         model = Device
         fields = ["location", "kind", "active"]
+
+
+class WaitlistEntryFilterSet(FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=WaitlistStatus.choices)
+
+    class Meta:
+        model = WaitlistEntry
+        fields = ["status", "patient", "location", "therapy_type", "practitioner"]
+
+
+class WaitlistOfferFilterSet(FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=OfferStatus.choices)
+
+    class Meta:
+        model = WaitlistOffer
+        fields = ["status", "entry", "practitioner"]

@@ -18,10 +18,12 @@ from django.utils import timezone
 
 from clinic.clock import local_date
 from clinic.exceptions import DomainValidationError
+from patients.choices import ConditionSource
 from patients.conditions import (
     patient_condition_validate_change,
     patient_condition_write_change,
     patient_condition_write_new,
+    patient_condition_write_verdict,
 )
 from patients.models import Condition, Patient, PatientCondition
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES
@@ -151,8 +153,11 @@ def patient_condition_record(
     since: date | None = None,
     until: date | None = None,
     note: str = "",
+    source: str = ConditionSource.CLINIC,
+    verified: bool = True,
 ) -> PatientCondition:
-    """Record a condition, medication or allergy for a patient.
+    """Record a condition, medication or allergy for a patient; one the patient declared is recorded with
+    `source="patient"` and `verified=False` until a practitioner verifies it (patient_condition_verify).
 
     Guarantees: in the same transaction the patient's active plans are re-screened (a plan with a finding no
     override covers is flagged `needs_attention`) and their future appointments blocked on their treatment date
@@ -160,7 +165,15 @@ def patient_condition_record(
     """
     with transaction.atomic():
         record = patient_condition_write_new(
-            patient=patient, condition=condition, by=by, active=active, since=since, until=until, note=note
+            patient=patient,
+            condition=condition,
+            by=by,
+            active=active,
+            since=since,
+            until=until,
+            note=note,
+            source=source,
+            verified=verified,
         )
         patient_screening_changed(patient=patient, by=by)
     return record
@@ -178,6 +191,15 @@ def patient_condition_update(*, patient_condition: PatientCondition, by, **field
         record = patient_condition_write_change(patient_condition=patient_condition, fields=fields)
         patient_screening_changed(patient=record.patient, by=by)
     patient_condition.refresh_from_db()
+    return record
+
+
+def patient_condition_verify(*, patient_condition: PatientCondition, by, verified: bool) -> PatientCondition:
+    """A practitioner confirms (True) or rejects (False, the condition becomes inactive) a condition; the patient
+    is re-screened in the same transaction, so a rejected declaration lifts the holds it caused."""
+    with transaction.atomic():
+        record = patient_condition_write_verdict(patient_condition=patient_condition, by=by, verified=verified)
+        patient_screening_changed(patient=record.patient, by=by)
     return record
 
 

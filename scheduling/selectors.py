@@ -1,59 +1,15 @@
-"""Reads for the front desk: a day's appointments, a patient's no-show count and the attention list."""
+"""Reads for the front desk's attention list: future appointments a person must act on, and why."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus
 from scheduling.holds import HOLD_REASON
-from scheduling.models import Appointment, Location, Practitioner
+from scheduling.models import Appointment
 from treatments.choices import PlanStatus
-
-
-def patient_no_show_count(patient: Patient) -> int:
-    """How many appointments the patient missed (one query)."""
-    return Appointment.objects.filter(patient=patient, status=AppointmentStatus.NO_SHOW).count()
-
-
-def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The instants (in UTC) a local calendar day starts and ends at; 23 or 25 hours apart on DST changes."""
-    first = datetime.combine(day, time(0), tzinfo=zone)
-    last = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-    return first.astimezone(UTC), last.astimezone(UTC)
-
-
-def appointment_list() -> QuerySet[Appointment]:
-    """Appointments with everything a list shows joined in: one query for any length of list."""
-    return Appointment.objects.select_related(
-        "patient", "practitioner", "location", "room", "device", "therapy_type", "session"
-    )
-
-
-def appointments_on_day(
-    *,
-    day: date,
-    location: Location | None = None,
-    practitioner: Practitioner | None = None,
-    statuses: list[str] | None = None,
-) -> QuerySet[Appointment]:
-    """The appointments starting on a local day (the location's zone, else the clinic's), in time order."""
-    zone = location.zone if location is not None else ZoneInfo(settings.CLINIC_DEFAULT_TIME_ZONE)
-    first, last = day_bounds(day, zone)
-    appointments = appointment_list().filter(start__gte=first, start__lt=last)
-    if location is not None:
-        appointments = appointments.filter(location=location)
-    if practitioner is not None:
-        appointments = appointments.filter(practitioner=practitioner)
-    if statuses:
-        appointments = appointments.filter(status__in=statuses)
-    return appointments.order_by("start", "id")
-
 
 # --- the attention list ---------------------------------------------------------------------------------------
 
@@ -66,6 +22,8 @@ class AttentionRule:
     name: str
     condition: Callable[[], Q]
     sentence: str
+    # The same test on a loaded appointment, when it needs no query (None: ask the database).
+    check: Callable[[Appointment], bool | None] = lambda appointment: None
 
 
 def _missed_earlier_session() -> Q:
@@ -79,16 +37,18 @@ def _missed_earlier_session() -> Q:
 # AttentionRule("location_closed", lambda: Q(Exists(closures on the appointment's local day)), "The clinic is
 # closed that day: move or cancel it.").
 ATTENTION_RULES: list[AttentionRule] = [
-    AttentionRule("on_hold", lambda: Q(on_hold=True), HOLD_REASON),
+    AttentionRule("on_hold", lambda: Q(on_hold=True), HOLD_REASON, check=lambda a: a.on_hold),
     AttentionRule(
         "practitioner_inactive",
         lambda: Q(practitioner__active=False),
         "The practitioner no longer takes appointments: move it to another practitioner or cancel it.",
+        check=lambda a: not a.practitioner.active,
     ),
     AttentionRule(
         "missed_session",
         _missed_earlier_session,
         "An earlier session of this course was missed: check the plan with the patient.",
+        check=lambda a: False if a.plan_id is None else None,
     ),
 ]
 
@@ -119,7 +79,13 @@ def appointments_needing_attention(queryset: QuerySet[Appointment] | None = None
 
 
 def appointment_attention_reasons(appointment: Appointment) -> list[str]:
-    """The sentences that apply to the appointment, from its annotations (one query when it has none)."""
+    """The sentences that apply to the appointment, from its annotations; without them from the loaded row where
+    every rule can tell (a booking's answer), else with one query."""
     if not hasattr(appointment, f"attention_{ATTENTION_RULES[0].name}"):
+        if appointment.status not in ACTIVE_APPOINTMENT_STATUSES or appointment.end <= timezone.now():
+            return []
+        answers = [rule.check(appointment) for rule in ATTENTION_RULES]
+        if None not in answers:
+            return [rule.sentence for rule, applies in zip(ATTENTION_RULES, answers, strict=True) if applies]
         appointment = appointments_with_attention().get(pk=appointment.pk)
     return [rule.sentence for rule in ATTENTION_RULES if getattr(appointment, f"attention_{rule.name}")]

@@ -2,7 +2,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from clinic.api.fields import OptionalEmailField, StrictCharField, StrictModelSerializer
-from patients.models import Condition, Patient, PatientCondition, e164_validator
+from patients.models import AccessLog, Condition, Patient, PatientCondition, e164_validator
 
 
 class PatientSerializer(StrictModelSerializer):
@@ -38,7 +38,27 @@ class PatientConditionSerializer(StrictModelSerializer):
 
     class Meta:
         model = PatientCondition
-        fields = ["id", "condition", "condition_name", "condition_kind", "active", "since", "until", "note"]
+        fields = [
+            "id",
+            "condition",
+            "condition_name",
+            "condition_kind",
+            "active",
+            "since",
+            "until",
+            "note",
+            "source",
+            "verified",
+            "verified_by",
+            "verified_at",
+        ]
+        read_only_fields = ["source", "verified", "verified_by", "verified_at"]
+
+
+class PatientConditionVerifySerializer(serializers.Serializer):
+    verified = serializers.BooleanField(
+        help_text="true confirms the condition; false rejects it (it becomes inactive and stops counting)."
+    )
 
 
 class PatientConditionUpdateSerializer(StrictModelSerializer):
@@ -47,3 +67,11 @@ class PatientConditionUpdateSerializer(StrictModelSerializer):
     class Meta:
         model = PatientCondition
         fields = ["active", "since", "until", "note"]
+
+
+class AccessLogSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = AccessLog
+        fields = ["id", "user", "username", "patient", "endpoint", "method", "at"]

@@ -5,13 +5,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic.api.audit import access_record
 from clinic.api.filters import CountWithPagePagination
 from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clinic.api.permissions import CLINICAL, STAFF, is_clinical
 from patients.api import serializers as ps
+from patients.audit import access_record
 from patients.models import Patient, PatientCondition
-from scheduling import availability, booking, holds, planning
+from scheduling import availability, booking, holds, planning, waitlist
 from scheduling.api import serializers as s
 from scheduling.filtersets import (
     AppointmentFilterSet,
@@ -19,8 +19,10 @@ from scheduling.filtersets import (
     PractitionerFilterSet,
     ReminderFilterSet,
     RoomFilterSet,
+    WaitlistEntryFilterSet,
+    WaitlistOfferFilterSet,
 )
-from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room
+from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, WaitlistEntry, WaitlistOffer
 from scheduling.selectors import appointments_with_attention
 from treatments.api import serializers as ts
 from treatments.models import TreatmentPlan, TreatmentSession
@@ -263,6 +265,31 @@ class PatientConditionViewSet(
         return Response(ps.PatientConditionSerializer(record).data)
 
 
+class PatientConditionVerifyView(APIView):
+    """A practitioner's verdict on a patient's condition, typically one the patient declared in the questionnaire
+    (true: confirmed; false: rejected, which makes it inactive and lifts the holds it caused)."""
+
+    roles = {"*": CLINICAL}
+
+    @extend_schema(
+        request=ps.PatientConditionVerifySerializer,
+        responses={200: ps.PatientConditionSerializer},
+        parameters=[
+            OpenApiParameter("patient_pk", int, OpenApiParameter.PATH),
+            OpenApiParameter("pk", int, OpenApiParameter.PATH),
+        ],
+    )
+    def post(self, request, patient_pk, pk):
+        patient_condition = get_object_or_404(PatientCondition, patient_id=patient_pk, pk=pk)
+        serializer = ps.PatientConditionVerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = holds.patient_condition_verify(
+            patient_condition=patient_condition, by=request.user, verified=serializer.validated_data["verified"]
+        )
+        access_record(request, [record.patient_id])
+        return Response(ps.PatientConditionSerializer(record).data)
+
+
 def _plan_answer(request, plan: TreatmentPlan) -> Response:
     plan = plans_with_sessions().prefetch_related("sessions__appointments").get(pk=plan.pk)
     access_record(request, [plan.patient_id])
@@ -334,3 +361,58 @@ def _valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+class WaitlistEntryViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Patients waiting for a slot. DELETE takes an entry off the list (status `removed`); the row is kept."""
+
+    queryset = WaitlistEntry.objects.all()
+    serializer_class = s.WaitlistEntrySerializer
+    filterset_class = WaitlistEntryFilterSet
+    roles = {"*": STAFF}
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        access_record(request, [row["patient"] for row in response.data["results"]])
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        access_record(request, [response.data["patient"]])
+        return response
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER], responses={201: s.WaitlistEntrySerializer})
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        serializer = s.WaitlistEntrySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = waitlist.waitlist_entry_create(by=request.user, **serializer.validated_data)
+        access_record(request, [entry.patient_id])
+        return Response(s.WaitlistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, *args, **kwargs):
+        entry = waitlist.waitlist_entry_remove(entry=self.get_object(), by=request.user)
+        access_record(request, [entry.patient_id])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WaitlistOfferViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Slots offered to waitlist entries by email, and what became of each offer."""
+
+    queryset = WaitlistOffer.objects.select_related("entry")
+    serializer_class = s.WaitlistOfferSerializer
+    filterset_class = WaitlistOfferFilterSet
+    roles = {"*": STAFF}
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        patients = WaitlistEntry.objects.filter(pk__in={row["entry"] for row in response.data["results"]})
+        access_record(request, patients.values_list("patient_id", flat=True))
+        return response

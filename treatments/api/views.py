@@ -4,8 +4,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic.api.audit import access_record
 from clinic.api.permissions import CLINICAL, STAFF, is_clinical
+from patients.audit import access_record
 from treatments import consent as consent_services
 from treatments import plans, screening, selectors
 from treatments.api import serializers as s

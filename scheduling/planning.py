@@ -20,7 +20,7 @@ from scheduling.holds import appointments_rescreen
 from scheduling.models import Appointment, Location, Practitioner
 from treatments.choices import PlanStatus, SessionStatus
 from treatments.models import TreatmentPlan, TreatmentSession
-from treatments.plans import plan_cancel, plan_clear_attention, plan_flag_attention, plan_lock
+from treatments.plans import RESCREEN_ATTENTION, plan_cancel, plan_clear_attention, plan_flag_attention, plan_lock
 from treatments.sessions import session_skip
 
 # A slot found free can be taken by someone else before the booking locks it: try the next best few.
@@ -273,8 +273,9 @@ def session_book_next(*, session_id: int) -> Appointment | None:
             appointment = (
                 _book_in_window(plan=plan, session=following, location=location, by=None) if location else None
             )
-        except Contraindicated as exc:
-            plan_flag_attention(plan=plan, reason=f"Session {following.sequence} was not booked: {exc.detail}")
+        except Contraindicated:
+            # The front desk reads the flag: it says what to do, the findings are the practitioner's to screen.
+            plan_flag_attention(plan=plan, reason=f"Session {following.sequence} was not booked: {RESCREEN_ATTENTION}")
             return None
         if appointment is None:
             plan_flag_attention(plan=plan, reason=_no_slot_reason(following))

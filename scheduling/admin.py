@@ -1,9 +1,13 @@
 from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.exceptions import InvalidTransition
 from patients.admin import PatientConditionAdminBase
 from patients.models import PatientCondition
+from scheduling.choices import AppointmentStatus
 from scheduling.holds import (
     contraindication_delete,
     contraindication_save,
@@ -14,6 +18,7 @@ from scheduling.models import (
     Appointment,
     Device,
     Location,
+    LocationClosure,
     Practitioner,
     Reminder,
     Room,
@@ -22,14 +27,31 @@ from scheduling.models import (
 )
 from scheduling.practitioners import practitioner_deactivate
 from scheduling.reminders import reminder_retry
+from scheduling.selectors import lot_recipients
 from treatments.admin import ContraindicationAdminBase, TreatmentPlanAdminBase
-from treatments.models import Contraindication, TreatmentPlan
+from treatments.lots import lot_status_change
+from treatments.models import Contraindication, ProductLot, TreatmentPlan
+
+
+class LocationClosureInline(admin.TabularInline):
+    model = LocationClosure
+    extra = 1
+    ordering = ("-date",)
 
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
     list_display = ("name", "time_zone", "phone")
     search_fields = ("name", "address")
+    inlines = [LocationClosureInline]
+
+
+@admin.register(LocationClosure)
+class LocationClosureAdmin(admin.ModelAdmin):
+    list_display = ("date", "name", "location")
+    list_filter = ("location",)
+    date_hierarchy = "date"
+    search_fields = ("name",)
 
 
 @admin.register(Room)
@@ -219,3 +241,57 @@ class ContraindicationAdmin(ContraindicationAdminBase):
     def delete_queryset(self, request, queryset):
         for rule in queryset:
             contraindication_delete(rule=rule, by=request.user)
+
+
+# A lot's admin lives here, beside the visits that record lots: its recipients are read from them.
+@admin.register(ProductLot)
+class ProductLotAdmin(admin.ModelAdmin):
+    list_display = ("lot_number", "product", "status", "expires_on", "received_on", "recipients")
+    list_filter = ("status", "product")
+    search_fields = ("lot_number", "product__name")
+    date_hierarchy = "expires_on"
+    list_select_related = ("product",)
+    fields = (
+        "product",
+        "lot_number",
+        "expires_on",
+        "received_on",
+        "status",
+        "status_reason",
+        "recalled_at",
+        "recalled_by",
+        "recipients_list",
+    )
+    readonly_fields = ("recalled_at", "recalled_by", "recipients_list")
+
+    def get_queryset(self, request):
+        given = Count("appointments", filter=Q(appointments__status=AppointmentStatus.COMPLETED))
+        return super().get_queryset(request).annotate(recipient_count=given)
+
+    def save_model(self, request, obj, form, change):
+        if change and {"status", "status_reason"} & set(form.changed_data):
+            lot_status_change(lot=obj, status=obj.status, reason=obj.status_reason, by=request.user)
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.display(description="visits given", ordering="recipient_count")
+    def recipients(self, lot):
+        return lot.recipient_count
+
+    @admin.display(description="Recipients (recall)")
+    def recipients_list(self, lot):
+        if lot.pk is None:
+            return "-"
+        rows = [
+            (
+                appointment.patient,
+                f"{appointment.start.astimezone(appointment.location.zone):%Y-%m-%d}",
+                f"session {appointment.session.sequence} of plan #{appointment.plan_id}"
+                if appointment.session_id
+                else "a visit outside a plan",
+            )
+            for appointment in lot_recipients(lot)
+        ]
+        if not rows:
+            return "No patient has received this lot."
+        return format_html_join(mark_safe("<br>"), "{} on {} ({})", rows)

@@ -13,6 +13,8 @@ def appointment_lock(appointment: Appointment) -> Appointment:
         plan_lock(appointment.plan_id)
     return (
         Appointment.objects.select_for_update(of=("self",))
-        .select_related("patient", "practitioner", "location", "room", "device", "therapy_type", "plan__product")
+        .select_related(
+            "patient", "practitioner", "location", "room", "device", "therapy_type", "product", "plan__product"
+        )
         .get(pk=appointment.pk)
     )

@@ -1,4 +1,5 @@
-"""Reads for the front desk's attention list: future appointments a person must act on, and why."""
+"""Reads across visits: who received a lot (recall), and the attention list (future appointments a person must
+act on, and why)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -7,9 +8,22 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 from django.utils import timezone
 
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus
+from scheduling.closures import on_closed_days
 from scheduling.holds import HOLD_REASON
 from scheduling.models import Appointment
 from treatments.choices import PlanStatus
+from treatments.models import ProductLot
+
+
+def lot_recipients(lot: ProductLot) -> QuerySet[Appointment]:
+    """A recall: every completed visit, plan session or one-off, that recorded the lot, with its patient, oldest
+    first (one query for any length of list)."""
+    return (
+        Appointment.objects.filter(product_lot=lot, status=AppointmentStatus.COMPLETED)
+        .select_related("patient", "location", "session")
+        .order_by("start", "pk")
+    )
+
 
 # --- the attention list ---------------------------------------------------------------------------------------
 
@@ -33,9 +47,7 @@ def _missed_earlier_session() -> Q:
     return Q(plan__isnull=False, plan__status=PlanStatus.ACTIVE) & Q(Exists(missed))
 
 
-# The reasons, in the order their sentences are read. Location closures (deskapi) add their rule here, e.g.
-# AttentionRule("location_closed", lambda: Q(Exists(closures on the appointment's local day)), "The clinic is
-# closed that day: move or cancel it.").
+# The reasons, in the order their sentences are read; a new reason is one more row.
 ATTENTION_RULES: list[AttentionRule] = [
     AttentionRule("on_hold", lambda: Q(on_hold=True), HOLD_REASON, check=lambda a: a.on_hold),
     AttentionRule(
@@ -49,6 +61,13 @@ ATTENTION_RULES: list[AttentionRule] = [
         _missed_earlier_session,
         "An earlier session of this course was missed: check the plan with the patient.",
         check=lambda a: False if a.plan_id is None else None,
+    ),
+    AttentionRule(
+        "location_closed",
+        on_closed_days,
+        "The clinic is closed that day: move it to another day or cancel it.",
+        # Booking and moving refuse a closed day: an appointment they just placed says so (`placed_on_open_day`).
+        check=lambda a: False if getattr(a, "placed_on_open_day", False) else None,
     ),
 ]
 

@@ -16,6 +16,7 @@ from clinic.exceptions import ConsentMissing, DomainValidationError, InvalidTran
 from clinic.lookups import instance_or_none
 from clinic.transitions import transition_check
 from treatments.choices import PlanStatus, SessionStatus
+from treatments.lots import lot_problems
 from treatments.models import ProductLot, TreatmentPlan, TreatmentSession
 from treatments.plans import plan_lock, plan_transition
 from treatments.screening import may_override
@@ -115,13 +116,37 @@ def _sync(target: TreatmentSession, source: TreatmentSession) -> None:
 # --- booking marks --------------------------------------------------------------------------------------------
 
 
-def session_mark_booked(*, session: TreatmentSession, start: datetime, time_zone: str | None = None) -> None:
+def _check_course_order(plan: TreatmentPlan, row: TreatmentSession, local_day: date) -> None:
+    """A session never goes on or after a later session that is booked or given: the course keeps its order."""
+    later = (
+        plan.sessions.filter(sequence__gt=row.sequence, status__in=(SessionStatus.BOOKED, SessionStatus.COMPLETED))
+        .order_by("sequence")
+        .first()
+    )
+    if later is None:
+        return
+    later_day = _session_date(later)
+    if local_day >= later_day:
+        raise OutsidePlanWindow(
+            f"Session {row.sequence} must come before session {later.sequence}, which is on "
+            f"{later_day:%d %b %Y}: choose an earlier day or move session {later.sequence} first.",
+            errors={"start": [f"Choose a day before {later_day}."]},
+            window_start=row.window_start.isoformat(),
+            window_end=min(row.window_end, later_day - timedelta(days=1)).isoformat(),
+        )
+
+
+def session_mark_booked(
+    *, session: TreatmentSession, start: datetime, time_zone: str | None = None, keep_order: bool = True
+) -> None:
     """Record that the session is booked at `start` (also used when its appointment moves).
 
     Guarantees: OutsidePlanWindow when start's local date (in `time_zone`, else the zone of the session's
-    appointment location, else the clinic default) is outside the session's window; otherwise the session is
-    booked and the windows of the sessions after it follow the new date. Screening is the caller's: call it
-    inside the booking transaction (scheduling.booking), which screens once before placing.
+    appointment location, else the clinic default) is outside the session's window, or on or after a later
+    session booked or given (unless `keep_order` is False, which the cascade that moves the later sessions in
+    turn uses); otherwise the session is booked and the windows of the sessions after it follow the new date.
+    Screening is the caller's: call it inside the booking transaction (scheduling.booking), which screens once
+    before placing.
     """
     zone = ZoneInfo(time_zone) if time_zone else _session_zone(session)
     local_day = local_date(start, zone)
@@ -131,6 +156,8 @@ def session_mark_booked(*, session: TreatmentSession, start: datetime, time_zone
             raise InvalidTransition(f"The plan is {plan.status}: its sessions cannot be booked.")
         if row.status != SessionStatus.BOOKED:  # booked -> booked is a move, not a change of status
             _session_transition(row, SessionStatus.BOOKED)
+        if keep_order:  # False only while a cascade moves the later sessions one after another
+            _check_course_order(plan, row, local_day)
         if not row.window_start <= local_day <= row.window_end:
             raise OutsidePlanWindow(
                 f"Session {row.sequence} must take place between {row.window_start:%d %b %Y} "
@@ -165,15 +192,7 @@ def session_mark_unbooked(*, session: TreatmentSession) -> None:
 def _validate_lot(plan: TreatmentPlan, lot, lot_given: bool, day: date) -> list[str]:
     if lot_given and lot is None:
         return ["Choose a known lot."]
-    if plan.product_id is None:
-        return ["This plan uses no product: leave the lot empty."] if lot is not None else []
-    if lot is None:
-        return [f"Record the lot of {plan.product.name} that was used."]
-    if lot.product_id != plan.product_id:
-        return [f"Lot {lot.lot_number} is not a lot of {plan.product.name}."]
-    if lot.expires_on < day:
-        return [f"Lot {lot.lot_number} expired on {lot.expires_on}."]
-    return []
+    return lot_problems(lot=lot, product=plan.product, day=day)
 
 
 def _close_plan_when_done(plan: TreatmentPlan) -> None:
@@ -231,10 +250,11 @@ def session_complete(
     """
     zone = _session_zone(session)
     completed_at = timezone.now() if completed_at is None else aware(completed_at, zone)
-    day = treatment_date or local_date(completed_at, zone)
     lot = instance_or_none(ProductLot, product_lot)
     with transaction.atomic():
         plan, row = _locked_session(session)
+        # The treatment day is the appointment's local date, not the moment the record was written.
+        day = treatment_date or row.scheduled_date or local_date(completed_at, zone)
         _session_transition(row, SessionStatus.COMPLETED)
         if not plan.consents.exists():
             raise ConsentMissing()

@@ -14,6 +14,8 @@ class ExportPlanSerializer(PlanSerializer):
 
 
 class ExportAppointmentSerializer(AppointmentClinicalSerializer):
+    """Every appointment with its clinical record (notes, product, lot, who, when, consent) and its emails."""
+
     reminders = ReminderSerializer(many=True, read_only=True)
 
     class Meta(AppointmentClinicalSerializer.Meta):
@@ -26,3 +28,4 @@ class PatientExportSerializer(serializers.Serializer):
     conditions = PatientConditionSerializer(many=True)
     plans = ExportPlanSerializer(many=True)
     appointments = ExportAppointmentSerializer(many=True)
+    consents = ConsentSerializer(many=True, help_text="Every consent: to plans and to single visits.")

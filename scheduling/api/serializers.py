@@ -1,12 +1,22 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from rest_framework import serializers
 
 from clinic.api.fields import StrictCharField
 from patients.models import Patient
-from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, WaitlistEntry, WaitlistOffer
+from scheduling.models import (
+    Appointment,
+    Device,
+    Location,
+    LocationClosure,
+    Practitioner,
+    Reminder,
+    Room,
+    WaitlistEntry,
+    WaitlistOffer,
+)
 from scheduling.selectors import appointment_attention_reasons
-from treatments.models import ProductLot, TherapyType, TreatmentSession
+from treatments.models import Product, ProductLot, TherapyType, TreatmentSession
 
 MAX_AVAILABILITY_DAYS = 62
 
@@ -21,6 +31,12 @@ class PractitionerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Practitioner
         fields = ["id", "display_name", "therapy_types", "locations", "active"]
+
+
+class LocationClosureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LocationClosure
+        fields = ["id", "location", "date", "name"]
 
 
 class RoomSerializer(serializers.ModelSerializer):
@@ -61,20 +77,50 @@ class SlotSerializer(serializers.Serializer):
 
 
 class AvailabilitySerializer(serializers.Serializer):
-    slots = SlotSerializer(many=True)
+    slots = SlotSerializer(many=True, help_text="By start; spread over the days when `more` is true.")
+    more = serializers.BooleanField(help_text="True when the limit left out slots: narrow the range or raise limit.")
+
+
+class CascadeSerializer(serializers.Serializer):
+    """Another appointment a life-cycle action changed (a later session of the course moved or cancelled)."""
+
+    appointment = serializers.IntegerField()
+    status = serializers.CharField()
+    start = serializers.DateTimeField()
+
+
+class VisitRecordSerializer(serializers.ModelSerializer):
+    """The clinical record of a visit (ids as everywhere); for practitioners and clinic admins only."""
+
+    class Meta:
+        model = Appointment
+        fields = ["notes", "product", "product_lot", "completed_by", "completed_at", "consent"]
+        read_only_fields = fields
 
 
 class AppointmentSerializer(serializers.ModelSerializer):
-    """An appointment as every role sees it: holds and attention in neutral sentences, no clinical detail."""
+    """An appointment as the front desk sees it: `record` is null (no clinical detail); holds and attention in
+    neutral sentences. Life-cycle answers carry `cascade`: the other appointments the action changed (empty
+    otherwise)."""
 
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
     practitioner_name = serializers.CharField(source="practitioner.display_name", read_only=True)
+    record = serializers.SerializerMethodField(help_text="The visit's clinical record; null for the front desk.")
+    cascade = serializers.SerializerMethodField(
+        help_text="Other appointments this action moved or cancelled (life-cycle answers; empty otherwise)."
+    )
     needs_attention = serializers.SerializerMethodField(
         help_text="A future appointment a person must act on (on hold, practitioner inactive, missed session...)."
     )
     attention_reason = serializers.SerializerMethodField(
         help_text="One sentence per reason, one per line; never clinical detail. Empty when nothing is needed."
     )
+
+    def get_record(self, appointment) -> VisitRecordSerializer(allow_null=True):
+        return None
+
+    def get_cascade(self, appointment) -> CascadeSerializer(many=True):
+        return CascadeSerializer(getattr(appointment, "cascade", []), many=True).data
 
     def _reasons(self, appointment) -> list[str]:
         cache = self.context.setdefault("_attention", {})
@@ -109,16 +155,20 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "checked_in_at",
             "completed_at",
             "patient_confirmed_at",
+            "late_cancellation",
             "on_hold",
             "needs_attention",
             "attention_reason",
             "created_at",
+            "record",
+            "cascade",
         ]
         read_only_fields = fields
 
 
 class AppointmentClinicalSerializer(AppointmentSerializer):
-    """What practitioners and clinic admins also read: the findings that hold it and any override."""
+    """An appointment as practitioners and clinic admins see it: with the visit's clinical record, the findings
+    that hold it and any override."""
 
     class Meta(AppointmentSerializer.Meta):
         fields = [
@@ -132,6 +182,9 @@ class AppointmentClinicalSerializer(AppointmentSerializer):
         ]
         read_only_fields = fields
 
+    def get_record(self, appointment) -> VisitRecordSerializer(allow_null=True):
+        return VisitRecordSerializer(appointment).data
+
 
 class AppointmentBookSerializer(serializers.Serializer):
     patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
@@ -143,6 +196,13 @@ class AppointmentBookSerializer(serializers.Serializer):
     )
     room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False, allow_null=True)
     device = serializers.PrimaryKeyRelatedField(queryset=Device.objects.all(), required=False, allow_null=True)
+    product = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="For a visit outside a plan: the product used, where the therapy uses one (a session uses its "
+        "plan's).",
+    )
     location = serializers.PrimaryKeyRelatedField(
         queryset=Location.objects.all(),
         required=False,
@@ -193,6 +253,52 @@ class AppointmentCompleteSerializer(serializers.Serializer):
     product_lot = serializers.PrimaryKeyRelatedField(queryset=ProductLot.objects.all(), required=False, allow_null=True)
 
 
+class LotRecipientSerializer(serializers.ModelSerializer):
+    """One visit (plan session or one-off) that recorded a lot, with the patient and how to reach them."""
+
+    appointment = serializers.IntegerField(source="id")
+    treatment_date = serializers.SerializerMethodField(help_text="The visit's local date.")
+    sequence = serializers.IntegerField(source="session.sequence", allow_null=True, default=None)
+    patient_name = serializers.CharField(source="patient.full_name")
+    patient_email = serializers.CharField(source="patient.email")
+    patient_phone = serializers.CharField(source="patient.phone")
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "appointment",
+            "session",
+            "plan",
+            "sequence",
+            "start",
+            "treatment_date",
+            "completed_at",
+            "product_lot",
+            "patient",
+            "patient_name",
+            "patient_email",
+            "patient_phone",
+        ]
+        read_only_fields = fields
+
+    def get_treatment_date(self, appointment) -> date:
+        return appointment.start.astimezone(appointment.location.zone).date()
+
+
+class LotRecallSerializer(serializers.Serializer):
+    reason = StrictCharField(max_length=2000)
+
+
+class LotRecallResultSerializer(serializers.Serializer):
+    lot = serializers.IntegerField()
+    status = serializers.CharField()
+    recalled_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    recipients_count = serializers.IntegerField()
+    recipients = LotRecipientSerializer(many=True, help_text="The first page of the recipients list.")
+    recipients_url = serializers.CharField(help_text="Every recipient, page by page.")
+
+
 class PlacementSerializer(serializers.Serializer):
     session = serializers.IntegerField(source="session_id")
     sequence = serializers.IntegerField()
@@ -221,6 +327,18 @@ class ReminderSerializer(serializers.ModelSerializer):
         ]
 
 
+class ClosureRangeQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField(help_text="First local day.")
+    date_to = serializers.DateField(help_text="Last local day, included (at most 366 days after date_from).")
+
+    def validate(self, attrs):
+        if attrs["date_to"] < attrs["date_from"]:
+            raise serializers.ValidationError({"date_to": ["The range must end on or after its first day."]})
+        if (attrs["date_to"] - attrs["date_from"]).days > 366:
+            raise serializers.ValidationError({"date_to": ["Ask for at most a year at a time."]})
+        return attrs
+
+
 class WaitlistEntrySerializer(serializers.ModelSerializer):
     weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6),
@@ -237,6 +355,7 @@ class WaitlistEntrySerializer(serializers.ModelSerializer):
             "id",
             "patient",
             "therapy_type",
+            "product",
             "location",
             "practitioner",
             "earliest",
@@ -248,7 +367,11 @@ class WaitlistEntrySerializer(serializers.ModelSerializer):
             "joined_at",
         ]
         read_only_fields = ["id", "status", "appointment", "joined_at"]
-        extra_kwargs = {"practitioner": {"allow_null": True, "required": False}, "note": {"required": False}}
+        extra_kwargs = {
+            "practitioner": {"allow_null": True, "required": False},
+            "product": {"allow_null": True, "required": False},
+            "note": {"required": False},
+        }
 
     def validate(self, attrs):
         unknown = set(self.initial_data) - set(self.fields) if isinstance(self.initial_data, dict) else set()

@@ -30,5 +30,7 @@ urlpatterns = [
     path("plans/<id:pk>/review/", views.PlanReviewView.as_view(), name="plan-review"),
     path("plans/<id:pk>/cancel/", views.PlanCancelView.as_view(), name="plan-cancel"),
     path("plans/<id:pk>/sessions/<id:sid>/skip/", views.SessionSkipView.as_view(), name="plan-session-skip"),
+    path("product-lots/<id:pk>/recipients/", views.LotRecipientsView.as_view(), name="lot-recipients"),
+    path("product-lots/<id:pk>/recall/", views.LotRecallView.as_view(), name="lot-recall"),
     *router.urls,
 ]

@@ -1,8 +1,10 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from clinic.api.filters import CountWithPagePagination
@@ -11,8 +13,9 @@ from clinic.api.permissions import CLINICAL, STAFF, is_clinical
 from patients.api import serializers as ps
 from patients.audit import access_record
 from patients.models import Patient, PatientCondition
-from scheduling import availability, booking, holds, planning, waitlist
+from scheduling import availability, booking, holds, planning, records, selectors, waitlist
 from scheduling.api import serializers as s
+from scheduling.closures import closures_between
 from scheduling.filtersets import (
     AppointmentFilterSet,
     DeviceFilterSet,
@@ -24,17 +27,36 @@ from scheduling.filtersets import (
 )
 from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, WaitlistEntry, WaitlistOffer
 from scheduling.selectors import appointments_with_attention
+from treatments import lots
 from treatments.api import serializers as ts
-from treatments.models import TreatmentPlan, TreatmentSession
+from treatments.api.serializers import ConsentCreateSerializer, ConsentSerializer
+from treatments.models import ProductLot, TreatmentPlan, TreatmentSession
 from treatments.selectors import plans_with_sessions
 
 BOOKING_CONFLICTS = (409, 422)
+
+
+def _first_last(query: dict) -> dict:
+    return {"first_day": query["date_from"], "last_day": query["date_to"]}
 
 
 class LocationViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Location.objects.all()
     serializer_class = s.LocationSerializer
     roles = {"*": STAFF}
+
+    @extend_schema(
+        parameters=[s.ClosureRangeQuerySerializer],
+        responses={200: s.LocationClosureSerializer(many=True)},
+        description="The days this location is closed between date_from and date_to (local days, both included).",
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def closures(self, request, pk=None):
+        location = self.get_object()
+        query = s.ClosureRangeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = closures_between(location=location, **_first_last(query.validated_data))
+        return Response(s.LocationClosureSerializer(found, many=True).data)
 
 
 class PractitionerViewSet(viewsets.ReadOnlyModelViewSet):
@@ -59,7 +81,8 @@ class DeviceViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class AvailabilityView(APIView):
-    """Free slots for a therapy at a location between start and end."""
+    """Free slots for a therapy at a location between start and end, at most `limit`; `more` says whether the limit
+    left some out (then the slots offered are spread over the days that have any). Closed days have none."""
 
     roles = {"*": STAFF}
     query_serializer_class = s.AvailabilityQuerySerializer
@@ -75,11 +98,11 @@ class AvailabilityView(APIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         if params.get("patient") is not None:
-            slots = availability.find_free_slots_for_patient(relative_allowed=is_clinical(request.user), **params)
+            offer = availability.offer_free_slots_for_patient(relative_allowed=is_clinical(request.user), **params)
             access_record(request, [params["patient"]])
         else:
-            slots = availability.find_free_slots(**params)
-        return Response(s.AvailabilitySerializer({"slots": slots}).data)
+            offer = availability.offer_free_slots(**params)
+        return Response(s.AvailabilitySerializer(offer).data)
 
 
 def _lifecycle_schema(request_serializer=None, description=""):
@@ -91,20 +114,68 @@ def _lifecycle_schema(request_serializer=None, description=""):
     )
 
 
+class AppointmentPagination(CountWithPagePagination):
+    """The list's pages (page and count in one statement), `page_size` up to 1000 so a location's week comes in one
+    page; a list of days (`date`, or `date_from` and `date_to`) also answers the `closures` on those days."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["closures"] = {
+            "type": "array",
+            "description": "With date or date_from/date_to: the closures on those local days (of ?location= or all).",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "location": {"type": "integer"},
+                    "date": {"type": "string", "format": "date"},
+                    "name": {"type": "string"},
+                },
+                "required": ["id", "location", "date", "name"],
+            },
+        }
+        return response
+
+
 class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Appointments: list and book, then the life cycle. Every POST accepts an Idempotency-Key."""
 
-    queryset = appointments_with_attention(Appointment.objects.select_related("patient", "practitioner"))
+    queryset = Appointment.objects.select_related("patient", "practitioner")
+    serializer_class = s.AppointmentClinicalSerializer
     filterset_class = AppointmentFilterSet
-    # The day list's page and its count in one statement.
-    pagination_class = CountWithPagePagination
-    roles = {"*": STAFF, "complete": CLINICAL, "release": CLINICAL}
+    pagination_class = AppointmentPagination
+
+    @extend_schema(
+        description="Appointments by start. `date` (one local day) or `date_from` and `date_to` (at most 31 local "
+        "days, e.g. a week) of `location` answer that location's closures on those days too; `page_size` (up to "
+        "1000) brings a busy week in one page; `patient` with `ordering=-start` is a patient's history."
+    )
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        days = self.filterset.local_days()  # valid: the list would have been a 400 otherwise
+        if days is not None:
+            location = self.filterset.form.cleaned_data.get("location")
+            found = closures_between(first_day=days[0], last_day=days[1], location=location)
+            response.data["closures"] = s.LocationClosureSerializer(found, many=True).data
+        return response
+
+    roles = {"*": STAFF, "complete": CLINICAL, "consent": CLINICAL, "release": CLINICAL}
     error_statuses = dict.fromkeys(
-        ("create", "reschedule", "cancel", "check_in", "no_show", "complete", "release"), BOOKING_CONFLICTS
+        ("create", "reschedule", "cancel", "check_in", "no_show", "complete", "consent", "release"), BOOKING_CONFLICTS
     )
 
+    def get_queryset(self):
+        # Built per request: "still ahead" and the closures are read now, not when the module was imported.
+        return appointments_with_attention(super().get_queryset())
+
     def get_serializer_class(self):
-        return s.AppointmentClinicalSerializer if is_clinical(self.request.user) else s.AppointmentSerializer
+        # Clinical roles read the visit's record; the front desk reads `record: null`.
+        if getattr(self, "swagger_fake_view", False) or is_clinical(self.request.user):
+            return s.AppointmentClinicalSerializer
+        return s.AppointmentSerializer
 
     def _answer(self, appointment: Appointment, code=status.HTTP_200_OK) -> Response:
         # The services return the row as saved, with patient and practitioner loaded: no need to read it again.
@@ -178,6 +249,70 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             appointment=self.get_object(), by=request.user, **self._input(s.AppointmentReleaseSerializer)
         )
         return self._answer(appointment)
+
+    @extend_schema(
+        request=ConsentCreateSerializer,
+        responses={201: ConsentSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        description="Record the patient's consent before the visit: a one-off's own, or its plan's for a session.",
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    @idempotent
+    def consent(self, request, pk=None):
+        consent = records.appointment_consent_record(
+            appointment=self.get_object(), by=request.user, **self._input(ConsentCreateSerializer)
+        )
+        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+
+class LotRecipientsView(generics.ListAPIView):
+    """Every visit (plan session or one-off) that recorded this lot, with the patient's contact details: a recall's
+    list, oldest first, page by page."""
+
+    serializer_class = s.LotRecipientSerializer
+    roles = {"*": CLINICAL}
+
+    @extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)])
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        access_record(request, [row["patient"] for row in response.data["results"]])
+        return response
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Appointment.objects.none()
+        return selectors.lot_recipients(get_object_or_404(ProductLot, pk=self.kwargs["pk"]))
+
+
+class LotRecallView(APIView):
+    """Recall a lot: it can no longer be given, and the answer lists who received it."""
+
+    roles = {"*": CLINICAL}
+    error_statuses = {"post": (409,)}
+
+    @extend_schema(
+        request=s.LotRecallSerializer,
+        responses={200: s.LotRecallResultSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER, OpenApiParameter("id", int, OpenApiParameter.PATH)],
+    )
+    @idempotent
+    def post(self, request, pk):
+        body = s.LotRecallSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        lot = lots.lot_recall(lot=get_object_or_404(ProductLot, pk=pk), by=request.user, **body.validated_data)
+        recipients = selectors.lot_recipients(lot)
+        first_page = list(recipients[: api_settings.PAGE_SIZE])
+        access_record(request, [appointment.patient_id for appointment in first_page])
+        result = {
+            "lot": lot.pk,
+            "status": lot.status,
+            "recalled_at": lot.recalled_at,
+            "reason": lot.status_reason,
+            "recipients_count": recipients.count(),
+            "recipients": first_page,
+            "recipients_url": reverse("v1:lot-recipients", kwargs={"pk": lot.pk}, request=request),
+        }
+        return Response(s.LotRecallResultSerializer(result).data)
 
 
 class PlanScheduleView(APIView):

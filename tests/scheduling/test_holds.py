@@ -338,6 +338,7 @@ def test_deactivating_a_practitioner_puts_their_appointments_on_the_list_until_m
     booking = {
         "patient": factories.PatientFactory().pk,
         "therapy_type": clinic.exosome.pk,
+        "product": clinic.plant_product.pk,
         "practitioner": leaving.pk,
         "start": local_time(monday, 10).isoformat(),
     }

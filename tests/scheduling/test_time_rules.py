@@ -12,6 +12,7 @@ import time_machine
 from clinic.exceptions import TooEarly
 from scheduling.booking import appointment_book, appointment_check_in, appointment_complete, appointment_no_show
 from scheduling.choices import AppointmentStatus
+from scheduling.records import appointment_consent_record
 from tests import factories
 from tests.factories import future_weekday, local_time, practitioner_user
 
@@ -64,6 +65,7 @@ def test_a_no_show_is_recorded_from_the_start_only(visit):
 
 
 def test_a_visit_is_completed_from_the_start_only(visit):
+    appointment_consent_record(appointment=visit, method="written", text_version="v1", by=practitioner_user())
     with time_machine.travel(visit.start - timedelta(minutes=10), tick=False):
         visit = appointment_check_in(appointment=visit)
     with time_machine.travel(visit.start - SECOND, tick=False), pytest.raises(TooEarly):

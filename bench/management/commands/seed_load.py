@@ -593,6 +593,7 @@ class LoadBuilder:
         )
         self.add(
             Consent,
+            patient_id=patient,
             plan_id=plan,
             consented_to=f"{therapy.name}, course of {planned} sessions",
             text_version="v3",
@@ -715,6 +716,14 @@ def write_rows(model, rows: list[dict]) -> None:
     """COPY on PostgreSQL (explicit ids, every column given); bulk_create in batches elsewhere."""
     if not rows:
         return
+    # Columns added to a model after this loader was written take their default (COPY would write NULL).
+    defaults = {
+        field.attname: field.get_default()
+        for field in model._meta.concrete_fields
+        if field.attname not in rows[0] and field.has_default()
+    }
+    if defaults:
+        rows = [{**defaults, **row} for row in rows]
     attnames = list(rows[0])
     if connection.vendor != "postgresql":
         model.objects.bulk_create([model(**row) for row in rows], batch_size=500)

@@ -70,6 +70,11 @@ MATRIX = [
     ("appointment no-show", "post", "/api/v1/appointments/{appointment}/no-show/", None, STAFF, 200),
     ("appointment complete", "post", "/api/v1/appointments/{appointment}/complete/", {"notes": "ok"}, CLINICAL, None),
     ("reminders", "get", "/api/v1/reminders/?status=pending", None, STAFF, 200),
+    ("appointment release", "post", "/api/v1/appointments/{appointment}/release/", {}, CLINICAL, 200),
+    ("attention list", "get", "/api/v1/appointments/?needs_attention=true", None, STAFF, 200),
+    ("plan review", "post", "/api/v1/plans/{plan}/review/", {}, CLINICAL, None),
+    ("plan cancel", "post", "/api/v1/plans/{plan}/cancel/", {"reason": "Patient moved away"}, STAFF, None),
+    ("plan session skip", "post", "/api/v1/plans/{plan}/sessions/{session}/skip/", {"reason": "Away"}, CLINICAL, None),
 ]
 
 
@@ -109,6 +114,7 @@ def _request(client, records, method, url, body):
         lot=records.lot.pk,
         plan=records.plan.pk,
         appointment=records.appointment.pk,
+        session=records.session.pk,
     )
     if isinstance(body, str):
         body = _bodies(records)[body]

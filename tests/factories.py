@@ -14,6 +14,7 @@ from patients.models import Condition, Patient, PatientCondition
 from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, TimeOff, WorkingHours
 from tests import clock
 from treatments.choices import Indication, ProductSource, RegulatoryStatus, Severity
+from treatments.consent import consent_record
 from treatments.models import (
     Consent,
     Contraindication,
@@ -23,7 +24,7 @@ from treatments.models import (
     TreatmentPlan,
     TreatmentSession,
 )
-from treatments.services import consent_record, plan_create
+from treatments.plans import plan_create
 
 PASSWORD = "test-pass-123"
 
@@ -155,7 +156,7 @@ class ContraindicationFactory(factory.django.DjangoModelFactory):
 
 
 class TreatmentPlanFactory(factory.django.DjangoModelFactory):
-    """A bare plan row; use treatments.services.plan_create in tests of behaviour."""
+    """A bare plan row; use treatments.plans.plan_create in tests of behaviour."""
 
     class Meta:
         model = TreatmentPlan

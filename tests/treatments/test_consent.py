@@ -8,8 +8,9 @@ from django.utils import timezone
 from clinic.exceptions import DomainValidationError
 from tests.clock import FIXED_NOW
 from treatments.choices import ConsentMethod
+from treatments.consent import consent_record
 from treatments.models import Consent
-from treatments.services import consent_record, plan_cancel
+from treatments.plans import plan_cancel
 
 pytestmark = pytest.mark.django_db
 

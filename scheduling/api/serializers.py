@@ -15,7 +15,7 @@ from scheduling.models import (
     WaitlistEntry,
     WaitlistOffer,
 )
-from scheduling.selectors import appointment_attention_reasons
+from scheduling.selectors import ATTENTION_COLUMNS, appointment_attention_reasons, attention_sentences
 from treatments.models import Product, ProductLot, TherapyType, TreatmentSession
 
 MAX_AVAILABILITY_DAYS = 62
@@ -184,6 +184,99 @@ class AppointmentClinicalSerializer(AppointmentSerializer):
 
     def get_record(self, appointment) -> VisitRecordSerializer(allow_null=True):
         return VisitRecordSerializer(appointment).data
+
+
+class AppointmentRows:
+    """A list's page of appointments read with `.values()` and shaped in plain Python: exactly the fields and values
+    AppointmentSerializer (front desk) or AppointmentClinicalSerializer (`clinical`) give, at a fraction of the
+    cost. A location's week is ~540 rows of 25-31 fields; model instances and DRF's field-by-field serialising
+    took ~90 % of that request. The serializers stay the single answer for one appointment and the schema; a test
+    holds the two to the same output.
+
+    Use: `rows.page(queryset.values(*rows.columns))` on a queryset of appointments_with_attention()."""
+
+    # Output name -> column, in the serializer's order; None: built below.
+    _COMMON = {
+        "id": "id",
+        "patient": "patient_id",
+        "patient_name": None,
+        "practitioner": "practitioner_id",
+        "practitioner_name": "practitioner__display_name",
+        "location": "location_id",
+        "room": "room_id",
+        "device": "device_id",
+        "therapy_type": "therapy_type_id",
+        "session": "session_id",
+        "plan": "plan_id",
+        "start": "start",
+        "end": "end",
+        "status": "status",
+        "cancel_reason": "cancel_reason",
+        "checked_in_at": "checked_in_at",
+        "completed_at": "completed_at",
+        "patient_confirmed_at": "patient_confirmed_at",
+        "late_cancellation": "late_cancellation",
+        "on_hold": "on_hold",
+        "needs_attention": None,
+        "attention_reason": None,
+        "created_at": "created_at",
+        "record": None,
+        "cascade": None,
+    }
+    _CLINICAL = {
+        "held_at": "held_at",
+        "hold_findings": "hold_findings",
+        "override_reason": "override_reason",
+        "override_by": "override_by_id",
+        "override_at": "override_at",
+        "overridden_findings": "overridden_findings",
+    }
+    _RECORD = {
+        "notes": "notes",
+        "product": "product_id",
+        "product_lot": "product_lot_id",
+        "completed_by": "completed_by_id",
+        "completed_at": "completed_at",
+        "consent": "consent_id",
+    }
+    _DATETIMES = {"start", "end", "checked_in_at", "completed_at", "patient_confirmed_at", "created_at", "held_at"}
+    _DATETIMES |= {"override_at"}
+
+    def __init__(self, *, clinical: bool):
+        self.clinical = clinical
+        self.fields = {**self._COMMON, **(self._CLINICAL if clinical else {})}
+        record = self._RECORD if clinical else {}
+        self.columns = sorted(
+            {column for column in (*self.fields.values(), *record.values()) if column}
+            | {"patient__first_name", "patient__last_name", *ATTENTION_COLUMNS}
+        )
+
+    def page(self, rows) -> list[dict]:
+        """The rows as the serializer would give them."""
+        # DRF's own formatting of an instant (ISO 8601 in the current zone, "Z" for UTC), one field for all rows.
+        instant = serializers.DateTimeField().to_representation
+        plain = [(name, column) for name, column in self.fields.items() if column and name not in self._DATETIMES]
+        timed = [(name, column) for name, column in self.fields.items() if column and name in self._DATETIMES]
+        names = list(self.fields)
+        answer = []
+        for row in rows:
+            item = dict.fromkeys(names)
+            for name, column in plain:
+                item[name] = row[column]
+            for name, column in timed:
+                item[name] = instant(row[column])
+            item["patient_name"] = f"{row['patient__first_name']} {row['patient__last_name']}"
+            reasons = attention_sentences(row)
+            item["needs_attention"] = bool(reasons)
+            item["attention_reason"] = "\n".join(reasons)
+            item["cascade"] = []
+            if self.clinical:
+                item["record"] = {
+                    name: instant(row[column]) if name in self._DATETIMES else row[column]
+                    for name, column in self._RECORD.items()
+                }
+            answer.append(item)
+        return answer
 
 
 class AppointmentBookSerializer(serializers.Serializer):

@@ -49,6 +49,9 @@ class Patient(models.Model):
         max_length=16, blank=True, validators=[e164_validator], help_text="E.164, e.g. +447700900123"
     )
     email_reminders = models.BooleanField(default=True, help_text="Send confirmation and reminder emails.")
+    # Patients are never deleted (their history and access log must stay): one who leaves is deactivated, which
+    # hides them from search and new bookings.
+    active = models.BooleanField(default=True, help_text="Inactive patients are kept but hidden from search.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

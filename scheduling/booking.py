@@ -27,6 +27,7 @@ from scheduling.models import (
     Room,
     TimeOff,
     WorkingHours,
+    new_link_secret,
 )
 from scheduling.reminders import appointment_reminders_sync
 from treatments.choices import PlanStatus, SessionStatus
@@ -77,8 +78,13 @@ def _validate(
     if not isinstance(start, datetime) or timezone.is_naive(start):
         raise DomainValidationError(errors={"start": ["Give a date and time with its UTC offset."]})
     notice = settings.CLINIC_MIN_NOTICE_MINUTES
+    horizon = settings.CLINIC_BOOKING_HORIZON_DAYS
     if start < timezone.now() + timedelta(minutes=notice):
         errors["start"] = [f"Choose a time at least {notice} minutes from now."]
+    elif start > timezone.now() + timedelta(days=horizon):
+        errors["start"] = [f"Appointments can be booked at most {horizon} days ahead."]
+    if not patient.active:
+        errors["patient"] = ["This patient is deactivated; reactivate them in the admin before booking."]
     if not practitioner.active:
         errors["practitioner"] = [f"{practitioner} no longer takes appointments."]
     elif not practitioner.therapy_types.filter(pk=therapy_type.pk).exists():
@@ -386,7 +392,8 @@ def appointment_reschedule(
     """Move a booked appointment to `start` (and optionally another practitioner), atomically, or refuse.
 
     Guarantees: the same checks as appointment_book at the new time, ignoring the appointment itself; it keeps
-    its location and, when free, its room and device; the calendar sequence goes up and the reminders follow. For
+    its location and, when free, its room and device; the calendar sequence goes up, the reminders follow, the
+    patient's confirmation is cleared and the links of earlier emails stop working. For
     a plan session, later sessions that fall out of their recomputed windows are moved to the nearest fit or left
     unbooked with the plan flagged (scheduling.planning.sessions_follow_move) unless `move_later_sessions` is
     False, which planning itself uses while it walks the later sessions.
@@ -432,6 +439,9 @@ def appointment_reschedule(
             appointment.start = start
             appointment.end = start + timedelta(minutes=appointment.therapy_type.session_minutes)
             appointment.sequence += 1
+            # A new time must be confirmed again, and the links of earlier emails must change nothing.
+            appointment.patient_confirmed_at = None
+            appointment.link_secret = new_link_secret()
             _save(appointment)
             appointment_reminders_sync(appointment, event="moved")
             if session is not None and move_later_sessions:

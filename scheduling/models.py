@@ -1,3 +1,4 @@
+import secrets
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -131,6 +132,11 @@ class AppointmentQuerySet(models.QuerySet):
         return self.filter(start__lt=end, end__gt=start, start__gt=start - LONGEST_APPOINTMENT)
 
 
+def new_link_secret() -> str:
+    """A random value that every emailed link of an appointment carries: a link also needs it, not only the key."""
+    return secrets.token_urlsafe(16)
+
+
 class Appointment(models.Model):
     """A booked stretch of time [start, end) holding a practitioner, a room, maybe a device, and a patient.
 
@@ -163,12 +169,18 @@ class Appointment(models.Model):
     checked_in_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     patient_confirmed_at = models.DateTimeField(null=True, blank=True)
+    link_secret = models.CharField(
+        max_length=32,
+        default=new_link_secret,
+        editable=False,
+        help_text="Carried by the links in emails; renewed on every move, so older links change nothing.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["link_secret"])
 
     objects = AppointmentQuerySet.as_manager()
 

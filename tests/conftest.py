@@ -35,11 +35,11 @@ def clinic():
 
 
 def api_client_for(user) -> APIClient:
-    """An API client that signs its requests with the user's token, as real API clients do."""
-    from rest_framework.authtoken.models import Token
+    """An API client that signs its requests with a token of the user, as real API clients do."""
+    from clinic.api.authentication import api_token_issue
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=user)[1]}")
     client.user = user
     return client
 

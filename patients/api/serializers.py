@@ -1,4 +1,5 @@
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from rest_framework import serializers
 
 from clinic.api.fields import OptionalEmailField, StrictCharField, StrictModelSerializer
@@ -22,7 +23,13 @@ class PatientSerializer(StrictModelSerializer):
 
     class Meta:
         model = Patient
-        fields = ["id", "first_name", "last_name", "date_of_birth", "email", "phone", "email_reminders"]
+        fields = ["id", "first_name", "last_name", "date_of_birth", "email", "phone", "email_reminders", "active"]
+        read_only_fields = ["active"]
+
+    def validate_date_of_birth(self, value):
+        if value > timezone.localdate():
+            raise serializers.ValidationError("A date of birth cannot be in the future.")
+        return value
 
 
 class ConditionSerializer(serializers.ModelSerializer):

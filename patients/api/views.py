@@ -1,7 +1,9 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 
 from clinic.api.audit import access_record
 from clinic.api.filters import CountWithPagePagination
+from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clinic.api.permissions import STAFF
 from patients.api.serializers import ConditionSerializer, PatientSerializer
 from patients.filtersets import ConditionFilterSet, PatientFilterSet
@@ -15,7 +17,8 @@ class PatientViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Patients' demographics; `?search=` on name, email and phone. Reading one record is logged."""
+    """Patients' demographics; `?search=` on name, email and phone. Reading one record is logged. The list holds
+    active patients only; a deactivated one (clinic admin, in the admin) is still read by id."""
 
     queryset = Patient.objects.all()
     serializer_class = PatientSerializer
@@ -24,6 +27,15 @@ class PatientViewSet(
     pagination_class = CountWithPagePagination
     http_method_names = ["get", "post", "patch", "head", "options"]
     roles = {"*": STAFF}
+
+    def get_queryset(self):
+        patients = super().get_queryset()
+        return patients.filter(active=True) if self.action == "list" else patients
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from rest_framework import serializers
 
-from clinic.api.fields import StrictCharField
+from clinic.api.fields import AwareDateTimeField, IdRelatedField, StrictCharField, StrictSerializer
 from patients.models import Patient
 from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room
 from treatments.models import ProductLot, TherapyType, TreatmentSession
@@ -34,13 +34,13 @@ class DeviceSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "location", "kind", "active"]
 
 
-class AvailabilityQuerySerializer(serializers.Serializer):
-    therapy_type = serializers.PrimaryKeyRelatedField(queryset=TherapyType.objects.all())
-    location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
-    practitioner = serializers.PrimaryKeyRelatedField(queryset=Practitioner.objects.all(), required=False)
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all(), required=False)
+class AvailabilityQuerySerializer(StrictSerializer):
+    therapy_type = IdRelatedField(queryset=TherapyType.objects.all())
+    location = IdRelatedField(queryset=Location.objects.all())
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+    practitioner = IdRelatedField(queryset=Practitioner.objects.all(), required=False)
+    patient = IdRelatedField(queryset=Patient.objects.all(), required=False)
     limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
 
     def validate(self, attrs):
@@ -93,32 +93,28 @@ class AppointmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AppointmentBookSerializer(serializers.Serializer):
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
-    therapy_type = serializers.PrimaryKeyRelatedField(queryset=TherapyType.objects.all())
-    practitioner = serializers.PrimaryKeyRelatedField(queryset=Practitioner.objects.all())
-    start = serializers.DateTimeField()
-    session = serializers.PrimaryKeyRelatedField(
-        queryset=TreatmentSession.objects.all(), required=False, allow_null=True
-    )
-    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False, allow_null=True)
-    device = serializers.PrimaryKeyRelatedField(queryset=Device.objects.all(), required=False, allow_null=True)
+class AppointmentBookSerializer(StrictSerializer):
+    patient = IdRelatedField(queryset=Patient.objects.all())
+    therapy_type = IdRelatedField(queryset=TherapyType.objects.all())
+    practitioner = IdRelatedField(queryset=Practitioner.objects.all())
+    start = AwareDateTimeField()
+    session = IdRelatedField(queryset=TreatmentSession.objects.all(), required=False, allow_null=True)
+    room = IdRelatedField(queryset=Room.objects.all(), required=False, allow_null=True)
+    device = IdRelatedField(queryset=Device.objects.all(), required=False, allow_null=True)
 
 
-class AppointmentRescheduleSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    practitioner = serializers.PrimaryKeyRelatedField(
-        queryset=Practitioner.objects.all(), required=False, allow_null=True
-    )
+class AppointmentRescheduleSerializer(StrictSerializer):
+    start = AwareDateTimeField()
+    practitioner = IdRelatedField(queryset=Practitioner.objects.all(), required=False, allow_null=True)
 
 
-class AppointmentCancelSerializer(serializers.Serializer):
+class AppointmentCancelSerializer(StrictSerializer):
     reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
 
 
-class AppointmentCompleteSerializer(serializers.Serializer):
+class AppointmentCompleteSerializer(StrictSerializer):
     notes = StrictCharField(required=False, allow_blank=True, max_length=10000)
-    product_lot = serializers.PrimaryKeyRelatedField(queryset=ProductLot.objects.all(), required=False, allow_null=True)
+    product_lot = IdRelatedField(queryset=ProductLot.objects.all(), required=False, allow_null=True)
 
 
 class PlacementSerializer(serializers.Serializer):

@@ -8,7 +8,8 @@ from rest_framework.views import APIView
 from clinic.api.filters import CountWithPagePagination
 from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clinic.api.permissions import CLINICAL, STAFF
-from scheduling import availability, booking, planning
+from clinic.api.throttling import ScopedPostThrottle
+from scheduling import availability, booking, planning, reminders
 from scheduling.api import serializers as s
 from scheduling.filtersets import (
     AppointmentFilterSet,
@@ -82,6 +83,8 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     # The day list's page and its count in one statement.
     pagination_class = CountWithPagePagination
     roles = {"*": STAFF, "complete": CLINICAL}
+    throttle_classes = [ScopedPostThrottle]
+    throttle_scope = "booking"
     error_statuses = dict.fromkeys(
         ("create", "reschedule", "cancel", "check_in", "no_show", "complete"), BOOKING_CONFLICTS
     )
@@ -171,3 +174,16 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ReminderSerializer
     filterset_class = ReminderFilterSet
     roles = {"*": STAFF}
+    error_statuses = {"retry": (409,)}
+
+    @extend_schema(
+        request=None,
+        responses={200: s.ReminderSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        description="Send a failed reminder again: it becomes pending and goes out at once (409 unless failed).",
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    @idempotent
+    def retry(self, request, pk=None):
+        reminder = reminders.reminder_retry(reminder=self.get_object())
+        return Response(s.ReminderSerializer(reminder).data)

@@ -153,7 +153,16 @@ def test_schema_and_docs_need_no_sign_in(path):
 
 def test_front_desk_sees_demographics_only(records, front_desk_api):
     patient = front_desk_api.get(f"/api/v1/patients/{records.patient.pk}/").json()
-    assert set(patient) == {"id", "first_name", "last_name", "date_of_birth", "email", "phone", "email_reminders"}
+    assert set(patient) == {
+        "id",
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "email",
+        "phone",
+        "email_reminders",
+        "active",
+    }
 
 
 def test_front_desk_sees_plans_without_override_reason_or_notes(records, front_desk_api, practitioner_api):

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic.api.audit import access_record
+from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clinic.api.permissions import CLINICAL, STAFF, is_clinical
 from patients.models import Patient, PatientCondition
 from treatments import screening, selectors, services
@@ -89,7 +90,12 @@ class PatientConditionViewSet(
         access_record(request, [self.kwargs["patient_pk"]])
         return response
 
-    @extend_schema(request=s.PatientConditionSerializer, responses={201: s.PatientConditionSerializer})
+    @extend_schema(
+        request=s.PatientConditionSerializer,
+        responses={201: s.PatientConditionSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
     def create(self, request, *args, **kwargs):
         patient = self.get_patient()
         serializer = s.PatientConditionSerializer(data=request.data)
@@ -131,7 +137,10 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         access_record(request, [response.data["patient"]])
         return response
 
-    @extend_schema(request=s.PlanCreateSerializer, responses={201: s.PlanSerializer})
+    @extend_schema(
+        request=s.PlanCreateSerializer, responses={201: s.PlanSerializer}, parameters=[IDEMPOTENCY_PARAMETER]
+    )
+    @idempotent
     def create(self, request):
         """Open a plan. A relative contraindication needs `override_reason` (practitioners only)."""
         serializer = s.PlanCreateSerializer(data=request.data)
@@ -140,8 +149,11 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         plan = self.get_queryset().get(pk=plan.pk)
         return Response(s.PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.ConsentCreateSerializer, responses={201: s.ConsentSerializer})
+    @extend_schema(
+        request=s.ConsentCreateSerializer, responses={201: s.ConsentSerializer}, parameters=[IDEMPOTENCY_PARAMETER]
+    )
     @action(detail=True, methods=["post"], filterset_class=None)
+    @idempotent
     def consent(self, request, pk=None):
         """Record the patient's consent to this plan (needed before a session is completed)."""
         serializer = s.ConsentCreateSerializer(data=request.data)

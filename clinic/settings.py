@@ -284,10 +284,10 @@ CLINIC_REMINDER_OFFSETS_HOURS = env.list("CLINIC_REMINDER_OFFSETS_HOURS", cast=i
 CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS = env.int("CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS", default=300)
 # One send is a handful of SMTP round trips, each bounded by EMAIL_TIMEOUT; a claim shorter than that would expire
 # under a worker still sending, and a second worker would send the same email again.
-if CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS < 8 * EMAIL_TIMEOUT:
+if CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS < 4 * EMAIL_TIMEOUT:
     raise ImproperlyConfigured(
-        "CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS must be at least 8 times CLINIC_EMAIL_TIMEOUT_SECONDS "
-        f"({CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS} < 8 x {EMAIL_TIMEOUT:g})."
+        "CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS must be at least 4 times CLINIC_EMAIL_TIMEOUT_SECONDS "
+        f"({CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS} < 4 x {EMAIL_TIMEOUT:g})."
     )
 # A failed send waits base * 2**(attempts - 1) seconds (at most the maximum) before the next try; it is retried
 # until the appointment starts, when a reminder stops being useful.

@@ -213,7 +213,7 @@ def _deliver(reminders: list[Reminder], *, now: datetime) -> int:
                 mail.send_messages([emails.reminder_message(reminder)])
             except Exception as exc:  # SMTP refusals, network errors, timeouts: all mean "try again later"
                 mail.close()  # a half-broken connection would fail the next message too
-                next_attempt_at = timezone.now() + _retry_delay(attempts)
+                next_attempt_at = now + _retry_delay(attempts)
                 # Worth another try only while the appointment has not started; after that the email is no use.
                 failed = next_attempt_at >= reminder.appointment.start
                 error = f"{type(exc).__name__}: {exc}"

@@ -244,10 +244,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS["max_retries"] = 0
 # A hung broker (accepting connections, never answering) must not hold a request either: every socket operation
 # gives up after this long. Above the 1 s a worker's BRPOP waits, so an idle worker's poll never trips it.
 CLINIC_BROKER_TIMEOUT_SECONDS = env.float("CLINIC_BROKER_TIMEOUT_SECONDS", default=1.5)
-if REDIS_URL:
-    CELERY_BROKER_TRANSPORT_OPTIONS.update(
-        socket_timeout=CLINIC_BROKER_TIMEOUT_SECONDS, socket_connect_timeout=CLINIC_BROKER_TIMEOUT_SECONDS
-    )
+# (Set for every transport: a process may publish to Redis through CELERY_BROKER_WRITE_URL; others ignore them.)
+CELERY_BROKER_TRANSPORT_OPTIONS.update(
+    socket_timeout=CLINIC_BROKER_TIMEOUT_SECONDS, socket_connect_timeout=CLINIC_BROKER_TIMEOUT_SECONDS
+)
 CELERY_BROKER_CONNECTION_TIMEOUT = CLINIC_BROKER_TIMEOUT_SECONDS
 # One queue name for every task; tests give their worker processes a queue of their own on a shared Redis.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CLINIC_CELERY_QUEUE", default="celery")

@@ -16,11 +16,13 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from clinic.phones import known_region, region_of_time_zone
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
+# Local state of the embedded mode (SQLite file, broker folders, beat schedule); absent in a fresh clone. Importing
+# settings creates nothing: each folder is made where it is used (clinic.apps, clinic.celery).
 VAR_DIR = Path(env.str("CLINIC_VAR_DIR", default=str(BASE_DIR / "var")))
-# Local state of the embedded mode (SQLite file, broker folders, beat schedule); absent in a fresh clone.
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _env_or_fail(parse, name: str, sentence: str, **kwargs):
@@ -97,6 +99,7 @@ INSTALLED_APPS = [
     "patients",
     "treatments",
     "scheduling",
+    "records",
     "frontdesk",
 ]
 
@@ -164,7 +167,6 @@ elif _engine in ("django.db.backends.postgresql", "django.db.backends.postgresql
 else:
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://...) or SQLite (sqlite:///...).")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -189,6 +191,12 @@ except (ZoneInfoNotFoundError, ValueError):
     raise ImproperlyConfigured(
         f"CLINIC_DEFAULT_TIME_ZONE {CLINIC_DEFAULT_TIME_ZONE!r} is not an IANA time zone such as Europe/London."
     ) from None
+# The country whose national phone format the search reads ("07700 900123" in GB): the default zone's country.
+CLINIC_PHONE_REGION = env.str("CLINIC_PHONE_REGION", default="").upper() or region_of_time_zone(
+    CLINIC_DEFAULT_TIME_ZONE
+)
+if CLINIC_PHONE_REGION and not known_region(CLINIC_PHONE_REGION):
+    raise ImproperlyConfigured(f"CLINIC_PHONE_REGION {CLINIC_PHONE_REGION!r} is not a country code such as GB.")
 
 # --- static files ---------------------------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -271,6 +279,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.flag_plans_with_closing_windows",
         "schedule": crontab(hour=2, minute=0),
     },
+    "rescreen-at-local-midnight": {
+        # Every quarter hour: each location is re-screened in the quarter after its own midnight.
+        "task": "scheduling.tasks.rescreen_at_local_midnight",
+        "schedule": crontab(minute="*/15"),
+    },
+    "sweep-waitlist": {
+        "task": "scheduling.tasks.sweep_waitlist",
+        "schedule": timedelta(seconds=env.float("CLINIC_WAITLIST_SWEEP_SECONDS", default=60)),
+    },
     "prune-expired-idempotency-keys": {
         "task": "clinic.tasks.prune_expired_idempotency_keys",
         "schedule": crontab(hour=3, minute=0),
@@ -294,8 +311,15 @@ if CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS < 4 * EMAIL_TIMEOUT:
 CLINIC_REMINDER_RETRY_BASE_SECONDS = env.float("CLINIC_REMINDER_RETRY_BASE_SECONDS", default=60)
 CLINIC_REMINDER_RETRY_MAX_SECONDS = env.float("CLINIC_REMINDER_RETRY_MAX_SECONDS", default=1800)
 CLINIC_CANCELLATION_POLICY_HOURS = env.int("CLINIC_CANCELLATION_POLICY_HOURS", default=24)
+# Check-in opens this many minutes before an appointment's start (no-show and complete only after the start).
+CLINIC_CHECK_IN_OPENS_MINUTES = env.int("CLINIC_CHECK_IN_OPENS_MINUTES", default=120)
 CLINIC_EMAIL_LINK_MAX_AGE_DAYS = env.int("CLINIC_EMAIL_LINK_MAX_AGE_DAYS", default=30)
-CLINIC_IDEMPOTENCY_TTL_HOURS = 24
+# A freed slot is offered to this many waitlist entries at once; each offer is valid this long after its email.
+CLINIC_WAITLIST_PARALLEL_OFFERS = env.int("CLINIC_WAITLIST_PARALLEL_OFFERS", default=3)
+CLINIC_WAITLIST_OFFER_MINUTES = env.int("CLINIC_WAITLIST_OFFER_MINUTES", default=30)
+# How far ahead the reschedule page looks for alternatives to an appointment outside a plan.
+CLINIC_RESCHEDULE_HORIZON_DAYS = env.int("CLINIC_RESCHEDULE_HORIZON_DAYS", default=28)
+CLINIC_IDEMPOTENCY_TTL_HOURS = env.int("CLINIC_IDEMPOTENCY_TTL_HOURS", default=24)
 # How far ahead an appointment may be booked or moved.
 CLINIC_BOOKING_HORIZON_DAYS = env.int("CLINIC_BOOKING_HORIZON_DAYS", default=730)
 # API tokens expire this long after sign-in.

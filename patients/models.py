@@ -1,11 +1,14 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import OpClass
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import CharField, Value
-from django.db.models.functions import Concat, Lower
+from django.db.models import CharField, F, Q, TextField, Value
+from django.db.models.functions import Cast, Concat, Lower, Upper
 from simple_history.models import HistoricalRecords
 
-from patients.choices import ConditionKind
+from clinic.db import PostgresGinIndex
+from clinic.text import Folded
+from patients.choices import ConditionKind, ConditionSource
 
 e164_validator = RegexValidator(
     regex=r"^\+[1-9]\d{6,14}$",
@@ -28,16 +31,28 @@ class Condition(models.Model):
         return self.name
 
 
+def trigram_index(expression, name: str) -> PostgresGinIndex:
+    """A trigram index (PostgreSQL) for case-insensitive substring matches on `expression`: Django writes
+    `icontains` as UPPER(expression::text) LIKE UPPER('%word%'), so the index is on exactly that expression."""
+    return PostgresGinIndex(OpClass(Upper(Cast(expression, TextField())), name="gin_trgm_ops"), name=name)
+
+
 def search_text() -> Concat:
     """Name, email and phone in one string, a space apart, for patient search (patients.filtersets).
 
     A search word has no space in it, so it occurs in this text exactly when it occurs in one of the fields: one
     case-insensitive match here equals the four per field. PostgreSQL serves it from one trigram index on this
-    very expression (migration 0003) instead of combining four.
+    very expression (Patient.Meta) instead of combining four.
     """
     return Concat(
         "first_name", Value(" "), "last_name", Value(" "), "email", Value(" "), "phone", output_field=CharField()
     )
+
+
+def folded_search_text() -> Folded:
+    """search_text() without accents, in lower case: what patient search (patients.search) matches every word
+    against, with LIKE and pg_trgm's `<%`, both served by the one trigram index on it (Meta)."""
+    return Folded(search_text())
 
 
 class Patient(models.Model):
@@ -62,6 +77,13 @@ class Patient(models.Model):
             models.Index(Lower("last_name"), Lower("first_name"), name="patient_name_idx"),
             models.Index(Lower("email"), name="patient_email_idx"),
             models.Index(fields=["phone"], name="patient_phone_idx"),
+            # Patient search (patients.search) matches every word against the folded search text.
+            PostgresGinIndex(OpClass(folded_search_text(), name="gin_trgm_ops"), name="patient_search_folded_trgm"),
+            # The admin's search matches each column on its own.
+            *(
+                trigram_index(column, f"patient_{column}_trgm")
+                for column in ("first_name", "last_name", "email", "phone")
+            ),
         ]
 
     def __str__(self):
@@ -79,7 +101,18 @@ class PatientCondition(models.Model):
     condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="patient_conditions")
     active = models.BooleanField(default=True)
     since = models.DateField(null=True, blank=True)
+    until = models.DateField(
+        null=True, blank=True, help_text="Last day the condition holds (e.g. the last dose); empty while ongoing."
+    )
     note = models.TextField(blank=True)
+    source = models.CharField(max_length=16, choices=ConditionSource.choices, default=ConditionSource.CLINIC)
+    verified = models.BooleanField(
+        default=True, help_text="False while a condition the patient declared waits for a practitioner's review."
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -91,8 +124,32 @@ class PatientCondition(models.Model):
         ordering = ["patient", "condition__name"]
         constraints = [
             models.UniqueConstraint(fields=["patient", "condition"], name="patient_condition_unique"),
+            models.CheckConstraint(
+                condition=Q(since__isnull=True) | Q(until__isnull=True) | Q(since__lte=F("until")),
+                name="patient_condition_since_before_until",
+                violation_error_message="A condition cannot end before it began.",
+            ),
         ]
 
     def __str__(self):
         state = "" if self.active else " (inactive)"
         return f"{self.patient}: {self.condition}{state}"
+
+
+class AccessLog(models.Model):
+    """One read of a patient's record or clinical data through the API: who, which patient, what, when."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The audit trail outlives whatever happens to the patient row: no database constraint and no cascade, so the
+    # entry keeps the patient's id even if the row were ever removed (patients are deactivated, never deleted).
+    patient = models.ForeignKey(Patient, on_delete=models.DO_NOTHING, db_constraint=False, related_name="access_log")
+    endpoint = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["patient", "-at"], name="access_log_patient_idx")]
+
+    def __str__(self):
+        return f"{self.user} {self.method} {self.endpoint} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,24 +1,57 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.exceptions import InvalidTransition
+from patients.admin import PatientConditionAdminBase
+from patients.models import PatientCondition
+from scheduling.choices import AppointmentStatus
+from scheduling.holds import (
+    contraindication_delete,
+    contraindication_save,
+    patient_condition_record,
+    patient_condition_update,
+)
 from scheduling.models import (
     Appointment,
     Device,
     Location,
+    LocationClosure,
     Practitioner,
     Reminder,
     Room,
     TimeOff,
     WorkingHours,
 )
-from treatments.admin import TreatmentPlanAdminBase
-from treatments.models import TreatmentPlan
+from scheduling.practitioners import practitioner_deactivate
+from scheduling.reminders import reminder_retry
+from scheduling.selectors import lot_recipients
+from treatments.admin import ContraindicationAdminBase, TreatmentPlanAdminBase
+from treatments.lots import lot_status_change
+from treatments.models import Contraindication, ProductLot, TreatmentPlan
+
+
+class LocationClosureInline(admin.TabularInline):
+    model = LocationClosure
+    extra = 1
+    ordering = ("-date",)
 
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
     list_display = ("name", "time_zone", "phone")
     search_fields = ("name", "address")
+    inlines = [LocationClosureInline]
+
+
+@admin.register(LocationClosure)
+class LocationClosureAdmin(admin.ModelAdmin):
+    list_display = ("date", "name", "location")
+    list_filter = ("location",)
+    date_hierarchy = "date"
+    search_fields = ("name",)
 
 
 @admin.register(Room)
@@ -52,6 +85,13 @@ class PractitionerAdmin(admin.ModelAdmin):
     search_fields = ("display_name", "user__username", "user__email")
     filter_horizontal = ("therapy_types", "locations")
     inlines = [WorkingHoursInline, TimeOffInline]
+    actions = ["deactivate"]
+
+    @admin.action(description="Deactivate (their future appointments go to the attention list)")
+    def deactivate(self, request, queryset):
+        for practitioner in queryset:
+            ahead = practitioner_deactivate(practitioner=practitioner, by=request.user).count()
+            self.message_user(request, f"{practitioner} deactivated: {ahead} future appointment(s) need a person.")
 
 
 @admin.register(WorkingHours)
@@ -105,12 +145,44 @@ class AppointmentAdmin(SimpleHistoryAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
+    """The outbox, shown: rows are written by bookings and sent by workers (scheduling.reminders). The one thing
+    done here is retrying failed ones, through the same service the API uses."""
+
     list_display = ("appointment", "kind", "due_at", "status", "attempts", "sent_at")
     list_filter = ("status", "kind")
     search_fields = ("appointment__patient__last_name", "appointment__patient__email", "last_error")
     date_hierarchy = "due_at"
     list_select_related = ("appointment__patient", "appointment__practitioner")
-    raw_id_fields = ("appointment",)
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("scheduling.change_reminder")
+
+    @admin.action(description="Retry the selected failed reminders", permissions=["retry"])
+    def retry(self, request, queryset):
+        retried, refused = 0, 0
+        for reminder in queryset:
+            try:
+                reminder_retry(reminder=reminder, by=request.user)
+            except InvalidTransition:
+                refused += 1
+            else:
+                retried += 1
+        if retried:
+            self.message_user(request, f"{retried} reminder(s) queued to be sent again.", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request, f"{refused} reminder(s) left as they were: only failed ones are retried.", messages.WARNING
+            )
 
 
 class AppointmentInline(admin.TabularInline):
@@ -133,3 +205,93 @@ class TreatmentPlanAdmin(TreatmentPlanAdminBase):
 
 
 admin.site.register(TreatmentPlan, TreatmentPlanAdmin)
+
+
+@admin.register(PatientCondition)
+class PatientConditionAdmin(PatientConditionAdminBase):
+    """Conditions saved here go through scheduling.holds: the patient's plans and appointments are re-screened."""
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            fields = {name: data[name] for name in ("active", "since", "note") if name in form.changed_data}
+            saved = patient_condition_update(patient_condition=obj, by=request.user, **fields)
+        else:
+            saved = patient_condition_record(
+                patient=data["patient"],
+                condition=data["condition"],
+                by=request.user,
+                active=data["active"],
+                since=data["since"],
+                note=data["note"],
+            )
+        obj.pk = saved.pk
+
+
+@admin.register(Contraindication)
+class ContraindicationAdmin(ContraindicationAdminBase):
+    """Rules saved or deleted here re-screen the patients with the rule's condition (scheduling.holds)."""
+
+    def save_model(self, request, obj, form, change):
+        contraindication_save(rule=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        contraindication_delete(rule=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for rule in queryset:
+            contraindication_delete(rule=rule, by=request.user)
+
+
+# A lot's admin lives here, beside the visits that record lots: its recipients are read from them.
+@admin.register(ProductLot)
+class ProductLotAdmin(admin.ModelAdmin):
+    list_display = ("lot_number", "product", "status", "expires_on", "received_on", "recipients")
+    list_filter = ("status", "product")
+    search_fields = ("lot_number", "product__name")
+    date_hierarchy = "expires_on"
+    list_select_related = ("product",)
+    fields = (
+        "product",
+        "lot_number",
+        "expires_on",
+        "received_on",
+        "status",
+        "status_reason",
+        "recalled_at",
+        "recalled_by",
+        "recipients_list",
+    )
+    readonly_fields = ("recalled_at", "recalled_by", "recipients_list")
+
+    def get_queryset(self, request):
+        given = Count("appointments", filter=Q(appointments__status=AppointmentStatus.COMPLETED))
+        return super().get_queryset(request).annotate(recipient_count=given)
+
+    def save_model(self, request, obj, form, change):
+        if change and {"status", "status_reason"} & set(form.changed_data):
+            lot_status_change(lot=obj, status=obj.status, reason=obj.status_reason, by=request.user)
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.display(description="visits given", ordering="recipient_count")
+    def recipients(self, lot):
+        return lot.recipient_count
+
+    @admin.display(description="Recipients (recall)")
+    def recipients_list(self, lot):
+        if lot.pk is None:
+            return "-"
+        rows = [
+            (
+                appointment.patient,
+                f"{appointment.start.astimezone(appointment.location.zone):%Y-%m-%d}",
+                f"session {appointment.session.sequence} of plan #{appointment.plan_id}"
+                if appointment.session_id
+                else "a visit outside a plan",
+            )
+            for appointment in lot_recipients(lot)
+        ]
+        if not rows:
+            return "No patient has received this lot."
+        return format_html_join(mark_safe("<br>"), "{} on {} ({})", rows)

@@ -5,7 +5,7 @@ transaction: it locks the plan (for a session), the practitioner and the patient
 picks, and checks skills, location, working hours, time off, overlap with buffers on every resource, the
 session's window and screening. Locks are always taken in that order (plan, appointment, practitioner, patient,
 room, device), so concurrent bookings queue instead of deadlocking. On PostgreSQL the exclusion constraints of
-migration 0002 are the last line of defence; their violation becomes the same SlotUnavailable. On SQLite the
+Appointment.Meta are the last line of defence; their violation becomes the same SlotUnavailable. On SQLite the
 IMMEDIATE transaction serialises writers.
 """
 
@@ -13,16 +13,25 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition, SlotUnavailable
+from clinic.celery import enqueue_on_commit
+from clinic.clock import local_date
+from clinic.exceptions import ConsentMissing, DomainValidationError, InvalidTransition, SlotUnavailable, TooEarly
+from clinic.transitions import transition_check
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
+from scheduling.closures import closure_for
+from scheduling.freed import time_freed
+from scheduling.holds import appointment_hold_sync, appointment_refuse_if_held, appointment_screen
+from scheduling.locks import appointment_lock
 from scheduling.models import (
+    OVERLAP_CONSTRAINT_PREFIX,
     Appointment,
     Device,
     Location,
+    LocationClosure,
     Practitioner,
     Room,
     TimeOff,
@@ -31,9 +40,19 @@ from scheduling.models import (
 )
 from scheduling.reminders import appointment_reminders_sync
 from treatments.choices import PlanStatus, SessionStatus
-from treatments.models import ProductLot, TherapyType, TreatmentPlan, TreatmentSession
-from treatments.screening import plan_screen, screen
-from treatments.services import session_complete, session_mark_booked, session_mark_unbooked
+from treatments.lots import lot_problems
+from treatments.models import Product, ProductLot, TherapyType, TreatmentSession
+from treatments.plans import plan_flag_attention, plan_lock
+from treatments.screening import (
+    ScreeningResult,
+    contraindicated,
+    findings_as_dicts,
+    may_override,
+    names,
+    plan_screen,
+    screen,
+)
+from treatments.sessions import session_complete, session_mark_booked, session_mark_unbooked
 
 APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
     AppointmentStatus.BOOKED: {AppointmentStatus.CHECKED_IN, AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW},
@@ -43,20 +62,16 @@ APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
     AppointmentStatus.NO_SHOW: set(),
 }
 
-# The exclusion constraints of migration 0002 are named appointment_no_<resource>_overlap.
-OVERLAP_CONSTRAINT_PREFIX = "appointment_no_"
+
+def _label(status: str) -> str:
+    return AppointmentStatus(status).label.lower()
 
 
 def check_transition(appointment: Appointment, new_status: str) -> None:
     """Raise InvalidTransition unless APPOINTMENT_TRANSITIONS allows the change."""
-    if new_status not in APPOINTMENT_TRANSITIONS[appointment.status]:
-        current = AppointmentStatus(appointment.status).label.lower()
-        wanted = AppointmentStatus(new_status).label.lower()
-        raise InvalidTransition(
-            f"An appointment that is {current} cannot be marked {wanted}.",
-            current=appointment.status,
-            requested=new_status,
-        )
+    transition_check(
+        APPOINTMENT_TRANSITIONS, current=appointment.status, new=new_status, what="appointment", label=_label
+    )
 
 
 # --- checks ----------------------------------------------------------------------------------------------
@@ -72,9 +87,18 @@ def _validate(
     session: TreatmentSession | None,
     room: Room | None,
     device: Device | None,
+    product: Product | None = None,
+    new_visit: bool = False,
+    override_reason: str = "",
+    by=None,
 ) -> None:
-    """Input a person must correct (400): nothing here depends on what else is booked."""
+    """Input a person must correct (400): nothing here depends on what else is booked. A new visit's product is
+    checked too (a move keeps the product the visit has), and only a practitioner may give an override reason."""
     errors: dict[str, list[str]] = {}
+    if override_reason and not may_override(by):
+        errors["override_reason"] = ["Only a practitioner may override a contraindication."]
+    if new_visit and (problems := product_problems(therapy_type=therapy_type, session=session, product=product)):
+        errors["product"] = problems
     if not isinstance(start, datetime) or timezone.is_naive(start):
         raise DomainValidationError(errors={"start": ["Give a date and time with its UTC offset."]})
     notice = settings.CLINIC_MIN_NOTICE_MINUTES
@@ -111,25 +135,49 @@ def _validate(
         raise DomainValidationError(errors=errors)
 
 
-def _screen(patient: Patient, therapy_type: TherapyType, session: TreatmentSession | None) -> None:
-    """Screening runs at every booking: a patient who started warfarin since the plan opened is refused."""
+def product_problems(
+    *, therapy_type: TherapyType, product: Product | None, session: TreatmentSession | None = None
+) -> list[str]:
+    """A one-off names the product where its therapy uses one; a plan session uses the plan's (naming it is
+    optional, naming another is refused)."""
     if session is not None:
-        result = plan_screen(session.plan)
+        if product is not None and product.pk != session.plan.product_id:
+            return ["A plan session uses the plan's product: leave the product empty."]
+        return []
+    if product is None:
+        return [f"{therapy_type.name} uses a product: choose one."] if therapy_type.requires_product else []
+    if product.therapy_type_id != therapy_type.pk:
+        return [f"{product.name} is not a product for {therapy_type.name}."]
+    if not product.active:
+        return [f"{product.name} is no longer in use."]
+    return []
+
+
+def _screen(
+    *,
+    patient: Patient,
+    therapy_type: TherapyType,
+    session: TreatmentSession | None,
+    product: Product | None,
+    day,
+    override_reason: str,
+) -> ScreeningResult:
+    """Screening runs once at every booking, on the treatment date: a patient who started warfarin since the plan
+    opened is refused, and a one-off is screened by its product's source as well as its therapy. Without a plan a
+    relative finding refuses too unless a practitioner gave `override_reason` (checked by _validate); the result's
+    warnings are then what the appointment's override accepts."""
+    if session is not None:
+        result = plan_screen(session.plan, on=day)
         refused = result.blocking
     else:
-        result = screen(patient, therapy_type)
-        # Without a plan nobody has recorded why a relative finding may be accepted: it refuses too.
-        refused = result.blocking + result.warnings
+        result = screen(patient, therapy_type, product, on=day)
+        refused = result.blocking + ([] if override_reason else result.warnings)
     if refused:
-        names = ", ".join(finding.condition_name for finding in refused)
-        detail = f"{patient} cannot be booked for {therapy_type.name}: {names}."
+        detail = f"{patient} cannot be booked for {therapy_type.name}: {names(refused)}."
         if not result.blocking:
-            detail += " A practitioner may open a treatment plan that records why it goes ahead."
-        raise Contraindicated(
-            detail,
-            blocking=[finding.as_dict() for finding in result.blocking],
-            warnings=[finding.as_dict() for finding in result.warnings],
-        )
+            detail += " A practitioner may book it with an override reason, or open a plan that records one."
+        raise contraindicated(result, detail=detail)
+    return result
 
 
 def _working_location(
@@ -143,10 +191,15 @@ def _working_location(
     """
     away = TimeOff.objects.filter(practitioner=practitioner, start__lt=end, end__gt=start)
     largest_buffer = TherapyType.objects.order_by("-buffer_minutes").values("buffer_minutes")[:1]
+    # Any local day of the start lies within a day of its UTC date: a closure near it is read exactly below.
+    near = [start.date() + timedelta(days=offset) for offset in (-1, 0, 1)]
+    closed_near = LocationClosure.objects.filter(location=OuterRef("location"), date__in=near)
     hours = WorkingHours.objects.filter(practitioner=practitioner, location__practitioners=practitioner)
     if location is not None:
         hours = hours.filter(location=location)
-    hours = hours.select_related("location").annotate(away=Exists(away), largest_buffer=Subquery(largest_buffer))
+    hours = hours.select_related("location").annotate(
+        away=Exists(away), largest_buffer=Subquery(largest_buffer), closed_near=Exists(closed_near)
+    )
     for row in hours:
         zone = row.location.zone
         local_start = start.astimezone(zone)
@@ -155,8 +208,12 @@ def _working_location(
         opens = datetime.combine(local_start.date(), row.start_time, tzinfo=zone)
         closes = datetime.combine(local_start.date(), row.end_time, tzinfo=zone)
         if opens <= start and end <= closes:
+            closure = closure_for(location=row.location, day=local_start.date()) if row.closed_near else None
+            if closure is not None:
+                raise SlotUnavailable(f"{row.location} is closed that day ({closure.name}).")
             return row.location, row.away, row.largest_buffer or 0
-    raise SlotUnavailable(f"{practitioner} does not work at that time.")
+    where = f" at {location}" if location is not None else ""
+    raise SlotUnavailable(f"{practitioner} does not work{where} at that time.")
 
 
 def _buffered_conflicts(
@@ -205,13 +262,31 @@ def _place(
     room: Room | None,
     device: Device | None,
     moving: Appointment | None = None,
-) -> tuple[Location, Room, Device | None]:
-    """Every check for [start, start + session) under locks; returns where it goes. Call inside a transaction."""
+    product: Product | None = None,
+    keep_order: bool = True,
+    override_reason: str = "",
+) -> tuple[Location, Room, Device | None, ScreeningResult | None]:
+    """Every check for [start, start + session) under locks; returns where it goes and, for a booking, the
+    screening result. Call inside a transaction."""
     end = start + timedelta(minutes=therapy_type.session_minutes)
-    _screen(patient, therapy_type, session)
     Practitioner.objects.select_for_update().filter(pk=practitioner.pk).values_list("pk", flat=True).get()
     Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True).get()
     location, away, largest_buffer = _working_location(practitioner, location, start, end)
+    day = local_date(start, location.zone)
+    result = None
+    if moving is None:
+        result = _screen(
+            patient=patient,
+            therapy_type=therapy_type,
+            session=session,
+            product=product,
+            day=day,
+            override_reason=override_reason,
+        )
+    elif not moving.on_hold and (moved_result := appointment_screen(moving, start=start)).blocking:
+        # A held appointment may still be moved (it stays held unless the new day is clear); a clear one may not
+        # be moved onto a day its patient is blocked.
+        raise contraindicated(moved_result, detail=f"{patient} cannot be treated on {day:%d %b %Y}.")
     for field, chosen in (("room", room), ("device", device)):
         if chosen is not None and chosen.location_id != location.pk:
             raise DomainValidationError(
@@ -265,18 +340,12 @@ def _place(
         if device is None:
             raise SlotUnavailable(f"No {therapy_type.device_kind} is free at that time.")
     if session is not None:
-        session_mark_booked(session=session, start=start, time_zone=location.time_zone)
-    return location, room, device
+        session_mark_booked(session=session, start=start, time_zone=location.time_zone, keep_order=keep_order)
+    return location, room, device, result
 
 
 def _refusing_overlap(exc: IntegrityError) -> bool:
     return OVERLAP_CONSTRAINT_PREFIX in str(exc)
-
-
-def _lock_plan(plan_id: int | None) -> None:
-    """Plan first: every change to a plan's sessions and appointments queues on this one row."""
-    if plan_id is not None:
-        TreatmentPlan.objects.select_for_update().filter(pk=plan_id).values_list("pk", flat=True).get()
 
 
 def _fresh_session(session: TreatmentSession) -> TreatmentSession:
@@ -287,7 +356,20 @@ def _fresh_session(session: TreatmentSession) -> TreatmentSession:
 
 # The related rows were read or locked in this very transaction, and the database's foreign keys and CHECK
 # constraints hold on save: asking again would cost a query each on the one path every booking takes.
-_CHECKED_BY_THE_DATABASE = ["patient", "practitioner", "location", "room", "device", "therapy_type", "session", "plan"]
+_CHECKED_BY_THE_DATABASE = [
+    "patient",
+    "practitioner",
+    "location",
+    "room",
+    "device",
+    "therapy_type",
+    "session",
+    "plan",
+    "product",
+    "product_lot",
+    "consent",
+    "completed_by",
+]
 
 
 def _save(appointment: Appointment) -> None:
@@ -309,6 +391,8 @@ def appointment_book(
     device: Device | None = None,
     by=None,
     location: Location | None = None,
+    product: Product | None = None,
+    override_reason: str = "",
 ) -> Appointment:
     """Book [start, start + session length) for the patient, or refuse and write nothing.
 
@@ -316,10 +400,17 @@ def appointment_book(
     `location`, or wherever their hours hold the time), is not away, and neither they, the patient, the room nor
     the device (picked when not given: the lowest free one) has another active appointment overlapping once
     buffers are added (SlotUnavailable); the session is planned, of this patient and therapy, and the day is in
-    its window (OutsidePlanWindow); screening passes (Contraindicated: plan_screen for a session, screen
-    otherwise, where any finding refuses). The session becomes booked and the reminders are written with the
-    appointment.
+    its window and before any later session booked or given (OutsidePlanWindow); screening on the treatment date
+    passes (Contraindicated: plan_screen for a session; screen otherwise, by therapy and by the product's source,
+    where a relative finding refuses unless a practitioner gives `override_reason`, kept on the appointment with
+    who and when). `location`, when given, is where it is booked or the refusal says why not. A one-off names its
+    product where the therapy uses one; a session takes the plan's. The session becomes booked, later sessions
+    that now fall out of their windows are moved or cancelled (listed in the appointment's `cascade`), and the
+    reminders are written with the appointment.
     """
+    override_reason = (override_reason or "").strip()
+    if session is not None:
+        session = _fresh_session(session)
     _validate(
         patient=patient,
         therapy_type=therapy_type,
@@ -329,11 +420,16 @@ def appointment_book(
         session=session,
         room=room,
         device=device,
+        product=product,
+        new_visit=True,
+        override_reason=override_reason,
+        by=by,
     )
+    cascade: list[dict] = []
     try:
         with transaction.atomic():
             if session is not None:
-                _lock_plan(session.plan_id)
+                plan_lock(session.plan_id)
                 session = _fresh_session(session)
                 if session.plan.status != PlanStatus.ACTIVE:
                     raise InvalidTransition(f"The plan is {session.plan.status}: its sessions cannot be booked.")
@@ -341,7 +437,7 @@ def appointment_book(
                     raise InvalidTransition(
                         f"Session {session.sequence} is {session.status}: move or cancel its appointment instead."
                     )
-            location, room, device = _place(
+            location, room, device, result = _place(
                 patient=patient,
                 therapy_type=therapy_type,
                 practitioner=practitioner,
@@ -350,6 +446,8 @@ def appointment_book(
                 session=session,
                 room=room,
                 device=device,
+                product=product,
+                override_reason=override_reason,
             )
             appointment = Appointment(
                 patient=patient,
@@ -360,25 +458,35 @@ def appointment_book(
                 therapy_type=therapy_type,
                 session=session,
                 plan=session.plan if session else None,
+                product=session.plan.product if session else product,
                 start=start,
                 end=start + timedelta(minutes=therapy_type.session_minutes),
                 created_by=by,
             )
+            if session is None and result.warnings:
+                appointment.override_reason = override_reason
+                appointment.override_by = by
+                appointment.override_at = timezone.now()
+                appointment.overridden_findings = findings_as_dicts(result.warnings)
             _save(appointment)
+            appointment.placed_on_open_day = True  # _place refused a closed day
             appointment_reminders_sync(appointment, event="booked")
+            if session is not None:
+                cascade = _later_sessions_follow(session, by)
     except IntegrityError as exc:
         if _refusing_overlap(exc):
             raise SlotUnavailable() from exc
         raise
+    appointment.cascade = cascade
     return appointment
 
 
-def _locked(appointment: Appointment) -> Appointment:
-    return (
-        Appointment.objects.select_for_update(of=("self",))
-        .select_related("patient", "practitioner", "location", "room", "device", "therapy_type")
-        .get(pk=appointment.pk)
-    )
+def _later_sessions_follow(session: TreatmentSession, by) -> list[dict]:
+    """Keep the sessions after `session` in their (recomputed) windows; the appointments changed, as `cascade`."""
+    # planning builds on this module; importing it here keeps the import graph one way.
+    from scheduling.planning import sessions_follow_move
+
+    return sessions_follow_move(session=session, by=by)
 
 
 def appointment_reschedule(
@@ -388,47 +496,60 @@ def appointment_reschedule(
     practitioner: Practitioner | None = None,
     by=None,
     move_later_sessions: bool = True,
+    location: Location | None = None,
 ) -> Appointment:
     """Move a booked appointment to `start` (and optionally another practitioner), atomically, or refuse.
 
     Guarantees: the same checks as appointment_book at the new time, ignoring the appointment itself; it keeps
-    its location and, when free, its room and device; the calendar sequence goes up, the reminders follow, the
-    patient's confirmation is cleared and the links of earlier emails stop working. For
-    a plan session, later sessions that fall out of their recomputed windows are moved to the nearest fit or left
-    unbooked with the plan flagged (scheduling.planning.sessions_follow_move) unless `move_later_sessions` is
-    False, which planning itself uses while it walks the later sessions.
+    its location (or moves to `location`, when given) and, when free, its room and device; an appointment on hold
+    may be moved (re-screened on the new day: it stays held, or the hold lifts), one not on hold is refused a day
+    its patient is blocked; the calendar sequence goes up, the reminders follow, the patient's
+    confirmation is cleared and the links of earlier emails stop working. For
+    a plan session, it may not go on or after a later booked session (OutsidePlanWindow), and later sessions that
+    fall out of their recomputed windows are moved to the nearest fit or cancelled with the plan flagged
+    (scheduling.planning.sessions_follow_move; listed in the appointment's `cascade`) unless `move_later_sessions`
+    is False, which planning itself uses while it walks the later sessions.
     """
     try:
         with transaction.atomic():
-            _lock_plan(appointment.plan_id)
-            appointment = _locked(appointment)
+            appointment = appointment_lock(appointment)
             if appointment.status != AppointmentStatus.BOOKED:
                 raise InvalidTransition(
                     f"Only a booked appointment can be moved; this one is {appointment.get_status_display().lower()}.",
                     current=appointment.status,
                 )
             practitioner = practitioner or appointment.practitioner
+            location = location or appointment.location
+            freed = {
+                "practitioner_id": appointment.practitioner_id,
+                "location_id": appointment.location_id,
+                "start": appointment.start,
+                "end": appointment.end,
+            }
             session = _fresh_session(appointment.session) if appointment.session_id else None
             _validate(
                 patient=appointment.patient,
                 therapy_type=appointment.therapy_type,
                 practitioner=practitioner,
-                location=appointment.location,
+                location=location,
                 start=start,
                 session=session,
                 room=None,
                 device=None,
             )
-            location, room, device = _place(
+            location, room, device, _ = _place(
                 patient=appointment.patient,
                 therapy_type=appointment.therapy_type,
                 practitioner=practitioner,
-                location=appointment.location,
+                location=location,
                 start=start,
                 session=session,
                 room=None,
                 device=None,
                 moving=appointment,
+                product=appointment.product,
+                # A cascade moves later sessions one by one: the next one follows in the same walk.
+                keep_order=move_later_sessions,
             )
             appointment.practitioner, appointment.location, appointment.room, appointment.device = (
                 practitioner,
@@ -443,16 +564,17 @@ def appointment_reschedule(
             appointment.patient_confirmed_at = None
             appointment.link_secret = new_link_secret()
             _save(appointment)
+            appointment.placed_on_open_day = True  # _place refused a closed day
             appointment_reminders_sync(appointment, event="moved")
-            if session is not None and move_later_sessions:
-                # planning builds on this module; importing it here keeps the import graph one way.
-                from scheduling.planning import sessions_follow_move
-
-                sessions_follow_move(session=session, by=by)
+            if appointment.on_hold:
+                appointment_hold_sync(appointment)
+            time_freed(**freed, reason="moved")
+            cascade = _later_sessions_follow(session, by) if session is not None and move_later_sessions else []
     except IntegrityError as exc:
         if _refusing_overlap(exc):
             raise SlotUnavailable() from exc
         raise
+    appointment.cascade = cascade
     return appointment
 
 
@@ -461,71 +583,146 @@ def appointment_reschedule(
 
 def _change_status(appointment: Appointment, new_status: str) -> Appointment:
     """Lock plan then appointment, check the table, set the status; the caller saves. Inside a transaction."""
-    _lock_plan(appointment.plan_id)
-    appointment = _locked(appointment)
+    appointment = appointment_lock(appointment)
     check_transition(appointment, new_status)
     appointment.status = new_status
     return appointment
 
 
-def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "") -> Appointment:
-    """Cancel a booked appointment: the reason and time are kept, the slot is free again at once, the plan
-    session goes back to planned (its later windows follow) and pending reminders are cancelled."""
+def _too_early(appointment: Appointment, *, opens_minutes: int, action: str) -> None:
+    opens = appointment.start - timedelta(minutes=opens_minutes)
+    if timezone.now() < opens:
+        local = timezone.localtime(opens, appointment.location.zone)
+        raise TooEarly(f"The appointment cannot be {action} before {local:%d %b %Y %H:%M}.", opens_at=opens.isoformat())
+
+
+def _is_late(appointment: Appointment, now) -> bool:
+    """Cancelled within CLINIC_CANCELLATION_POLICY_HOURS of the start (or after it)."""
+    return appointment.start - now < timedelta(hours=settings.CLINIC_CANCELLATION_POLICY_HOURS)
+
+
+def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "", by_clinic: bool = False) -> Appointment:
+    """Cancel a booked appointment (held or not): the reason and time are kept, the slot is free again at once,
+    the plan session goes back to planned (its later windows follow), pending or held reminders are cancelled (the
+    patient gets the ordinary cancellation email) and the freed time is recorded for the waitlist
+    (scheduling.freed).
+
+    Guarantees: a cancellation within CLINIC_CANCELLATION_POLICY_HOURS of the start is marked `late_cancellation`
+    (it counts in the patient's attendance), unless the clinic itself cancels (`by_clinic`, e.g. a course whose
+    later session could not be kept in its window).
+    """
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.CANCELLED)
         appointment.cancel_reason = (reason or "").strip()
         appointment.cancelled_at = timezone.now()
+        appointment.late_cancellation = not by_clinic and _is_late(appointment, appointment.cancelled_at)
         _save(appointment)
         if appointment.session_id:
             session_mark_unbooked(session=appointment.session)
         appointment_reminders_sync(appointment, event="cancelled")
+        time_freed(
+            practitioner_id=appointment.practitioner_id,
+            location_id=appointment.location_id,
+            start=appointment.start,
+            end=appointment.end,
+            reason="cancelled",
+        )
     return appointment
 
 
 def appointment_check_in(*, appointment: Appointment, by=None) -> Appointment:
-    """Mark a booked patient as arrived (the time is kept)."""
+    """Mark a booked patient as arrived (the time is kept).
+
+    Guarantees: TooEarly before CLINIC_CHECK_IN_OPENS_MINUTES ahead of the start; Contraindicated while the
+    appointment is on hold or screening blocks its patient on the treatment date.
+    """
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.CHECKED_IN)
+        _too_early(appointment, opens_minutes=settings.CLINIC_CHECK_IN_OPENS_MINUTES, action="checked in")
+        appointment_refuse_if_held(appointment, action="checked in")
         appointment.checked_in_at = timezone.now()
         _save(appointment)
     return appointment
 
 
 def appointment_no_show(*, appointment: Appointment, by=None) -> Appointment:
-    """Record that a booked patient did not come: the slot is freed, the plan session goes back to planned and
-    the patient's no-show count (scheduling.selectors.patient_no_show_count) goes up."""
+    """Record that a booked patient did not come: the slot is freed, the plan session goes back to planned, the
+    plan goes on the "needs attention" list (a missed session must be rebooked or the course reviewed) and the
+    patient's no-show count goes up. TooEarly before the start."""
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.NO_SHOW)
+        _too_early(appointment, opens_minutes=0, action="marked a no-show")
         _save(appointment)
         if appointment.session_id:
-            session_mark_unbooked(session=appointment.session)
+            session = appointment.session
+            session_mark_unbooked(session=session)
+            local_day = timezone.localdate(appointment.start, timezone=appointment.location.zone)
+            plan_flag_attention(
+                plan=session.plan,
+                reason=f"Session {session.sequence} was missed on {local_day:%d %b %Y} (no-show): "
+                "book it again or review the course.",
+            )
     return appointment
+
+
+def treatment_day(appointment: Appointment):
+    """A visit's treatment date: its appointment's local date (not the moment the record was written)."""
+    return local_date(appointment.start, appointment.location.zone)
+
+
+def _record_visit(appointment: Appointment, *, by, notes: str, lot: ProductLot | None, lot_given: bool) -> None:
+    """Check and write the visit's clinical record onto the (locked) appointment; the caller saves.
+
+    Consent first (ConsentMissing), then the lot (of the visit's product, released, in date on the treatment
+    day: DomainValidationError on product_lot), then screening on the day, once, with the plan's and the
+    appointment's overrides (Contraindicated, also while the appointment is on hold).
+    """
+    if appointment.session_id:
+        plan = appointment.plan
+        consent = plan.consents.order_by("-consented_at", "-pk").first()
+    else:
+        consent = appointment.consent
+    if consent is None:
+        raise ConsentMissing()
+    if lot_given and lot is None:
+        problems = ["Choose a known lot."]
+    else:
+        problems = lot_problems(lot=lot, product=appointment.product, day=treatment_day(appointment))
+    if problems:
+        raise DomainValidationError(errors={"product_lot": problems})
+    appointment_refuse_if_held(appointment, action="completed")
+    appointment.consent = consent
+    appointment.notes = notes
+    appointment.product_lot = lot
+    appointment.completed_by = by
 
 
 def appointment_complete(
     *, appointment: Appointment, by, notes: str = "", product_lot: ProductLot | int | None = None
 ) -> Appointment:
-    """Complete a checked-in appointment.
+    """Complete a checked-in appointment and write the clinical record of the visit, plan session or one-off.
 
-    Guarantees: for a plan session, treatments.services.session_complete records who, when, notes and lot (and
-    refuses without consent, with a wrong or expired lot, or when screening now blocks); after the commit the
-    next session of the plan is queued for booking (scheduling.tasks.book_next_session). An appointment outside
-    a plan has nowhere to keep notes or a lot, so giving them is refused rather than lost.
+    Guarantees: TooEarly before the start; refused without consent (ConsentMissing: the plan's for a session,
+    the visit's own for a one-off); a visit that uses a product records a released lot of that product, in date on
+    the treatment day (DomainValidationError on product_lot); screening on the day passes, a one-off by its
+    product's source too (Contraindicated, also while on hold). Who, when, the notes, the lot and the consent are
+    kept on the appointment; for a plan session treatments.sessions.session_complete records them on the session
+    as well and, after the commit, the next session of the plan is queued (scheduling.tasks.book_next_session).
     """
+    lot = product_lot if product_lot is None or isinstance(product_lot, ProductLot) else _known_lot(product_lot)
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.COMPLETED)
+        _too_early(appointment, opens_minutes=0, action="completed")
         appointment.completed_at = timezone.now()
+        _record_visit(appointment, by=by, notes=notes, lot=lot, lot_given=product_lot is not None)
         if appointment.session_id:
             session_complete(
                 session=appointment.session,
                 by=by,
                 completed_at=appointment.completed_at,
                 notes=notes,
-                product_lot=product_lot,
-            )
-        elif notes or product_lot is not None:
-            raise DomainValidationError(
-                errors={"notes" if notes else "product_lot": ["Only a treatment plan session records notes and lots."]}
+                product_lot=lot,
+                treatment_date=treatment_day(appointment),
             )
         _save(appointment)
         if appointment.session_id:
@@ -533,11 +730,11 @@ def appointment_complete(
     return appointment
 
 
+def _known_lot(pk) -> ProductLot | None:
+    return ProductLot.objects.select_related("product").filter(pk=pk).first()
+
+
 def _queue_next_session(session_id: int) -> None:
     """After commit, ask the worker to book the plan's next session; a broker outage must not undo the completion
-    (robust: logged, and the nightly closing-window check still catches the unbooked session)."""
-    try:
-        from scheduling.tasks import book_next_session
-    except ImportError:  # the Celery tasks module belongs to the reminders work and may not be there yet
-        return
-    transaction.on_commit(lambda: book_next_session.delay(session_id), robust=True)
+    (logged, and the nightly closing-window check still catches the unbooked session)."""
+    enqueue_on_commit("scheduling.tasks.book_next_session", session_id)

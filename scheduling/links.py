@@ -19,6 +19,7 @@ from clinic.exceptions import DomainValidationError, InvalidTransition
 from scheduling import booking
 from scheduling.choices import AppointmentStatus
 from scheduling.emails import LINK_ACTIONS, LINK_SALT
+from scheduling.locks import appointment_lock
 from scheduling.models import Appointment
 
 PATIENT_CANCEL_REASON = "Cancelled by the patient with the link in their email."
@@ -70,15 +71,8 @@ def _locked_from_link(*, token: str, action: str) -> Appointment:
     """Inside a transaction: the appointment of a valid link, locked (its plan first, as booking locks), checked
     against the link on the locked row."""
     payload = _payload(token, action)
-    plan_id = Appointment.objects.filter(pk=payload["a"]).values_list("plan_id", flat=True).first()
-    booking._lock_plan(plan_id)  # the lock order booking uses: plan, then appointment
-    appointment = (
-        Appointment.objects.select_for_update(of=("self",))
-        .select_related("patient", "practitioner", "location", "therapy_type")
-        .filter(pk=payload["a"])
-        .first()
-    )
-    return _check(appointment, payload)
+    appointment = Appointment.objects.filter(pk=payload["a"]).only("pk", "plan_id").first()
+    return _check(appointment_lock(appointment) if appointment else None, payload)
 
 
 def cancellable_online(appointment: Appointment, *, now=None) -> bool:

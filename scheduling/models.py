@@ -3,17 +3,39 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from clinic.db import PostgresCheckConstraint, PostgresExclusionConstraint, TsTzRange
 from patients.models import Patient
-from scheduling.choices import AppointmentStatus, ReminderStatus, RoomKind, Weekday
-from treatments.models import MAX_SESSION_MINUTES, TherapyType, TreatmentPlan, TreatmentSession
+from scheduling.choices import (
+    ACTIVE_APPOINTMENT_STATUSES,
+    AppointmentStatus,
+    OfferDelivery,
+    OfferStatus,
+    ReminderStatus,
+    RoomKind,
+    WaitlistStatus,
+    Weekday,
+)
+from treatments.models import (
+    MAX_SESSION_MINUTES,
+    Consent,
+    Product,
+    ProductLot,
+    TherapyType,
+    TreatmentPlan,
+    TreatmentSession,
+)
 
-# No appointment is longer than the longest session (on PostgreSQL a CHECK constraint holds it, migration 0003).
+# No appointment is longer than the longest session (on PostgreSQL a CHECK constraint holds it, Appointment.Meta).
 LONGEST_APPOINTMENT = timedelta(minutes=MAX_SESSION_MINUTES)
+# The resources an active appointment holds alone; scheduling.booking recognises a refusal by this name prefix.
+OVERLAP_CONSTRAINT_PREFIX = "appointment_no_"
+EXCLUSIVE_RESOURCES = ("practitioner", "room", "device", "patient")
 
 
 def validate_time_zone(value: str) -> None:
@@ -42,6 +64,22 @@ class Location(models.Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+
+class LocationClosure(models.Model):
+    """A day the whole location is closed (a bank holiday, a refit): no slots are offered, no booking is taken,
+    and appointments already booked that day go on the front desk's needs-attention list."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField(help_text="A calendar day in the location's time zone.")
+    name = models.CharField(max_length=100, help_text="What the desk sees, e.g. Christmas Day.")
+
+    class Meta:
+        ordering = ["location", "date"]
+        constraints = [models.UniqueConstraint(fields=["location", "date"], name="location_closure_unique_day")]
+
+    def __str__(self):
+        return f"{self.location} closed {self.date:%Y-%m-%d} ({self.name})"
 
 
 class Room(models.Model):
@@ -140,7 +178,11 @@ def new_link_secret() -> str:
 class Appointment(models.Model):
     """A booked stretch of time [start, end) holding a practitioner, a room, maybe a device, and a patient.
 
-    On PostgreSQL, exclusion constraints (migration 0002) forbid overlapping active appointments per resource.
+    Every appointment is also the clinical record of its visit: the product it uses, the consent it was given
+    under, and once completed who gave it, when, the notes and the lot. The record is part of the row, so no visit
+    exists without one; a CHECK constraint refuses a completed visit with a product but no lot.
+
+    On PostgreSQL, exclusion constraints forbid overlapping active appointments per resource (Meta).
     """
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
@@ -175,6 +217,48 @@ class Appointment(models.Model):
         editable=False,
         help_text="Carried by the links in emails; renewed on every move, so older links change nothing.",
     )
+    late_cancellation = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Cancelled within CLINIC_CANCELLATION_POLICY_HOURS of the start.",
+    )
+    # The clinical record of the visit (db_default: bulk loaders that name none of these write an empty record).
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        help_text="The product the visit uses: the plan's for a session, chosen at booking for a one-off.",
+    )
+    product_lot = models.ForeignKey(
+        ProductLot, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    notes = models.TextField(blank=True, default="", db_default="")
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    consent = models.ForeignKey(
+        Consent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        help_text="The consent the visit is given under: its own for a one-off, the plan's for a session.",
+    )
+    on_hold = models.BooleanField(
+        default=False, help_text="Screening blocks the patient on the treatment date: no check-in, no reminders."
+    )
+    held_at = models.DateTimeField(null=True, blank=True)
+    hold_findings = models.JSONField(default=list, blank=True, help_text="The findings that hold it (clinical).")
+    override_reason = models.TextField(
+        blank=True, help_text="Why a practitioner accepted a relative contraindication for this appointment."
+    )
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    override_at = models.DateTimeField(null=True, blank=True)
+    overridden_findings = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -191,6 +275,38 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=Q(session__isnull=True, plan__isnull=True) | Q(session__isnull=False, plan__isnull=False),
                 name="appointment_session_has_plan",
+            ),
+            models.CheckConstraint(
+                condition=Q(product_lot__isnull=True) | Q(product__isnull=False),
+                name="appointment_lot_has_product",
+                violation_error_message="A lot is recorded only for a visit that uses a product.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=AppointmentStatus.COMPLETED)
+                | Q(product__isnull=True)
+                | Q(product_lot__isnull=False),
+                name="appointment_completed_product_has_lot",
+                violation_error_message="A completed visit that used a product records its lot.",
+            ),
+            PostgresCheckConstraint(
+                condition=Q(end__lte=F("start") + LONGEST_APPOINTMENT), name="appointment_at_most_12_hours"
+            ),
+            # Half-open [start, end): back-to-back appointments do not overlap; cancelled, completed and no-show
+            # ones hold nothing. The booking service checks first (with buffers); these are the last line.
+            *(
+                PostgresExclusionConstraint(
+                    name=f"{OVERLAP_CONSTRAINT_PREFIX}{resource}_overlap",
+                    expressions=[
+                        (resource, RangeOperators.EQUAL),
+                        (TsTzRange("start", "end", RangeBoundary()), RangeOperators.OVERLAPS),
+                    ],
+                    condition=Q(
+                        status__in=[status.value for status in ACTIVE_APPOINTMENT_STATUSES],
+                        **{f"{resource}__isnull": False},
+                    ),
+                    violation_error_message=f"The {resource} already has an appointment at that time.",
+                )
+                for resource in EXCLUSIVE_RESOURCES
             ),
         ]
         indexes = [
@@ -228,3 +344,140 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.kind} for appointment {self.appointment_id} ({self.status})"
+
+
+class WaitlistEntry(models.Model):
+    """A patient who wants an earlier or any slot for a therapy at a location, between two local dates.
+
+    `weekday_mask` holds the wanted weekdays as bits (Monday = 1); 0 means any day. `appointment`, when set, is
+    the booked appointment a claimed offer moves instead of booking a second one ("something earlier").
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="waitlist_entries")
+    therapy_type = models.ForeignKey(TherapyType, on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The product the visit would use, where the therapy uses one (screened by its source).",
+    )
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="waitlist_entries")
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, null=True, blank=True, related_name="waitlist_entries"
+    )
+    earliest = models.DateField()
+    latest = models.DateField()
+    weekday_mask = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING)
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_entries"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        verbose_name_plural = "waitlist entries"
+        constraints = [
+            models.CheckConstraint(condition=Q(earliest__lte=F("latest")), name="waitlist_earliest_before_latest"),
+            models.CheckConstraint(condition=Q(weekday_mask__lte=127), name="waitlist_weekday_mask_range"),
+        ]
+        indexes = [
+            # Matching reads the open entries of one location and therapy, in the order they joined.
+            models.Index(fields=["location", "therapy_type", "status", "joined_at"], name="waitlist_match_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.patient} waits for {self.therapy_type} at {self.location} ({self.status})"
+
+    @property
+    def weekdays(self) -> list[int]:
+        return [day for day in range(7) if self.weekday_mask & (1 << day)]
+
+
+class WaitlistOffer(models.Model):
+    """One freed slot offered to one entry by email: the offer and its outbox row in one.
+
+    `status` is what became of the offer; `delivery` is the email's progress (claimed by one worker like a
+    Reminder). `expires_at` is set when the email goes out: the patient has the whole offer time to answer.
+    """
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=OfferStatus.choices, default=OfferStatus.SENT)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    delivery = models.CharField(max_length=16, choices=OfferDelivery.choices, default=OfferDelivery.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker took the email to send it.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="What the claim booked.",
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # The same slot is never offered twice to one entry.
+            models.UniqueConstraint(fields=["entry", "practitioner", "start"], name="waitlist_offer_once_per_entry"),
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="waitlist_offer_start_before_end"),
+        ]
+        indexes = [
+            models.Index(fields=["practitioner", "start"], name="waitlist_offer_slot_idx"),
+            models.Index(fields=["delivery", "created_at"], name="waitlist_offer_outbox_idx"),
+            models.Index(fields=["status", "expires_at"], name="waitlist_offer_expiry_idx"),
+        ]
+
+    def __str__(self):
+        return f"offer of {self.start:%Y-%m-%d %H:%M} UTC to entry {self.entry_id} ({self.status})"
+
+
+class QuestionnaireAnswer(models.Model):
+    """The pre-visit health questionnaire as a patient sent it for one appointment (once per appointment)."""
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="questionnaire")
+    answers = models.JSONField(default=dict, help_text="Condition codes declared and the patient's own words.")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"questionnaire for appointment {self.appointment_id}"
+
+
+class FreedTime(models.Model):
+    """Time a practitioner has free again (a cancel, a move, time off removed, hours widened), written in the same
+    transaction as the change: the waitlist's own outbox, so a broker outage delays offers but never loses them."""
+
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=32)
+    matched_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "freed time"
+        constraints = [models.CheckConstraint(condition=Q(start__lt=F("end")), name="freed_time_start_before_end")]
+        indexes = [models.Index(fields=["matched_at", "created_at"], name="freed_time_unmatched_idx")]
+
+    def __str__(self):
+        return f"{self.practitioner} free {self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M} UTC ({self.reason})"

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from clinic.celery import app as celery_app
+from clinic.celery import enqueue_on_commit
 from clinic.exceptions import InvalidTransition
 from scheduling import emails
 from scheduling.choices import AppointmentStatus, ReminderKind, ReminderStatus
@@ -77,7 +77,7 @@ def appointment_reminders_sync(appointment: Appointment, *, event: str) -> None:
     if event not in EVENT_NOTICES:
         raise ValueError(f"unknown reminder event {event!r}")
     now = timezone.now()
-    pending = appointment.reminders.filter(status=ReminderStatus.PENDING)
+    pending = appointment.reminders.filter(status__in=(ReminderStatus.PENDING, ReminderStatus.HELD))
     wanted = {}
     if event == "cancelled":
         pending.update(status=ReminderStatus.CANCELLED, updated_at=now)
@@ -94,15 +94,42 @@ def appointment_reminders_sync(appointment: Appointment, *, event: str) -> None:
             stale.exclude(kind__in=wanted).update(status=ReminderStatus.CANCELLED, updated_at=now)
     notice_kind = EVENT_NOTICES[event]
     notice = _reset_all(appointment, {**wanted, notice_kind: now}, now)[notice_kind]
-    transaction.on_commit(lambda: _kick(notice.pk))
+    if appointment.on_hold and event != "cancelled":
+        # A held appointment's emails wait for its release (a cancellation is still told at once).
+        appointment_reminders_hold(appointment)
+        return
+    # A broker outage only delays the notice until the next sweep.
+    enqueue_on_commit("scheduling.tasks.send_reminder", notice.pk)
 
 
-def _kick(reminder_id: int) -> None:
-    """Ask a worker to send one notice now; a broker outage only delays it until the next sweep."""
-    try:
-        celery_app.send_task("scheduling.tasks.send_reminder", args=[reminder_id], retry=False)
-    except Exception:  # any broker failure: the outbox row is already committed, the sweep will send it
-        logger.warning("broker unavailable, reminder %s waits for the next sweep", reminder_id, exc_info=True)
+def appointment_reminders_hold(appointment: Appointment) -> int:
+    """The appointment went on hold: its pending emails are `held`, not sent, until it is released. Returns how
+    many. Inside the hold's transaction."""
+    return appointment.reminders.filter(status=ReminderStatus.PENDING).update(
+        status=ReminderStatus.HELD, updated_at=timezone.now()
+    )
+
+
+def appointment_reminders_release(appointment: Appointment) -> None:
+    """The hold was lifted: each held email is recomputed from the appointment's time. A reminder whose time has
+    passed meanwhile is `skipped` (an overdue "your appointment is in 48 hours" would mislead); a held notice
+    still goes out while the appointment is ahead. Inside the release's transaction."""
+    now = timezone.now()
+    start = appointment.start.astimezone(UTC)
+    offsets = {offset_kind(hours): start - timedelta(hours=hours) for hours in settings.CLINIC_REMINDER_OFFSETS_HOURS}
+    kicks = []
+    for reminder in appointment.reminders.filter(status=ReminderStatus.HELD):
+        # A reminder is due at its offset before the start; a notice (confirmation, change of time) at once.
+        due_at = offsets.get(reminder.kind, reminder.due_at) if reminder.kind.startswith(OFFSET_PREFIX) else now
+        if due_at < now or start <= now:
+            reminder.status, reminder.last_error = ReminderStatus.SKIPPED, "overdue when the hold was released"
+        else:
+            reminder.status, reminder.due_at = ReminderStatus.PENDING, due_at
+            if due_at == now:
+                kicks.append(reminder.pk)
+        reminder.save(update_fields=["status", "due_at", "last_error", "updated_at"])
+    for reminder_id in kicks:
+        enqueue_on_commit("scheduling.tasks.send_reminder", reminder_id)
 
 
 def _claimable(now: datetime) -> Q:
@@ -180,6 +207,8 @@ def _not_to_send(reminder: Reminder) -> tuple[str, str] | None:
     patient = appointment.patient
     if reminder.kind.startswith(OFFSET_PREFIX) and appointment.status != AppointmentStatus.BOOKED:
         return ReminderStatus.CANCELLED, f"the appointment is {appointment.get_status_display().lower()}"
+    if appointment.on_hold and reminder.kind != ReminderKind.CANCELLATION:
+        return ReminderStatus.HELD, "the appointment is on hold"
     if not patient.email:
         return ReminderStatus.SKIPPED, "the patient has no email address"
     if not patient.email_reminders:
@@ -263,25 +292,25 @@ def reminder_send(*, reminder_id: int, now: datetime | None = None) -> bool:
     return bool(reminders) and _deliver(reminders, now=now) == 1
 
 
-def reminder_retry(*, reminder: Reminder) -> Reminder:
-    """Queue a failed reminder again (the desk's and the admin's retry): it becomes pending, due now, with its
-    attempts reset, and a worker is asked to send it once this commits (the sweep sends it if the broker is down).
+def reminder_retry(*, reminder: Reminder, by=None) -> Reminder:
+    """Give a failed reminder a fresh round of attempts and ask a worker to send it now.
 
-    Raises InvalidTransition unless it failed, or when its appointment has already started (no use any more).
+    Guarantees: only a `failed` reminder changes (anything else raises InvalidTransition and writes nothing, also
+    when another request retried it a moment ago); it becomes `pending` with its attempts counted from zero, its
+    last error kept until the next attempt; after commit a worker is asked to send it, and if the broker is down
+    the sweep sends it. Whether it still goes out is decided at sending time, as for any reminder (a reminder of an
+    appointment no longer booked is cancelled then). Who asked is logged.
     """
     with transaction.atomic():
-        reminder = Reminder.objects.select_for_update().select_related("appointment").get(pk=reminder.pk)
-        if reminder.status != ReminderStatus.FAILED:
+        retried = Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.FAILED).update(
+            status=ReminderStatus.PENDING, attempts=0, next_attempt_at=None, claimed_at=None, updated_at=timezone.now()
+        )
+        reminder.refresh_from_db()
+        if not retried:
             raise InvalidTransition(
-                f"Only a failed reminder can be sent again; this one is {reminder.get_status_display().lower()}.",
+                f"Only a failed reminder can be retried; this one is {reminder.get_status_display().lower()}.",
                 current=reminder.status,
-                requested=ReminderStatus.PENDING,
             )
-        now = timezone.now()
-        if reminder.appointment.start <= now:
-            raise InvalidTransition("The appointment has already started; this email would be no use now.")
-        for field, value in {**_FRESH, "due_at": now, "updated_at": now}.items():
-            setattr(reminder, field, value)
-        reminder.save(update_fields=[*_FRESH, "due_at", "updated_at"])
-        transaction.on_commit(lambda: _kick(reminder.pk))
+        enqueue_on_commit("scheduling.tasks.send_reminder", reminder.pk)
+    logger.info("reminder %s re-queued by %s", reminder.pk, by)
     return reminder

@@ -19,6 +19,9 @@ class ErrorSerializer(serializers.Serializer):
     )
     blocking = serializers.ListField(child=serializers.DictField(), required=False)
     warnings = serializers.ListField(child=serializers.DictField(), required=False)
+    matches = serializers.ListField(
+        child=serializers.DictField(), required=False, help_text="possible_duplicate: the patients this may be."
+    )
 
     class Meta:
         ref_name = "Error"
@@ -42,7 +45,8 @@ _DESCRIPTIONS = {
     "405": "method_not_allowed.",
     "406": "not_acceptable: this API answers application/json.",
     "409": "A domain conflict: slot_unavailable, contraindicated (with blocking and warnings), "
-    "outside_plan_window, invalid_transition, consent_required, or conflict (any other clash with stored data).",
+    "outside_plan_window, invalid_transition, consent_missing, possible_duplicate (with matches), or conflict (any "
+    "other clash with stored data).",
     "413": "payload_too_large: the body is over CLINIC_MAX_BODY_BYTES (1 MB).",
     "415": "unsupported_media_type: send application/json.",
     "422": "idempotency_key_reused: this Idempotency-Key was used with another body.",

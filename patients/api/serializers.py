@@ -2,8 +2,15 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 from rest_framework import serializers
 
-from clinic.api.fields import OptionalEmailField, StrictCharField, StrictModelSerializer
-from patients.models import Condition, Patient, e164_validator
+from clinic.api.fields import (
+    IdRelatedField,
+    OptionalEmailField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictModelSerializer,
+    StrictSerializer,
+)
+from patients.models import AccessLog, Condition, Patient, PatientCondition, e164_validator
 
 
 class PatientSerializer(StrictModelSerializer):
@@ -20,10 +27,36 @@ class PatientSerializer(StrictModelSerializer):
         validators=[RegexValidator(r"^(\+[1-9]\d{6,14})?$", e164_validator.message)],
         help_text="E.164, e.g. +447700900123; empty when unknown.",
     )
+    allow_duplicate = StrictBooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Register even though someone registered may be the same person (otherwise 409 "
+        "possible_duplicate with `matches`).",
+    )
+
+    no_show_count = serializers.IntegerField(
+        read_only=True, default=0, help_text="Appointments the patient missed (no-show)."
+    )
+    late_cancellation_count = serializers.IntegerField(
+        read_only=True, default=0, help_text="Appointments cancelled within the cancellation policy's hours."
+    )
 
     class Meta:
         model = Patient
-        fields = ["id", "first_name", "last_name", "date_of_birth", "email", "phone", "email_reminders", "active"]
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "email",
+            "phone",
+            "email_reminders",
+            "no_show_count",
+            "late_cancellation_count",
+            "allow_duplicate",
+            "active",
+        ]
         read_only_fields = ["active"]
 
     def validate_date_of_birth(self, value):
@@ -36,3 +69,49 @@ class ConditionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Condition
         fields = ["id", "code", "name", "kind", "description"]
+
+
+class PatientConditionSerializer(StrictModelSerializer):
+    condition = IdRelatedField(queryset=Condition.objects.all())
+    condition_name = serializers.CharField(source="condition.name", read_only=True)
+    condition_kind = serializers.CharField(source="condition.kind", read_only=True)
+
+    class Meta:
+        model = PatientCondition
+        fields = [
+            "id",
+            "condition",
+            "condition_name",
+            "condition_kind",
+            "active",
+            "since",
+            "until",
+            "note",
+            "source",
+            "verified",
+            "verified_by",
+            "verified_at",
+        ]
+        read_only_fields = ["source", "verified", "verified_by", "verified_at"]
+
+
+class PatientConditionVerifySerializer(StrictSerializer):
+    verified = serializers.BooleanField(
+        help_text="true confirms the condition; false rejects it (it becomes inactive and stops counting)."
+    )
+
+
+class PatientConditionUpdateSerializer(StrictModelSerializer):
+    """A recorded condition's state changes; which condition it is does not."""
+
+    class Meta:
+        model = PatientCondition
+        fields = ["active", "since", "until", "note"]
+
+
+class AccessLogSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = AccessLog
+        fields = ["id", "user", "username", "patient", "endpoint", "method", "at"]

@@ -1,33 +1,63 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from clinic.api.filters import CountWithPagePagination
 from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from clinic.api.permissions import CLINICAL, STAFF
+from clinic.api.permissions import CLINICAL, STAFF, is_clinical
 from clinic.api.throttling import ScopedPostThrottle
-from scheduling import availability, booking, planning, reminders
+from patients.api import serializers as ps
+from patients.audit import access_record
+from patients.models import Patient, PatientCondition
+from scheduling import availability, booking, holds, planning, records, reminders, selectors, waitlist
 from scheduling.api import serializers as s
+from scheduling.closures import closures_between
 from scheduling.filtersets import (
     AppointmentFilterSet,
     DeviceFilterSet,
     PractitionerFilterSet,
     ReminderFilterSet,
     RoomFilterSet,
+    WaitlistEntryFilterSet,
+    WaitlistOfferFilterSet,
 )
-from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room
-from treatments.models import TreatmentPlan
+from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, WaitlistEntry, WaitlistOffer
+from scheduling.selectors import appointments_with_attention
+from treatments import lots
+from treatments.api import serializers as ts
+from treatments.api.serializers import ConsentCreateSerializer, ConsentSerializer
+from treatments.models import ProductLot, TreatmentPlan, TreatmentSession
+from treatments.selectors import plans_with_sessions
 
 BOOKING_CONFLICTS = (409, 422)
+
+
+def _first_last(query: dict) -> dict:
+    return {"first_day": query["date_from"], "last_day": query["date_to"]}
 
 
 class LocationViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Location.objects.all()
     serializer_class = s.LocationSerializer
     roles = {"*": STAFF}
+
+    @extend_schema(
+        parameters=[s.ClosureRangeQuerySerializer],
+        responses={200: s.LocationClosureSerializer(many=True)},
+        description="The days this location is closed between date_from and date_to (local days, both included).",
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def closures(self, request, pk=None):
+        location = self.get_object()
+        query = s.ClosureRangeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = closures_between(location=location, **_first_last(query.validated_data))
+        return Response(s.LocationClosureSerializer(found, many=True).data)
 
 
 class PractitionerViewSet(viewsets.ReadOnlyModelViewSet):
@@ -52,46 +82,107 @@ class DeviceViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class AvailabilityView(APIView):
-    """Free slots for a therapy at a location between start and end."""
+    """Free slots for a therapy at a location between start and end, at most `limit`; `more` says whether the limit
+    left some out (then the slots offered are spread over the days that have any). Closed days have none."""
 
     roles = {"*": STAFF}
     query_serializer_class = s.AvailabilityQuerySerializer
 
-    @extend_schema(parameters=[s.AvailabilityQuerySerializer], responses={200: s.AvailabilitySerializer})
+    @extend_schema(
+        parameters=[s.AvailabilityQuerySerializer],
+        responses={200: s.AvailabilitySerializer},
+        description="With `patient`, the patient is screened first: `409 contraindicated` before any slot when they "
+        "cannot have the therapy (the front desk reads the findings' names only).",
+    )
     def get(self, request):
         query = s.AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        slots = availability.find_free_slots(**query.validated_data)
-        return Response(s.AvailabilitySerializer({"slots": slots}).data)
+        params = query.validated_data
+        if params.get("patient") is not None:
+            offer = availability.offer_free_slots_for_patient(relative_allowed=is_clinical(request.user), **params)
+            access_record(request, [params["patient"]])
+        else:
+            offer = availability.offer_free_slots(**params)
+        return Response(s.AvailabilitySerializer(offer).data)
 
 
 def _lifecycle_schema(request_serializer=None, description=""):
     return extend_schema(
         request=request_serializer,
-        responses={200: s.AppointmentSerializer},
+        responses={200: s.AppointmentClinicalSerializer},
         parameters=[IDEMPOTENCY_PARAMETER],
         description=description,
     )
+
+
+class AppointmentPagination(CountWithPagePagination):
+    """The list's pages (page and count in one statement), `page_size` up to 1000 so a location's week comes in one
+    page; a list of days (`date`, or `date_from` and `date_to`) also answers the `closures` on those days."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["closures"] = {
+            "type": "array",
+            "description": "With date or date_from/date_to: the closures on those local days (of ?location= or all).",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "location": {"type": "integer"},
+                    "date": {"type": "string", "format": "date"},
+                    "name": {"type": "string"},
+                },
+                "required": ["id", "location", "date", "name"],
+            },
+        }
+        return response
 
 
 class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Appointments: list and book, then the life cycle. Every POST accepts an Idempotency-Key."""
 
     queryset = Appointment.objects.select_related("patient", "practitioner")
-    serializer_class = s.AppointmentSerializer
+    serializer_class = s.AppointmentClinicalSerializer
     filterset_class = AppointmentFilterSet
-    # The day list's page and its count in one statement.
-    pagination_class = CountWithPagePagination
-    roles = {"*": STAFF, "complete": CLINICAL}
+    pagination_class = AppointmentPagination
+
+    @extend_schema(
+        description="Appointments by start. `date` (one local day) or `date_from` and `date_to` (at most 31 local "
+        "days, e.g. a week) of `location` answer that location's closures on those days too; `page_size` (up to "
+        "1000) brings a busy week in one page; `patient` with `ordering=-start` is a patient's history."
+    )
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        days = self.filterset.local_days()  # valid: the list would have been a 400 otherwise
+        if days is not None:
+            location = self.filterset.form.cleaned_data.get("location")
+            found = closures_between(first_day=days[0], last_day=days[1], location=location)
+            response.data["closures"] = s.LocationClosureSerializer(found, many=True).data
+        return response
+
+    roles = {"*": STAFF, "complete": CLINICAL, "consent": CLINICAL, "release": CLINICAL}
     throttle_classes = [ScopedPostThrottle]
     throttle_scope = "booking"
     error_statuses = dict.fromkeys(
-        ("create", "reschedule", "cancel", "check_in", "no_show", "complete"), BOOKING_CONFLICTS
+        ("create", "reschedule", "cancel", "check_in", "no_show", "complete", "consent", "release"), BOOKING_CONFLICTS
     )
+
+    def get_queryset(self):
+        # Built per request: "still ahead" and the closures are read now, not when the module was imported.
+        return appointments_with_attention(super().get_queryset())
+
+    def get_serializer_class(self):
+        # Clinical roles read the visit's record; the front desk reads `record: null`.
+        if getattr(self, "swagger_fake_view", False) or is_clinical(self.request.user):
+            return s.AppointmentClinicalSerializer
+        return s.AppointmentSerializer
 
     def _answer(self, appointment: Appointment, code=status.HTTP_200_OK) -> Response:
         # The services return the row as saved, with patient and practitioner loaded: no need to read it again.
-        return Response(s.AppointmentSerializer(appointment).data, status=code)
+        return Response(self.get_serializer_class()(appointment).data, status=code)
 
     def _input(self, serializer_class):
         serializer = serializer_class(data=self.request.data)
@@ -100,7 +191,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(
         request=s.AppointmentBookSerializer,
-        responses={201: s.AppointmentSerializer},
+        responses={201: s.AppointmentClinicalSerializer},
         parameters=[IDEMPOTENCY_PARAMETER],
         description="Book. The end comes from the therapy type; room and device are chosen when not given.",
     )
@@ -148,6 +239,84 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         return self._answer(appointment)
 
+    @_lifecycle_schema(
+        s.AppointmentReleaseSerializer,
+        "Release an appointment from its hold after re-screening (practitioners, clinic admins). Clean: the hold "
+        "goes; relative findings need `override_reason`; absolute ones stay `409 contraindicated`. An appointment "
+        "not on hold is answered as it is.",
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    @idempotent
+    def release(self, request, pk=None):
+        appointment = holds.appointment_release(
+            appointment=self.get_object(), by=request.user, **self._input(s.AppointmentReleaseSerializer)
+        )
+        return self._answer(appointment)
+
+    @extend_schema(
+        request=ConsentCreateSerializer,
+        responses={201: ConsentSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        description="Record the patient's consent before the visit: a one-off's own, or its plan's for a session.",
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    @idempotent
+    def consent(self, request, pk=None):
+        consent = records.appointment_consent_record(
+            appointment=self.get_object(), by=request.user, **self._input(ConsentCreateSerializer)
+        )
+        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+
+class LotRecipientsView(generics.ListAPIView):
+    """Every visit (plan session or one-off) that recorded this lot, with the patient's contact details: a recall's
+    list, oldest first, page by page."""
+
+    serializer_class = s.LotRecipientSerializer
+    roles = {"*": CLINICAL}
+
+    @extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)])
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        access_record(request, [row["patient"] for row in response.data["results"]])
+        return response
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Appointment.objects.none()
+        return selectors.lot_recipients(get_object_or_404(ProductLot, pk=self.kwargs["pk"]))
+
+
+class LotRecallView(APIView):
+    """Recall a lot: it can no longer be given, and the answer lists who received it."""
+
+    roles = {"*": CLINICAL}
+    error_statuses = {"post": (409,)}
+
+    @extend_schema(
+        request=s.LotRecallSerializer,
+        responses={200: s.LotRecallResultSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER, OpenApiParameter("id", int, OpenApiParameter.PATH)],
+    )
+    @idempotent
+    def post(self, request, pk):
+        body = s.LotRecallSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        lot = lots.lot_recall(lot=get_object_or_404(ProductLot, pk=pk), by=request.user, **body.validated_data)
+        recipients = selectors.lot_recipients(lot)
+        first_page = list(recipients[: api_settings.PAGE_SIZE])
+        access_record(request, [appointment.patient_id for appointment in first_page])
+        result = {
+            "lot": lot.pk,
+            "status": lot.status,
+            "recalled_at": lot.recalled_at,
+            "reason": lot.status_reason,
+            "recipients_count": recipients.count(),
+            "recipients": first_page,
+            "recipients_url": reverse("v1:lot-recipients", kwargs={"pk": lot.pk}, request=request),
+        }
+        return Response(s.LotRecallResultSerializer(result).data)
+
 
 class PlanScheduleView(APIView):
     """Place every unbooked session of a plan in its window; sessions that cannot be placed say why."""
@@ -185,5 +354,221 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], filterset_class=None)
     @idempotent
     def retry(self, request, pk=None):
-        reminder = reminders.reminder_retry(reminder=self.get_object())
+        reminder = reminders.reminder_retry(reminder=self.get_object(), by=request.user)
         return Response(s.ReminderSerializer(reminder).data)
+
+
+class PatientConditionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A patient's conditions, medications and allergies (clinical data: practitioners and clinic admins).
+
+    The rows belong to patients; the endpoint lives here because a write re-screens the patient's plans and
+    appointments in its transaction (scheduling.holds), which only the top of the import chain can reach.
+    """
+
+    serializer_class = ps.PatientConditionSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    roles = {"*": CLINICAL}
+
+    def get_patient(self) -> Patient:
+        return get_object_or_404(Patient, pk=self.kwargs["patient_pk"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PatientCondition.objects.none()
+        return PatientCondition.objects.filter(patient_id=self.kwargs["patient_pk"]).select_related("condition")
+
+    def get_serializer_class(self):
+        return ps.PatientConditionUpdateSerializer if self.action == "partial_update" else ps.PatientConditionSerializer
+
+    def list(self, request, *args, **kwargs):
+        patient = self.get_patient()
+        response = super().list(request, *args, **kwargs)
+        access_record(request, [patient])
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        access_record(request, [self.kwargs["patient_pk"]])
+        return response
+
+    @extend_schema(
+        request=ps.PatientConditionSerializer,
+        responses={201: ps.PatientConditionSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        patient = self.get_patient()
+        serializer = ps.PatientConditionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = holds.patient_condition_record(patient=patient, by=request.user, **serializer.validated_data)
+        return Response(ps.PatientConditionSerializer(record).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ps.PatientConditionUpdateSerializer, responses={200: ps.PatientConditionSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        patient_condition = self.get_object()
+        serializer = ps.PatientConditionUpdateSerializer(patient_condition, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        record = holds.patient_condition_update(
+            patient_condition=patient_condition, by=request.user, **serializer.validated_data
+        )
+        return Response(ps.PatientConditionSerializer(record).data)
+
+
+class PatientConditionVerifyView(APIView):
+    """A practitioner's verdict on a patient's condition, typically one the patient declared in the questionnaire
+    (true: confirmed; false: rejected, which makes it inactive and lifts the holds it caused)."""
+
+    roles = {"*": CLINICAL}
+
+    @extend_schema(
+        request=ps.PatientConditionVerifySerializer,
+        responses={200: ps.PatientConditionSerializer},
+        parameters=[
+            OpenApiParameter("patient_pk", int, OpenApiParameter.PATH),
+            OpenApiParameter("pk", int, OpenApiParameter.PATH),
+        ],
+    )
+    def post(self, request, patient_pk, pk):
+        patient_condition = get_object_or_404(PatientCondition, patient_id=patient_pk, pk=pk)
+        serializer = ps.PatientConditionVerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = holds.patient_condition_verify(
+            patient_condition=patient_condition, by=request.user, verified=serializer.validated_data["verified"]
+        )
+        access_record(request, [record.patient_id])
+        return Response(ps.PatientConditionSerializer(record).data)
+
+
+def _plan_answer(request, plan: TreatmentPlan) -> Response:
+    plan = plans_with_sessions().prefetch_related("sessions__appointments").get(pk=plan.pk)
+    access_record(request, [plan.patient_id])
+    serializer = ts.PlanSerializer if is_clinical(request.user) else ts.PlanDeskSerializer
+    return Response(serializer(plan).data)
+
+
+def _plan_action_schema(request_serializer, description: str):
+    return extend_schema(
+        request=request_serializer,
+        responses={200: ts.PlanSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER, OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        description=description,
+    )
+
+
+class PlanReviewView(APIView):
+    """A practitioner reviews a flagged plan (re-screened; relative findings need `override_reason`)."""
+
+    roles = {"*": CLINICAL}
+    error_statuses = {"post": (409,)}
+
+    @_plan_action_schema(s.PlanReviewSerializer, "Re-screen the plan and clear its attention flag, or 409.")
+    @idempotent
+    def post(self, request, pk):
+        data = _valid(s.PlanReviewSerializer, request)
+        plan = planning.plan_review(plan=get_object_or_404(TreatmentPlan, pk=pk), by=request.user, **data)
+        return _plan_answer(request, plan)
+
+
+class PlanCancelView(APIView):
+    """Cancel a plan and its appointments still ahead (the front desk may)."""
+
+    roles = {"*": STAFF}
+    error_statuses = {"post": (409,)}
+
+    @_plan_action_schema(s.ReasonSerializer, "Cancel the plan: its future appointments are cancelled too.")
+    @idempotent
+    def post(self, request, pk):
+        data = _valid(s.ReasonSerializer, request)
+        plan = get_object_or_404(TreatmentPlan, pk=pk)
+        return _plan_answer(request, planning.plan_cancel_with_appointments(plan=plan, by=request.user, **data))
+
+
+class SessionSkipView(APIView):
+    """A practitioner skips a session of a plan (its appointment, if any, is cancelled)."""
+
+    roles = {"*": CLINICAL}
+    error_statuses = {"post": (409,)}
+
+    @extend_schema(
+        request=s.ReasonSerializer,
+        responses={200: ts.PlanSerializer},
+        parameters=[
+            IDEMPOTENCY_PARAMETER,
+            OpenApiParameter("id", int, OpenApiParameter.PATH),
+            OpenApiParameter("sid", int, OpenApiParameter.PATH),
+        ],
+        description="Skip the session: status `skipped`; the next window counts from the session before it.",
+    )
+    @idempotent
+    def post(self, request, pk, sid):
+        data = _valid(s.ReasonSerializer, request)
+        session = get_object_or_404(TreatmentSession, pk=sid, plan_id=pk)
+        return _plan_answer(request, planning.session_skip_with_appointment(session=session, by=request.user, **data))
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class WaitlistEntryViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Patients waiting for a slot. DELETE takes an entry off the list (status `removed`); the row is kept."""
+
+    queryset = WaitlistEntry.objects.all()
+    serializer_class = s.WaitlistEntrySerializer
+    filterset_class = WaitlistEntryFilterSet
+    roles = {"*": STAFF}
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        access_record(request, [row["patient"] for row in response.data["results"]])
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        access_record(request, [response.data["patient"]])
+        return response
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER], responses={201: s.WaitlistEntrySerializer})
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        serializer = s.WaitlistEntrySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = waitlist.waitlist_entry_create(by=request.user, **serializer.validated_data)
+        access_record(request, [entry.patient_id])
+        return Response(s.WaitlistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, *args, **kwargs):
+        entry = waitlist.waitlist_entry_remove(entry=self.get_object(), by=request.user)
+        access_record(request, [entry.patient_id])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WaitlistOfferViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Slots offered to waitlist entries by email, and what became of each offer."""
+
+    queryset = WaitlistOffer.objects.select_related("entry")
+    serializer_class = s.WaitlistOfferSerializer
+    filterset_class = WaitlistOfferFilterSet
+    roles = {"*": STAFF}
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        patients = WaitlistEntry.objects.filter(pk__in={row["entry"] for row in response.data["results"]})
+        access_record(request, patients.values_list("patient_id", flat=True))
+        return response

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.dateparse import parse_datetime
 
-from clinic.models import AccessLog
 from patients.api.views import PatientViewSet
+from patients.models import AccessLog
 from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment
 from tests import factories
@@ -176,11 +176,11 @@ def test_list_query_count_does_not_grow_with_rows(records, clinic_admin_api, url
 
 
 # One booking through the API, on the path every booking takes: the token with the user's roles; the body's
-# patient, therapy type and practitioner; the therapy check; screening; locks on practitioner and patient; working
-# hours (with time off and the largest buffer); the conflict read; the lowest free room read and locked at once, and
-# its re-check; the insert and its history row. Savepoints and the reminder outbox (scheduling.reminders) are left
-# out.
-BOOKING_QUERIES = 14
+# patient, therapy type, product (a one-off exosome visit names it) and practitioner; the therapy check;
+# screening; locks on practitioner and patient; working hours (with time off and the largest buffer); the conflict
+# read; the lowest free room read and locked at once, and its re-check; the insert and its history row. Savepoints
+# and the reminder outbox (scheduling.reminders) are left out.
+BOOKING_QUERIES = 15
 
 
 def test_booking_through_the_api_runs_a_fixed_number_of_queries(clinic, front_desk_api):
@@ -189,6 +189,7 @@ def test_booking_through_the_api_runs_a_fixed_number_of_queries(clinic, front_de
     body = {
         "patient": patient.pk,
         "therapy_type": clinic.exosome.pk,
+        "product": clinic.plant_product.pk,
         "practitioner": clinic.practitioners[0].pk,
         "start": start.isoformat(),
     }
@@ -246,7 +247,9 @@ def test_patient_search_reads_the_page_and_its_count_in_one_statement(front_desk
 
 
 def test_day_list_reads_its_page_and_count_together(records, front_desk_api):
-    """The day list: the token, the location of the filter, and one statement for the page with its total."""
+    """The day list: the token, the location of the filter, the coming closures (each row's attention flags are
+    computed in the page's statement from them), one statement for the page with its total, and the location's
+    closures that day."""
     day = records.appointment.start.date()
     with CaptureQueriesContext(connection) as queries:
         response = front_desk_api.get("/api/v1/appointments/", {"date": day, "location": records.clinic.location.pk})
@@ -254,4 +257,4 @@ def test_day_list_reads_its_page_and_count_together(records, front_desk_api):
     assert response.json()["count"] == 1
     assert [r["id"] for r in response.json()["results"]] == [records.appointment.pk]
     assert not [q for q in queries if "COUNT(*) AS" in q["sql"]]
-    assert len(queries) == 3
+    assert len(queries) == 5

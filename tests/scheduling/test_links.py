@@ -43,6 +43,7 @@ def book(clinic, hour=10):
         therapy_type=clinic.exosome,
         practitioner=clinic.practitioners[1],
         start=next_monday_at(hour, weeks_ahead=2),
+        product=clinic.plant_lot.product,
     )
 
 

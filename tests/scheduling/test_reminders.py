@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from clinic.exceptions import InvalidTransition
+from clinic.celery import app as celery_app
 from scheduling import booking, reminders, tasks
 from scheduling.choices import AppointmentStatus, ReminderKind, ReminderStatus
 from scheduling.emails import appointment_link_url
@@ -84,7 +84,7 @@ def test_offsets_already_past_are_not_created(clinic):
 
 
 def test_the_confirmation_is_kicked_to_a_worker_after_commit(clinic, django_capture_on_commit_callbacks):
-    with mock.patch.object(reminders.celery_app, "send_task") as send_task:
+    with mock.patch.object(celery_app, "send_task") as send_task:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             appointment = book(clinic, next_monday_at(10))
         send_task.assert_not_called()  # nothing leaves before the booking is committed
@@ -96,7 +96,7 @@ def test_the_confirmation_is_kicked_to_a_worker_after_commit(clinic, django_capt
 
 def test_a_broker_outage_at_booking_time_loses_neither_booking_nor_email(clinic, django_capture_on_commit_callbacks):
     with (
-        mock.patch.object(reminders.celery_app, "send_task", side_effect=OperationalError("connection refused")),
+        mock.patch.object(celery_app, "send_task", side_effect=OperationalError("connection refused")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         appointment = book(clinic, next_monday_at(10))
@@ -228,34 +228,6 @@ def test_failed_sends_back_off_and_are_retried_until_the_appointment_starts(clin
     assert reminders.reminders_dispatch_due(now=at + timedelta(minutes=1)) == 0  # failed stays failed, visibly
 
 
-def test_a_failed_reminder_can_be_retried_once_and_then_goes_out(clinic, settings, django_capture_on_commit_callbacks):
-    settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
-    settings.CLINIC_REMINDER_RETRY_BASE_SECONDS = 3600
-    appointment = AppointmentFactory(start=timezone.now() + timedelta(minutes=30))
-    synced(appointment, "booked")
-    reminders.reminders_dispatch_due()
-    confirmation = rows(appointment)["confirmation"]
-    assert confirmation.status == ReminderStatus.FAILED  # the next try would come after the start
-
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    with mock.patch.object(reminders, "_kick") as kick, django_capture_on_commit_callbacks(execute=True):
-        retried = reminders.reminder_retry(reminder=confirmation)
-    kick.assert_called_once_with(confirmation.pk)
-    assert (retried.status, retried.attempts, retried.last_error) == (ReminderStatus.PENDING, 0, "")
-    with pytest.raises(InvalidTransition):
-        reminders.reminder_retry(reminder=confirmation)  # pending now: nothing to retry
-    assert reminders.reminders_dispatch_due() == 1
-    assert rows(appointment)["confirmation"].status == ReminderStatus.SENT
-    assert len(mail.outbox) == 1
-
-
-def test_a_reminder_of_an_appointment_that_started_is_not_retried(clinic):
-    appointment = AppointmentFactory(start=timezone.now() - timedelta(minutes=5))
-    reminder = ReminderFactory(appointment=appointment, status=ReminderStatus.FAILED)
-    with pytest.raises(InvalidTransition, match="already started"):
-        reminders.reminder_retry(reminder=reminder)
-
-
 def test_a_row_left_sending_by_a_dead_worker_is_reclaimed_after_the_timeout(clinic, settings):
     settings.CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS = 300
     appointment = AppointmentFactory(start=timezone.now() + timedelta(days=5))
@@ -280,9 +252,10 @@ def test_a_reminder_for_an_appointment_no_longer_booked_is_not_sent(clinic):
     assert len(mail.outbox) == 1
 
 
-def test_dst_nine_oclock_london_after_the_october_change_says_nine_and_fires_48_hours_before(clinic):
+def test_dst_nine_oclock_london_after_the_october_change_says_nine_and_fires_48_hours_before(clinic, clock):
     # Clocks go back on Sunday 31 October 2027; Monday 1 November 09:00 is 09:00 GMT (UTC+0), while 48 hours
     # earlier London was still on BST, so the reminder goes at 10:00 local on the Saturday: 48 h, not "2 days".
+    clock.move_to(datetime(2027, 10, 1, 12, tzinfo=LONDON))  # a month before: every reminder is still ahead
     start = datetime(2027, 11, 1, 9, tzinfo=LONDON)
     appointment = AppointmentFactory(location=clinic.location, start=start, end=start + timedelta(hours=1))
     synced(appointment, "booked")

@@ -5,10 +5,9 @@ from clinic.api.fields import (
     BoundedDateField,
     IdRelatedField,
     StrictCharField,
-    StrictModelSerializer,
     StrictSerializer,
 )
-from patients.models import Condition, Patient, PatientCondition
+from patients.models import Patient
 from treatments.choices import ConsentMethod, Indication, Severity
 from treatments.models import (
     Consent,
@@ -19,7 +18,7 @@ from treatments.models import (
     TreatmentPlan,
     TreatmentSession,
 )
-from treatments.services import MAX_INTERVAL_DAYS, MAX_SESSIONS, MIN_SESSIONS
+from treatments.plans import MAX_INTERVAL_DAYS, MAX_SESSIONS, MIN_SESSIONS
 
 
 class TherapyTypeSerializer(serializers.ModelSerializer):
@@ -52,31 +51,14 @@ class ProductSerializer(serializers.ModelSerializer):
 class ProductLotSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProductLot
-        fields = ["id", "product", "lot_number", "expires_on", "received_on"]
+        fields = ["id", "product", "lot_number", "expires_on", "received_on", "status", "status_reason", "recalled_at"]
+        read_only_fields = fields
 
 
 class ContraindicationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contraindication
-        fields = ["id", "condition", "therapy_type", "product_source", "severity", "rationale"]
-
-
-class PatientConditionSerializer(StrictModelSerializer):
-    condition = IdRelatedField(queryset=Condition.objects.all())
-    condition_name = serializers.CharField(source="condition.name", read_only=True)
-    condition_kind = serializers.CharField(source="condition.kind", read_only=True)
-
-    class Meta:
-        model = PatientCondition
-        fields = ["id", "condition", "condition_name", "condition_kind", "active", "since", "note"]
-
-
-class PatientConditionUpdateSerializer(StrictModelSerializer):
-    """A recorded condition's state changes; which condition it is does not."""
-
-    class Meta:
-        model = PatientCondition
-        fields = ["active", "since", "note"]
+        fields = ["id", "condition", "therapy_type", "product_source", "severity", "rationale", "washout_days"]
 
 
 class FindingSerializer(serializers.Serializer):
@@ -114,16 +96,25 @@ class ScreeningNamesSerializer(serializers.Serializer):
 
 
 class TreatmentSessionSerializer(serializers.ModelSerializer):
+    """A session as the front desk sees it: where it stands, not what was given."""
+
     appointment = serializers.SerializerMethodField(help_text="The session's latest appointment, if any.")
 
     class Meta:
         model = TreatmentSession
-        fields = ["id", "sequence", "status", "window_start", "window_end", "appointment", "completed_at"]
+        fields = ["id", "sequence", "status", "window_start", "window_end", "appointment"]
 
     def get_appointment(self, session) -> int | None:
         # Uses the prefetched appointments: no query per session.
         appointments = list(session.appointments.all())
         return max(appointments, key=lambda appointment: appointment.pk).pk if appointments else None
+
+
+class TreatmentSessionClinicalSerializer(TreatmentSessionSerializer):
+    """A session with its record, for practitioners and clinic admins."""
+
+    class Meta(TreatmentSessionSerializer.Meta):
+        fields = [*TreatmentSessionSerializer.Meta.fields, "completed_at", "completed_by", "notes", "product_lot"]
 
 
 class PlanDeskSerializer(serializers.ModelSerializer):
@@ -152,6 +143,8 @@ class PlanDeskSerializer(serializers.ModelSerializer):
 
 
 class PlanSerializer(PlanDeskSerializer):
+    sessions = TreatmentSessionClinicalSerializer(many=True, read_only=True)
+
     class Meta(PlanDeskSerializer.Meta):
         fields = [
             *PlanDeskSerializer.Meta.fields,
@@ -187,27 +180,4 @@ class ConsentCreateSerializer(StrictSerializer):
 class ConsentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Consent
-        fields = ["id", "plan", "method", "text_version", "consented_to", "consented_at", "recorded_by"]
-
-
-class LotRecipientSerializer(serializers.ModelSerializer):
-    """One completed session that used a lot, with the patient who received it."""
-
-    session = serializers.IntegerField(source="id")
-    patient = serializers.IntegerField(source="plan.patient_id")
-    patient_name = serializers.CharField(source="plan.patient.full_name")
-    patient_email = serializers.CharField(source="plan.patient.email")
-    patient_phone = serializers.CharField(source="plan.patient.phone")
-
-    class Meta:
-        model = TreatmentSession
-        fields = [
-            "session",
-            "plan",
-            "sequence",
-            "completed_at",
-            "patient",
-            "patient_name",
-            "patient_email",
-            "patient_phone",
-        ]
+        fields = ["id", "patient", "plan", "method", "text_version", "consented_to", "consented_at", "recorded_by"]

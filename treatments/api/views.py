@@ -1,15 +1,14 @@
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic.api.audit import access_record
 from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clinic.api.permissions import CLINICAL, STAFF, is_clinical
-from patients.models import Patient, PatientCondition
-from treatments import screening, selectors, services
+from patients.audit import access_record
+from treatments import consent as consent_services
+from treatments import plans, screening
 from treatments.api import serializers as s
 from treatments.filtersets import (
     ContraindicationFilterSet,
@@ -34,84 +33,20 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ProductLotViewSet(viewsets.ReadOnlyModelViewSet):
+    """Lots and their status; who received one and its recall are scheduling's (they read the visits)."""
+
     queryset = ProductLot.objects.all()
     serializer_class = s.ProductLotSerializer
     filterset_class = ProductLotFilterSet
-    roles = {"*": STAFF, "recipients": CLINICAL}
-
-    @extend_schema(responses=s.LotRecipientSerializer(many=True), filters=False)
-    @action(detail=True, filterset_class=None, pagination_class=None)
-    def recipients(self, request, pk=None):
-        """Every completed session that used this lot and the patient who received it (recall)."""
-        sessions = list(selectors.lot_recipients(self.get_object()))
-        access_record(request, [session.plan.patient_id for session in sessions])
-        return Response(s.LotRecipientSerializer(sessions, many=True).data)
+    roles = {"*": STAFF}
 
 
 class ContraindicationViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Contraindication.objects.select_related("condition", "therapy_type")
     serializer_class = s.ContraindicationSerializer
     filterset_class = ContraindicationFilterSet
-    roles = {"*": STAFF}
-
-
-class PatientConditionViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """A patient's conditions, medications and allergies (clinical data: practitioners and clinic admins)."""
-
-    serializer_class = s.PatientConditionSerializer
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    # Rules carry clinical rationale: practitioners and clinic admins read them, the front desk does not.
     roles = {"*": CLINICAL}
-
-    def get_patient(self) -> Patient:
-        return get_object_or_404(Patient, pk=self.kwargs["patient_pk"])
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return PatientCondition.objects.none()
-        return PatientCondition.objects.filter(patient_id=self.kwargs["patient_pk"]).select_related("condition")
-
-    def get_serializer_class(self):
-        return s.PatientConditionUpdateSerializer if self.action == "partial_update" else s.PatientConditionSerializer
-
-    def list(self, request, *args, **kwargs):
-        patient = self.get_patient()
-        response = super().list(request, *args, **kwargs)
-        access_record(request, [patient])
-        return response
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        access_record(request, [self.kwargs["patient_pk"]])
-        return response
-
-    @extend_schema(
-        request=s.PatientConditionSerializer,
-        responses={201: s.PatientConditionSerializer},
-        parameters=[IDEMPOTENCY_PARAMETER],
-    )
-    @idempotent
-    def create(self, request, *args, **kwargs):
-        patient = self.get_patient()
-        serializer = s.PatientConditionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        record = services.patient_condition_record(patient=patient, by=request.user, **serializer.validated_data)
-        return Response(s.PatientConditionSerializer(record).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.PatientConditionUpdateSerializer, responses={200: s.PatientConditionSerializer})
-    def partial_update(self, request, *args, **kwargs):
-        patient_condition = self.get_object()
-        serializer = s.PatientConditionUpdateSerializer(patient_condition, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        record = services.patient_condition_update(
-            patient_condition=patient_condition, by=request.user, **serializer.validated_data
-        )
-        return Response(s.PatientConditionSerializer(record).data)
 
 
 class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -145,7 +80,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         """Open a plan. A relative contraindication needs `override_reason` (practitioners only)."""
         serializer = s.PlanCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        plan = services.plan_create(by=request.user, **serializer.validated_data)
+        plan = plans.plan_create(by=request.user, **serializer.validated_data)
         plan = self.get_queryset().get(pk=plan.pk)
         return Response(s.PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
@@ -158,7 +93,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         """Record the patient's consent to this plan (needed before a session is completed)."""
         serializer = s.ConsentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        consent = services.consent_record(plan=self.get_object(), by=request.user, **serializer.validated_data)
+        consent = consent_services.consent_record(plan=self.get_object(), by=request.user, **serializer.validated_data)
         return Response(s.ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
 
 

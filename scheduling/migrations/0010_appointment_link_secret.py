@@ -14,7 +14,7 @@ def give_each_appointment_its_own_secret(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0003_appointment_at_most_12_hours'),
+        ('scheduling', '0009_appointment_holds'),
     ]
 
     operations = [

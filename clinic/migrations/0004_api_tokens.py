@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0002_idempotency_keys_and_access_log'),
+        ('clinic', '0003_access_log_moves_to_patients'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

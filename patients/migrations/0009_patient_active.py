@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0003_patient_search_text_trigram'),
+        ('patients', '0008_patient_condition_until'),
     ]
 
     operations = [

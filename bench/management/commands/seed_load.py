@@ -1,6 +1,9 @@
 """Load a large, realistic data set for the benchmarks in bench/: years of history and a busy next 90 days.
 
-    python manage.py seed_load --practitioners 40 --days 1460 --appointments 200000 --patients 100000 --seed 1
+    DJANGO_SETTINGS_MODULE=bench.settings python manage.py seed_load \
+        --practitioners 40 --days 1460 --appointments 200000 --patients 100000 --seed 1
+
+A bench command, not a production one: only bench.settings installs the bench app (bench/common.py runs it so).
 
 What it writes: locations of up to 20 practitioners (each with a treatment room of their own, one consultation
 room and a centrifuge for every three), practitioners with one of a few working-hours patterns, holidays and sick
@@ -590,6 +593,7 @@ class LoadBuilder:
         )
         self.add(
             Consent,
+            patient_id=patient,
             plan_id=plan,
             consented_to=f"{therapy.name}, course of {planned} sessions",
             text_version="v3",
@@ -712,6 +716,14 @@ def write_rows(model, rows: list[dict]) -> None:
     """COPY on PostgreSQL (explicit ids, every column given); bulk_create in batches elsewhere."""
     if not rows:
         return
+    # Columns added to a model after this loader was written take their default (COPY would write NULL).
+    defaults = {
+        field.attname: field.get_default()
+        for field in model._meta.concrete_fields
+        if field.attname not in rows[0] and field.has_default()
+    }
+    if defaults:
+        rows = [{**defaults, **row} for row in rows]
     attnames = list(rows[0])
     if connection.vendor != "postgresql":
         model.objects.bulk_create([model(**row) for row in rows], batch_size=500)

@@ -327,3 +327,42 @@ def test_a_deactivated_patient_is_hidden_from_search_kept_and_not_bookable(front
     )
     assert "patient" in answer["errors"]
     assert date.fromisoformat(front_desk_api.get(f"/api/v1/patients/{patient.pk}/").json()["date_of_birth"])
+
+
+def test_the_admin_offers_deactivation_not_deletion(records, client):
+    from django.urls import reverse
+
+    client.force_login(factories.clinic_admin_user())
+    patient = records.patient
+    changelist = reverse("admin:patients_patient_changelist")
+    page = client.get(changelist).content.decode()
+    assert 'value="deactivate"' in page and 'value="delete_selected"' not in page
+    assert client.get(reverse("admin:patients_patient_delete", args=[patient.pk])).status_code == 403
+    response = client.post(changelist, {"action": "deactivate", "_selected_action": [patient.pk]})
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.active is False
+    assert Patient.objects.filter(pk=patient.pk).exists()
+
+
+def test_the_access_log_keeps_the_patient_id_whatever_happens_to_the_row(records, practitioner_api):
+    from django.db import connection
+
+    from patients.models import AccessLog
+
+    patient_id = records.patient.pk
+    assert practitioner_api.get(f"/api/v1/patients/{patient_id}/").status_code == 200
+    logged = AccessLog.objects.filter(patient_id=patient_id).count()
+    assert logged >= 1
+    # Even a row removed behind the application's back (raw SQL, as an operator might) leaves the log intact.
+    with connection.cursor() as cursor:
+        for table in ("scheduling_reminder", "scheduling_appointment"):
+            cursor.execute(f"DELETE FROM {table}")
+        for table, column in (("treatments_treatmentsession", None), ("treatments_treatmentplan", "patient_id")):
+            cursor.execute(
+                f"DELETE FROM {table}" if column is None else f"DELETE FROM {table} WHERE {column} = %s",
+                [] if column is None else [patient_id],
+            )
+        cursor.execute("DELETE FROM patients_patientcondition WHERE patient_id = %s", [patient_id])
+        cursor.execute("DELETE FROM patients_patient WHERE id = %s", [patient_id])
+    assert AccessLog.objects.filter(patient_id=patient_id).count() == logged

@@ -10,6 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('clinic', '0003_access_log_moves_to_patients'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ('knox', '0009_extend_authtoken_field'),
     ]
 
     operations = [
@@ -27,4 +28,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'API token',
             },
         ),
+        # knox's migrations create its own token table even though KNOX_TOKEN_MODEL replaces it; left in place it
+        # holds nothing, yet its foreign key to auth_user blocks truncating users (PostgreSQL).
+        migrations.RunSQL("DROP TABLE IF EXISTS knox_authtoken", migrations.RunSQL.noop),
     ]

@@ -141,6 +141,7 @@ def test_a_hung_redis_does_not_hold_a_booking_and_its_confirmation_arrives_once(
     body = {
         "patient": patient.pk,
         "therapy_type": clinic.exosome.pk,
+        "product": clinic.plant_lot.product_id,
         "practitioner": clinic.practitioners[1].pk,
         "start": weekday_at(11, days_ahead=3).isoformat(),
     }
@@ -189,6 +190,7 @@ def test_an_smtp_server_paused_past_the_claim_time_with_two_workers_sends_each_e
                         {
                             "patient": factories.PatientFactory().pk,
                             "therapy_type": clinic.exosome.pk,
+                            "product": clinic.plant_lot.product_id,
                             "practitioner": clinic.practitioners[k % 2].pk,
                             "start": start.isoformat(),
                         },
@@ -232,6 +234,7 @@ def test_an_smtp_outage_longer_than_the_old_retry_budget_fails_nothing(clinic, t
                         {
                             "patient": factories.PatientFactory().pk,
                             "therapy_type": clinic.exosome.pk,
+                            "product": clinic.plant_lot.product_id,
                             "practitioner": clinic.practitioners[k % 2].pk,
                             "start": weekday_at(9 + k // 2, days_ahead=5).isoformat(),
                         },

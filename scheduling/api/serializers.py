@@ -66,6 +66,9 @@ class AvailabilitySerializer(serializers.Serializer):
 class AppointmentSerializer(serializers.ModelSerializer):
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
     practitioner_name = serializers.CharField(source="practitioner.display_name", read_only=True)
+    # "session k of N" on the desk's cards without a request per plan.
+    session_sequence = serializers.IntegerField(source="session.sequence", read_only=True, allow_null=True)
+    sessions_planned = serializers.IntegerField(source="plan.sessions_planned", read_only=True, allow_null=True)
 
     class Meta:
         model = Appointment
@@ -80,7 +83,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "device",
             "therapy_type",
             "session",
+            "session_sequence",
             "plan",
+            "sessions_planned",
             "start",
             "end",
             "status",
@@ -134,11 +139,19 @@ class PlanScheduleSerializer(serializers.Serializer):
 
 
 class ReminderSerializer(serializers.ModelSerializer):
+    # What the desk's failed-reminders list shows, without a request per appointment.
+    patient = serializers.IntegerField(source="appointment.patient_id", read_only=True)
+    patient_name = serializers.CharField(source="appointment.patient.full_name", read_only=True)
+    appointment_start = serializers.DateTimeField(source="appointment.start", read_only=True)
+
     class Meta:
         model = Reminder
         fields = [
             "id",
             "appointment",
+            "patient",
+            "patient_name",
+            "appointment_start",
             "kind",
             "due_at",
             "status",

@@ -76,7 +76,7 @@ def _lifecycle_schema(request_serializer=None, description=""):
 class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Appointments: list and book, then the life cycle. Every POST accepts an Idempotency-Key."""
 
-    queryset = Appointment.objects.select_related("patient", "practitioner")
+    queryset = Appointment.objects.select_related("patient", "practitioner", "session", "plan")
     serializer_class = s.AppointmentSerializer
     filterset_class = AppointmentFilterSet
     # The day list's page and its count in one statement.
@@ -167,7 +167,7 @@ class PlanScheduleView(APIView):
 class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
     """Reminder emails owed to patients and their delivery state."""
 
-    queryset = Reminder.objects.all()
+    queryset = Reminder.objects.select_related("appointment__patient")
     serializer_class = s.ReminderSerializer
     filterset_class = ReminderFilterSet
     roles = {"*": STAFF}

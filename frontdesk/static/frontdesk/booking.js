@@ -28,7 +28,7 @@ function open(mode) {
   booking = { patient: null, choice: null, slot: null, at: null, reschedule: null, nextFrom: null, ...mode };
   $("booking").hidden = false;
   $("booking-heading").textContent = booking.reschedule ? "Reschedule" : "Book";
-  for (const id of ["slots", "booking-options", "booking-patient", "booking-picker", "booking-at", "booking-extra", "waitlist-box"]) $(id).replaceChildren();
+  for (const id of ["slots", "plan-actions", "booking-options", "booking-patient", "booking-picker", "booking-at", "booking-extra", "waitlist-box"]) $(id).replaceChildren();
   showMessage($("booking-message"), "");
   $("confirm").hidden = true;
   $("more-slots").hidden = true;
@@ -69,6 +69,7 @@ export async function startReschedule(appointment) {
 async function choosePatient(patient) {
   booking.patient = patient;
   $("booking-picker").replaceChildren();
+  $("plan-actions").replaceChildren();
   $("booking-patient").textContent = `Patient: ${name(patient)}`;
   const options = catalog.therapyTypes.map((t) => choiceRadio(`therapy-${t.id}`, t.name, { therapyType: t.id }));
   const plans = await listAll("plans/", { patient: patient.id, status: "active" });
@@ -78,9 +79,36 @@ async function choosePatient(patient) {
     options.unshift(choiceRadio(`plan-${plan.id}`,
       `${therapyName(plan.therapy_type)} plan: next session ${next.sequence} of ${plan.sessions_planned} (window ${next.window_start} to ${next.window_end})`,
       { therapyType: plan.therapy_type, session: next.id, window: next }));
+    if (!booking.at) {
+      const all = h("button", { type: "button" }, `Schedule all remaining ${therapyName(plan.therapy_type)} sessions`);
+      all.addEventListener("click", () => scheduleAll(plan));
+      $("plan-actions").append(all);
+    }
   }
   $("booking-options").replaceChildren(...options);
   if (booking.at) $("booking-options").querySelector("input").click();
+}
+
+// Every unbooked session of the plan placed in its window by the server; one line per session saying where.
+async function scheduleAll(plan) {
+  try {
+    const { placements } = await api(`plans/${plan.id}/schedule/`, { method: "POST", body: {} });
+    const booked = new Map((await listAll("appointments/", { plan: plan.id })).map((a) => [a.id, a]));
+    const items = placements.map((p) => {
+      const a = booked.get(p.appointment);
+      return a
+        ? h("li", {}, `Session ${p.sequence}: ${p.reason || "booked"} ${localDateLabel(a.start, zone())} at ${localTime(a.start, zone())}`)
+        : h("li", { class: "error" }, `Session ${p.sequence}: not placed: ${p.reason}`);
+    });
+    await choosePatient(booking.patient);
+    const heading = h("h3", { tabindex: "-1" }, "Scheduled sessions");
+    $("plan-actions").append(h("div", { class: "schedule-result" }, heading, h("ul", {}, items)));
+    heading.focus();
+    await hooks.booked(null);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    showRefusal(error);
+  }
 }
 
 function choiceRadio(id, label, choice) {

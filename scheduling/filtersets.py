@@ -15,12 +15,28 @@ class AppointmentFilterSet(FilterSet):
         method="filter_date",
         help_text="A calendar day in the location's time zone (the clinic's default zone without ?location=).",
     )
+    date_from = django_filters.DateFilter(method="filter_from")
+    date_to = django_filters.DateFilter(method="filter_to")
+    needs_attention = django_filters.BooleanFilter(method="filter_na")
     status = django_filters.MultipleChoiceFilter(choices=AppointmentStatus.choices)
     location = django_filters.ModelChoiceFilter(queryset=Location.objects.all())
 
     class Meta:
         model = Appointment
         fields = ["date", "practitioner", "patient", "status", "location", "plan"]
+
+    def filter_na(self, queryset, name, value):
+        return queryset.none()
+
+    def filter_from(self, queryset, name, value):
+        location = self.form.cleaned_data.get("location")
+        zone = location.zone if location else ZoneInfo(settings.CLINIC_DEFAULT_TIME_ZONE)
+        return queryset.filter(end__gt=datetime.combine(value, time.min, tzinfo=zone))
+
+    def filter_to(self, queryset, name, value):
+        location = self.form.cleaned_data.get("location")
+        zone = location.zone if location else ZoneInfo(settings.CLINIC_DEFAULT_TIME_ZONE)
+        return queryset.filter(start__lt=datetime.combine(value + timedelta(days=1), time.min, tzinfo=zone))
 
     def filter_date(self, queryset, name, value):
         location = self.form.cleaned_data.get("location")

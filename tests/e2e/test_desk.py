@@ -83,7 +83,7 @@ def test_front_desk_logs_in_and_sees_the_day_per_practitioner_and_per_room(new_p
     expect(page.locator('[data-key="room"] .card', has_text="Ada Lovelace")).to_contain_text(
         clinic.practitioners[0].display_name
     )
-    page.get_by_role("button", name="Next day").click()
+    page.get_by_role("button", name="Next", exact=True).click()
     expect(page.locator(".card")).to_have_count(0)
 
 

@@ -78,7 +78,7 @@ def test_week_view_shows_each_day_per_practitioner_and_per_room(new_page, clinic
     expect(page.locator(f'.lane[data-key="room"][data-resource="{clinic.rooms[1].id}"] .card')).to_contain_text(
         "Grace Hopper"
     )
-    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Next", exact=True).click()
     expect(page.locator(".day-head").first).to_have_attribute("data-date", (monday + timedelta(days=7)).isoformat())
     expect(page.locator(".card")).to_have_count(0)
 

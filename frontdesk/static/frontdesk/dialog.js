@@ -48,9 +48,10 @@ function button(label, onclick, kind = "") {
 // The state machine is the API's; this mirrors it so the desk never offers a button that can only be refused.
 function actions(a) {
   const started = Date.parse(a.start) <= Date.now();
+  const checkInOpen = Date.parse(a.start) - config.check_in_opens_minutes * 60000 <= Date.now();
   const out = [];
   if (a.status === "booked") {
-    if (!a.on_hold) out.push(button("Check in", () => act("check-in"), "primary"));
+    if (!a.on_hold && checkInOpen) out.push(button("Check in", () => act("check-in"), "primary"));
     if (started) out.push(button("No-show", () => act("no-show")));
     out.push(button("Reschedule", () => hooks.reschedule(a)));
     out.push(button("Cancel appointment", showCancel, "danger"));

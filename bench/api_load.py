@@ -171,7 +171,7 @@ def cleanup() -> None:
             cursor.execute("DELETE FROM scheduling_reminder WHERE appointment_id = ANY(%s)", [ids])
             cursor.execute("DELETE FROM scheduling_historicalappointment WHERE id = ANY(%s)", [ids])
             cursor.execute("DELETE FROM scheduling_appointment WHERE id = ANY(%s)", [ids])
-        for table in ("clinic_idempotencykey", "clinic_accesslog"):
+        for table in ("clinic_idempotencykey", "patients_accesslog"):
             cursor.execute(
                 f"DELETE FROM {table} WHERE user_id IN (SELECT id FROM auth_user WHERE username LIKE 'bench-desk-%%')"
             )

@@ -1,4 +1,4 @@
-"""Project-wide records that belong to no single domain app: idempotent request replay and the patient access log."""
+"""Project-wide records that belong to no domain app: idempotent request replay."""
 
 from django.conf import settings
 from django.db import models
@@ -23,20 +23,3 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.key} ({self.response_status})"
-
-
-class AccessLog(models.Model):
-    """One read of a patient's record or clinical data through the API: who, which patient, what, when."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="access_log")
-    endpoint = models.CharField(max_length=255)
-    method = models.CharField(max_length=8)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["patient", "-at"], name="access_log_patient_idx")]
-
-    def __str__(self):
-        return f"{self.user} {self.method} {self.endpoint} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,13 +1,15 @@
 """Roles are Django groups; this module names them and answers "may this user act as X?"."""
 
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 
 FRONT_DESK = "front_desk"
 PRACTITIONER = "practitioner"
 CLINIC_ADMIN = "clinic_admin"
 ALL_ROLES = (FRONT_DESK, PRACTITIONER, CLINIC_ADMIN)
-
-DOMAIN_APPS = ("patients", "treatments", "scheduling", "clinic")
 
 
 def user_roles(user) -> set[str]:
@@ -33,11 +35,21 @@ def has_role(user, *roles: str) -> bool:
     return bool(user_roles(user) & set(roles))
 
 
+def project_app_labels() -> list[str]:
+    """The labels of the project's own apps: the installed apps that are top-level packages of the repository.
+
+    Read from the app registry, so an app added to INSTALLED_APPS is covered without being listed here.
+    """
+    base_dir = Path(settings.BASE_DIR).resolve()
+    return [config.label for config in apps.get_app_configs() if Path(config.path).resolve().parent == base_dir]
+
+
 def grant_clinic_admin_permissions(**kwargs):
-    """Give the clinic_admin group every permission of the domain apps, so it can work in the Django admin.
+    """Give the clinic_admin group every permission of the project's apps and of users and groups, so it can work
+    in the Django admin.
 
     Runs after each migrate, because permissions of new models only exist once migrations have run.
     """
     group, _ = Group.objects.get_or_create(name=CLINIC_ADMIN)
-    perms = Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS + ("auth",))
+    perms = Permission.objects.filter(content_type__app_label__in=[*project_app_labels(), "auth"])
     group.permissions.add(*perms)

@@ -15,9 +15,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
+# Local state of the embedded mode (SQLite file, broker folders, beat schedule); absent in a fresh clone. Importing
+# settings creates nothing: each folder is made where it is used (clinic.apps, clinic.celery).
 VAR_DIR = Path(env.str("CLINIC_VAR_DIR", default=str(BASE_DIR / "var")))
-# Local state of the embedded mode (SQLite file, broker folders, beat schedule); absent in a fresh clone.
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _env_or_fail(parse, name: str, sentence: str, **kwargs):
@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "patients",
     "treatments",
     "scheduling",
+    "records",
     "frontdesk",
 ]
 
@@ -128,7 +129,6 @@ elif _engine in ("django.db.backends.postgresql", "django.db.backends.postgresql
 else:
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://...) or SQLite (sqlite:///...).")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -93,3 +93,20 @@ class PatientCondition(models.Model):
     def __str__(self):
         state = "" if self.active else " (inactive)"
         return f"{self.patient}: {self.condition}{state}"
+
+
+class AccessLog(models.Model):
+    """One read of a patient's record or clinical data through the API: who, which patient, what, when."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="access_log")
+    endpoint = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["patient", "-at"], name="access_log_patient_idx")]
+
+    def __str__(self):
+        return f"{self.user} {self.method} {self.endpoint} at {self.at:%Y-%m-%d %H:%M}"

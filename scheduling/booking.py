@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
+from clinic.celery import enqueue_on_commit
 from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition, SlotUnavailable
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
@@ -483,7 +484,7 @@ def appointment_check_in(*, appointment: Appointment, by=None) -> Appointment:
 
 def appointment_no_show(*, appointment: Appointment, by=None) -> Appointment:
     """Record that a booked patient did not come: the slot is freed, the plan session goes back to planned and
-    the patient's no-show count (scheduling.selectors.patient_no_show_count) goes up."""
+    the patient's no-show count goes up."""
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.NO_SHOW)
         _save(appointment)
@@ -525,9 +526,5 @@ def appointment_complete(
 
 def _queue_next_session(session_id: int) -> None:
     """After commit, ask the worker to book the plan's next session; a broker outage must not undo the completion
-    (robust: logged, and the nightly closing-window check still catches the unbooked session)."""
-    try:
-        from scheduling.tasks import book_next_session
-    except ImportError:  # the Celery tasks module belongs to the reminders work and may not be there yet
-        return
-    transaction.on_commit(lambda: book_next_session.delay(session_id), robust=True)
+    (logged, and the nightly closing-window check still catches the unbooked session)."""
+    enqueue_on_commit("scheduling.tasks.book_next_session", session_id)

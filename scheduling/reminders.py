@@ -15,7 +15,8 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from clinic.celery import app as celery_app
+from clinic.celery import enqueue_on_commit
+from clinic.exceptions import InvalidTransition
 from scheduling import emails
 from scheduling.choices import AppointmentStatus, ReminderKind, ReminderStatus
 from scheduling.models import Appointment, Reminder
@@ -91,15 +92,8 @@ def appointment_reminders_sync(appointment: Appointment, *, event: str) -> None:
             stale.exclude(kind__in=wanted).update(status=ReminderStatus.CANCELLED, updated_at=now)
     notice_kind = EVENT_NOTICES[event]
     notice = _reset_all(appointment, {**wanted, notice_kind: now}, now)[notice_kind]
-    transaction.on_commit(lambda: _kick(notice.pk))
-
-
-def _kick(reminder_id: int) -> None:
-    """Ask a worker to send one notice now; a broker outage only delays it until the next sweep."""
-    try:
-        celery_app.send_task("scheduling.tasks.send_reminder", args=[reminder_id], retry=False)
-    except Exception:  # any broker failure: the outbox row is already committed, the sweep will send it
-        logger.warning("broker unavailable, reminder %s waits for the next sweep", reminder_id, exc_info=True)
+    # A broker outage only delays the notice until the next sweep.
+    enqueue_on_commit("scheduling.tasks.send_reminder", notice.pk)
 
 
 def _claimable(now: datetime) -> Q:
@@ -251,3 +245,27 @@ def reminder_send(*, reminder_id: int, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     reminders = _claim(now=now, limit=1, reminder_id=reminder_id)
     return bool(reminders) and _deliver(reminders, now=now) == 1
+
+
+def reminder_retry(*, reminder: Reminder, by=None) -> Reminder:
+    """Give a failed reminder a fresh round of attempts and ask a worker to send it now.
+
+    Guarantees: only a `failed` reminder changes (anything else raises InvalidTransition and writes nothing, also
+    when another request retried it a moment ago); it becomes `pending` with its attempts counted from zero, its
+    last error kept until the next attempt; after commit a worker is asked to send it, and if the broker is down
+    the sweep sends it. Whether it still goes out is decided at sending time, as for any reminder (a reminder of an
+    appointment no longer booked is cancelled then). Who asked is logged.
+    """
+    with transaction.atomic():
+        retried = Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.FAILED).update(
+            status=ReminderStatus.PENDING, attempts=0, next_attempt_at=None, claimed_at=None, updated_at=timezone.now()
+        )
+        reminder.refresh_from_db()
+        if not retried:
+            raise InvalidTransition(
+                f"Only a failed reminder can be retried; this one is {reminder.get_status_display().lower()}.",
+                current=reminder.status,
+            )
+        enqueue_on_commit("scheduling.tasks.send_reminder", reminder.pk)
+    logger.info("reminder %s re-queued by %s", reminder.pk, by)
+    return reminder

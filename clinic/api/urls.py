@@ -9,7 +9,6 @@ from rest_framework.permissions import AllowAny
 from clinic.api.auth import TokenView
 from clinic.api.converters import IdConverter
 from clinic.api.errors import error_body
-from clinic.api.patient_record import PatientAccessLogView, PatientExportView
 
 
 @csrf_exempt
@@ -23,11 +22,10 @@ register_converter(IdConverter, "id")
 
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),
-    path("patients/<id:pk>/export/", PatientExportView.as_view(), name="patient-export"),
-    path("patients/<id:pk>/access-log/", PatientAccessLogView.as_view(), name="patient-access-log"),
     path("", include("patients.api.urls")),
     path("", include("treatments.api.urls")),
     path("", include("scheduling.api.urls")),
+    path("", include("records.api.urls")),
 ]
 
 urlpatterns = [

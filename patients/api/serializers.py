@@ -2,7 +2,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from clinic.api.fields import OptionalEmailField, StrictCharField, StrictModelSerializer
-from patients.models import Condition, Patient, e164_validator
+from patients.models import AccessLog, Condition, Patient, e164_validator
 
 
 class PatientSerializer(StrictModelSerializer):
@@ -29,3 +29,11 @@ class ConditionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Condition
         fields = ["id", "code", "name", "kind", "description"]
+
+
+class AccessLogSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = AccessLog
+        fields = ["id", "user", "username", "patient", "endpoint", "method", "at"]

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from patients.api import views
@@ -6,4 +7,7 @@ router = SimpleRouter()
 router.register("patients", views.PatientViewSet, basename="patient")
 router.register("conditions", views.ConditionViewSet, basename="condition")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("patients/<id:pk>/access-log/", views.PatientAccessLogView.as_view(), name="patient-access-log"),
+    *router.urls,
+]

@@ -1,11 +1,13 @@
-from rest_framework import mixins, viewsets
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, mixins, viewsets
 
-from clinic.api.audit import access_record
 from clinic.api.filters import CountWithPagePagination
-from clinic.api.permissions import STAFF
-from patients.api.serializers import ConditionSerializer, PatientSerializer
+from clinic.api.permissions import ADMIN, STAFF
+from patients.api.serializers import AccessLogSerializer, ConditionSerializer, PatientSerializer
+from patients.audit import access_record
 from patients.filtersets import ConditionFilterSet, PatientFilterSet
-from patients.models import Condition, Patient
+from patients.models import AccessLog, Condition, Patient
 
 
 class PatientViewSet(
@@ -38,3 +40,20 @@ class ConditionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ConditionSerializer
     filterset_class = ConditionFilterSet
     roles = {"*": STAFF}
+
+
+class PatientAccessLogView(generics.ListAPIView):
+    """Who read this patient's record or clinical data through the API, newest first."""
+
+    serializer_class = AccessLogSerializer
+    roles = {"*": ADMIN}
+
+    @extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The patient's id.")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AccessLog.objects.none()
+        patient = get_object_or_404(Patient, pk=self.kwargs["pk"])
+        return AccessLog.objects.filter(patient=patient).select_related("user")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from clinic.models import AccessLog
+from patients.models import AccessLog
 from tests import factories
 
 pytestmark = pytest.mark.django_db

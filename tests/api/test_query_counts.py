@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.dateparse import parse_datetime
 
-from clinic.models import AccessLog
 from patients.api.views import PatientViewSet
+from patients.models import AccessLog
 from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment
 from tests import factories

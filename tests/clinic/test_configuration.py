@@ -51,3 +51,20 @@ def test_production_settings_pass_the_deploy_check():
         EMAIL_URL="smtp://mail.clinic.example:587",
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_reading_the_settings_creates_no_folder_and_a_first_run_makes_what_it_needs(tmp_path):
+    var_dir = tmp_path / "fresh-var"
+    imported = subprocess.run(
+        [sys.executable, "-c", "import clinic.settings"],
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, "CLINIC_VAR_DIR": str(var_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert not var_dir.exists()
+    # The embedded mode's first command makes the folder its SQLite file lives in.
+    checked = manage("migrate", "--check", CLINIC_VAR_DIR=str(var_dir))
+    assert var_dir.is_dir(), checked.stderr

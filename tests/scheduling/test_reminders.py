@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from clinic.celery import app as celery_app
 from scheduling import booking, reminders, tasks
 from scheduling.choices import AppointmentStatus, ReminderKind, ReminderStatus
 from scheduling.emails import appointment_link_url
@@ -83,7 +84,7 @@ def test_offsets_already_past_are_not_created(clinic):
 
 
 def test_the_confirmation_is_kicked_to_a_worker_after_commit(clinic, django_capture_on_commit_callbacks):
-    with mock.patch.object(reminders.celery_app, "send_task") as send_task:
+    with mock.patch.object(celery_app, "send_task") as send_task:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             appointment = book(clinic, next_monday_at(10))
         send_task.assert_not_called()  # nothing leaves before the booking is committed
@@ -95,7 +96,7 @@ def test_the_confirmation_is_kicked_to_a_worker_after_commit(clinic, django_capt
 
 def test_a_broker_outage_at_booking_time_loses_neither_booking_nor_email(clinic, django_capture_on_commit_callbacks):
     with (
-        mock.patch.object(reminders.celery_app, "send_task", side_effect=OperationalError("connection refused")),
+        mock.patch.object(celery_app, "send_task", side_effect=OperationalError("connection refused")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         appointment = book(clinic, next_monday_at(10))

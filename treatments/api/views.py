@@ -5,8 +5,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic.api.audit import access_record
 from clinic.api.permissions import CLINICAL, STAFF, is_clinical
+from patients.audit import access_record
 from patients.models import Patient, PatientCondition
 from treatments import screening, selectors, services
 from treatments.api import serializers as s

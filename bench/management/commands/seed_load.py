@@ -1,6 +1,9 @@
 """Load a large, realistic data set for the benchmarks in bench/: years of history and a busy next 90 days.
 
-    python manage.py seed_load --practitioners 40 --days 1460 --appointments 200000 --patients 100000 --seed 1
+    DJANGO_SETTINGS_MODULE=bench.settings python manage.py seed_load \
+        --practitioners 40 --days 1460 --appointments 200000 --patients 100000 --seed 1
+
+A bench command, not a production one: only bench.settings installs the bench app (bench/common.py runs it so).
 
 What it writes: locations of up to 20 practitioners (each with a treatment room of their own, one consultation
 room and a centrifuge for every three), practitioners with one of a few working-hours patterns, holidays and sick

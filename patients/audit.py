@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from clinic.models import AccessLog
+from patients.models import AccessLog
 
 
 def access_record(request, patients: Iterable) -> None:

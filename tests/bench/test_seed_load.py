@@ -1,4 +1,4 @@
-"""seed_load: a small load is realistic, reproducible from its seed, and never double-books anyone."""
+"""seed_load (bench/): a small load is realistic, reproducible from its seed, and never double-books anyone."""
 
 from collections import defaultdict
 from datetime import date
@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 
+from bench.management.commands.seed_load import Command as SeedLoad
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, ReminderStatus
 from scheduling.models import Appointment, Reminder, TimeOff, WorkingHours
 from treatments.models import TreatmentPlan
@@ -17,7 +18,8 @@ SMALL = dict(practitioners=4, days=120, appointments=600, patients=300, today=da
 
 
 def load(seed: int) -> None:
-    call_command("seed_load", seed=seed, stdout=StringIO(), stderr=StringIO(), **SMALL)
+    # The command object itself: the bench app is installed by bench.settings only, not by the test settings.
+    call_command(SeedLoad(), seed=seed, stdout=StringIO(), stderr=StringIO(), **SMALL)
 
 
 def snapshot() -> list[tuple]:

@@ -5,3 +5,8 @@ class ConditionKind(models.TextChoices):
     CONDITION = "condition", "Condition"
     MEDICATION = "medication", "Medication class"
     ALLERGY = "allergy", "Allergy"
+
+
+class ConditionSource(models.TextChoices):
+    CLINIC = "clinic", "Recorded by the clinic"
+    PATIENT = "patient", "Declared by the patient"

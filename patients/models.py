@@ -5,7 +5,7 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Concat, Lower
 from simple_history.models import HistoricalRecords
 
-from patients.choices import ConditionKind
+from patients.choices import ConditionKind, ConditionSource
 
 e164_validator = RegexValidator(
     regex=r"^\+[1-9]\d{6,14}$",
@@ -77,6 +77,14 @@ class PatientCondition(models.Model):
     active = models.BooleanField(default=True)
     since = models.DateField(null=True, blank=True)
     note = models.TextField(blank=True)
+    source = models.CharField(max_length=16, choices=ConditionSource.choices, default=ConditionSource.CLINIC)
+    verified = models.BooleanField(
+        default=True, help_text="False while a condition the patient declared waits for a practitioner's review."
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

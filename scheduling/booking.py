@@ -20,6 +20,7 @@ from clinic.celery import enqueue_on_commit
 from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition, SlotUnavailable
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
+from scheduling.freed import time_freed
 from scheduling.models import (
     Appointment,
     Device,
@@ -402,6 +403,12 @@ def appointment_reschedule(
                     current=appointment.status,
                 )
             practitioner = practitioner or appointment.practitioner
+            freed = {
+                "practitioner_id": appointment.practitioner_id,
+                "location_id": appointment.location_id,
+                "start": appointment.start,
+                "end": appointment.end,
+            }
             session = _fresh_session(appointment.session) if appointment.session_id else None
             _validate(
                 patient=appointment.patient,
@@ -435,6 +442,7 @@ def appointment_reschedule(
             appointment.sequence += 1
             _save(appointment)
             appointment_reminders_sync(appointment, event="moved")
+            time_freed(**freed, reason="moved")
             if session is not None and move_later_sessions:
                 # planning builds on this module; importing it here keeps the import graph one way.
                 from scheduling.planning import sessions_follow_move
@@ -461,7 +469,8 @@ def _change_status(appointment: Appointment, new_status: str) -> Appointment:
 
 def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "") -> Appointment:
     """Cancel a booked appointment: the reason and time are kept, the slot is free again at once, the plan
-    session goes back to planned (its later windows follow) and pending reminders are cancelled."""
+    session goes back to planned (its later windows follow), pending reminders are cancelled and the freed time
+    is recorded for the waitlist (scheduling.freed)."""
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.CANCELLED)
         appointment.cancel_reason = (reason or "").strip()
@@ -470,6 +479,13 @@ def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "") -
         if appointment.session_id:
             session_mark_unbooked(session=appointment.session)
         appointment_reminders_sync(appointment, event="cancelled")
+        time_freed(
+            practitioner_id=appointment.practitioner_id,
+            location_id=appointment.location_id,
+            start=appointment.start,
+            end=appointment.end,
+            reason="cancelled",
+        )
     return appointment
 
 

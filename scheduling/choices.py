@@ -42,3 +42,32 @@ class ReminderStatus(models.TextChoices):
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
     SKIPPED = "skipped", "Skipped (no email or reminders off)"
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    OFFERED = "offered", "Offered a slot"
+    BOOKED = "booked", "Booked"
+    EXPIRED = "expired", "Expired (its last day passed)"
+    REMOVED = "removed", "Removed"
+
+
+# Entries that still want a slot: only these are matched against freed time.
+OPEN_WAITLIST_STATUSES = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+
+
+class OfferStatus(models.TextChoices):
+    SENT = "sent", "Sent"
+    CLAIMED = "claimed", "Claimed (booked)"
+    TAKEN = "taken", "Taken by someone else"
+    EXPIRED = "expired", "Expired"
+
+
+class OfferDelivery(models.TextChoices):
+    """The offer email as an outbox row, apart from what the offer itself has become."""
+
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Not sent (the slot went first)"

@@ -13,7 +13,7 @@ from scheduling.choices import ReminderKind
 from scheduling.models import Appointment, Location, Reminder
 
 LINK_SALT = "scheduling.appointment-link"
-LINK_ACTIONS = ("confirm", "cancel")
+LINK_ACTIONS = ("confirm", "cancel", "reschedule", "questionnaire")
 
 
 def appointment_link_token(appointment: Appointment, *, action: str) -> str:
@@ -51,6 +51,19 @@ def _subject(reminder: Reminder, when: str) -> str:
     return f"Reminder: your {therapy} appointment on {when}"
 
 
+def _questionnaire_url(reminder: Reminder) -> str | None:
+    """The health questionnaire's link, in the confirmation (or new-time email) of a first visit or a PRP session
+    whose questionnaire has not been answered yet."""
+    if reminder.kind not in (ReminderKind.CONFIRMATION, ReminderKind.RESCHEDULED):
+        return None
+    from scheduling.questionnaire import questionnaire_wanted  # it builds on links, which builds on this module
+
+    appointment = reminder.appointment
+    if hasattr(appointment, "questionnaire") or not questionnaire_wanted(appointment):
+        return None
+    return appointment_link_url(appointment, action="questionnaire")
+
+
 def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
     """The email for one Reminder row, rendered from the appointment as it is now."""
     appointment = reminder.appointment
@@ -69,6 +82,8 @@ def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
         "policy_hours": settings.CLINIC_CANCELLATION_POLICY_HOURS,
         "confirm_url": None if cancelled else appointment_link_url(appointment, action="confirm"),
         "cancel_url": None if cancelled else appointment_link_url(appointment, action="cancel"),
+        "reschedule_url": None if cancelled else appointment_link_url(appointment, action="reschedule"),
+        "questionnaire_url": _questionnaire_url(reminder),
     }
     message = EmailMultiAlternatives(
         subject=_subject(reminder, when),

@@ -5,8 +5,8 @@ import django_filters
 from django.conf import settings
 
 from clinic.api.filters import FilterSet
-from scheduling.choices import AppointmentStatus, ReminderStatus
-from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room
+from scheduling.choices import AppointmentStatus, OfferStatus, ReminderStatus, WaitlistStatus
+from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, WaitlistEntry, WaitlistOffer
 from treatments.models import TherapyType
 
 
@@ -75,3 +75,19 @@ class DeviceFilterSet(FilterSet):
     class Meta:
         model = Device
         fields = ["location", "kind", "active"]
+
+
+class WaitlistEntryFilterSet(FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=WaitlistStatus.choices)
+
+    class Meta:
+        model = WaitlistEntry
+        fields = ["status", "patient", "location", "therapy_type", "practitioner"]
+
+
+class WaitlistOfferFilterSet(FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=OfferStatus.choices)
+
+    class Meta:
+        model = WaitlistOffer
+        fields = ["status", "entry", "practitioner"]

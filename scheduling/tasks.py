@@ -5,7 +5,7 @@ import time
 
 from celery import shared_task
 
-from scheduling import planning, reminders
+from scheduling import planning, reminders, waitlist
 
 SWEEP_BATCH = 200
 # At most this many sweeps run at once: enough to keep every worker process of a small deployment busy.
@@ -54,3 +54,22 @@ def book_next_session(session_id: int) -> int | None:
 def flag_plans_with_closing_windows() -> int:
     """Nightly: flag plans whose next window closes within 7 days with nothing booked; returns how many."""
     return planning.plans_flag_closing_windows()
+
+
+@shared_task
+def offer_freed_time(freed_id: int) -> int:
+    """Offer time that has just freed up to the waitlist (once per FreedTime row); returns how many offers."""
+    return waitlist.freed_time_match(freed_id=freed_id)
+
+
+@shared_task
+def send_waitlist_offer(offer_id: int) -> bool:
+    """Send one offer email now if it is still due and unclaimed (the kick after the offer commits)."""
+    return waitlist.offer_send(offer_id=offer_id)
+
+
+@shared_task
+def sweep_waitlist() -> dict:
+    """Beat, every minute: expire entries and offers, pass expired slots on, match leftover freed time, send due
+    offer emails."""
+    return waitlist.waitlist_sweep()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from scheduling.views import AppointmentLinkView
+from scheduling.views import AppointmentLinkView, QuestionnaireLinkView, RescheduleLinkView, WaitlistOfferView
 
 urlpatterns = [
     path(
@@ -15,4 +15,7 @@ urlpatterns = [
         AppointmentLinkView.as_view(action="cancel"),
         name="appointment-cancel",
     ),
+    path("appointments/reschedule/<str:token>/", RescheduleLinkView.as_view(), name="appointment-reschedule"),
+    path("appointments/questionnaire/<str:token>/", QuestionnaireLinkView.as_view(), name="appointment-questionnaire"),
+    path("waitlist/offers/<str:token>/", WaitlistOfferView.as_view(), name="waitlist-offer"),
 ]

@@ -2,11 +2,16 @@
 scanner that follows links cannot cancel an appointment."""
 
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views import View
 
 from clinic.exceptions import DomainError
-from scheduling import links
+from patients.models import Condition
+from scheduling import links, questionnaire, self_service, waitlist
+from scheduling.choices import OPEN_WAITLIST_STATUSES, AppointmentStatus
 from scheduling.emails import local_time_text
+from scheduling.models import QuestionnaireAnswer
 
 TEXTS = {
     "confirm": {
@@ -57,3 +62,182 @@ class AppointmentLinkView(View):
         except DomainError as exc:
             return self._page(request, message=exc.detail, status=exc.status_code)
         return self._page(request, message=TEXTS[self.action]["done"], appointment=appointment)
+
+
+def _patient_page(request, template: str, *, title: str, message: str = "", status: int = 200, **context):
+    return render(request, template, {"title": title, "message": message, **context}, status=status)
+
+
+class WaitlistOfferView(View):
+    """A waitlist offer: GET shows it; a form POST claims it, or keeps or leaves the patient's waitlist place."""
+
+    title = "An appointment for you"
+    template = "scheduling/waitlist_offer.html"
+
+    def _show(self, request, offer, *, message: str, can_claim=False, appointment=None, status=200):
+        entry = offer.entry
+        return _patient_page(
+            request,
+            self.template,
+            title=self.title,
+            message=message,
+            status=status,
+            offer=offer,
+            appointment=appointment,
+            when=local_time_text(offer.start, entry.location),
+            until=local_time_text(offer.expires_at, entry.location) if offer.expires_at else "",
+            can_claim=can_claim,
+            can_keep=not can_claim and appointment is None and entry.status in OPEN_WAITLIST_STATUSES,
+        )
+
+    def _bad_link(self, request, exc: DomainError):
+        return _patient_page(request, self.template, title=self.title, message=exc.detail, status=exc.status_code)
+
+    def get(self, request, token: str):
+        try:
+            offer = waitlist.offer_from_link(token=token)
+        except DomainError as exc:
+            return self._bad_link(request, exc)
+        refusal = waitlist.offer_state_for_patient(offer)
+        if refusal:
+            return self._show(request, offer, message=refusal, appointment=offer.appointment, status=409)
+        return self._show(request, offer, message="This appointment has become free.", can_claim=True)
+
+    def post(self, request, token: str):
+        answer = request.POST.get("answer", "claim")
+        try:
+            if answer == "keep":
+                waitlist.offer_keep_on_list_by_link(token=token)
+                offer = waitlist.offer_from_link(token=token)
+                return self._show(request, offer, message="You are still on the waiting list. We will email you.")
+            if answer == "leave":
+                waitlist.offer_leave_list_by_link(token=token)
+                offer = waitlist.offer_from_link(token=token)
+                return self._show(request, offer, message="You are no longer on the waiting list.")
+            outcome = waitlist.offer_claim_by_link(token=token)
+        except DomainError as exc:
+            return self._bad_link(request, exc)
+        if outcome.refusal:
+            status = 200 if outcome.already else 409
+            return self._show(
+                request, outcome.offer, message=outcome.refusal, appointment=outcome.offer.appointment, status=status
+            )
+        return self._show(
+            request, outcome.offer, message="Booked: the appointment is yours.", appointment=outcome.appointment
+        )
+
+
+class RescheduleLinkView(View):
+    """Move an appointment to one of the listed alternatives, or join the waitlist for something earlier."""
+
+    title = "Change your appointment"
+    template = "scheduling/reschedule.html"
+
+    def _show(self, request, *, message: str, appointment=None, status=200, ask=False):
+        slots = self_service.reschedule_alternatives(appointment) if ask else []
+        zone = appointment.location.zone if appointment else None
+        return _patient_page(
+            request,
+            self.template,
+            title=self.title,
+            message=message,
+            status=status,
+            appointment=appointment,
+            when=local_time_text(appointment.start, appointment.location) if appointment else "",
+            choices=[(slot.start.isoformat(), local_time_text(slot.start, appointment.location)) for slot in slots],
+            zone=zone,
+            ask=ask,
+        )
+
+    def get(self, request, token: str):
+        try:
+            appointment = links.appointment_from_link(token=token, action="reschedule")
+        except DomainError as exc:
+            return self._show(request, message=exc.detail, status=exc.status_code)
+        refusal = links.link_refusal(appointment, action="reschedule")
+        if refusal:
+            return self._show(request, message=refusal, appointment=appointment, status=409)
+        return self._show(
+            request, message="Choose a new time, or ask for something earlier.", appointment=appointment, ask=True
+        )
+
+    def post(self, request, token: str):
+        try:
+            if request.POST.get("answer") == "earlier":
+                entry = self_service.waitlist_join_earlier_by_link(token=token)
+                appointment = entry.appointment
+                message = (
+                    "You are on the waiting list for an earlier time. Your appointment stays as it is until you "
+                    "accept an offer we email you."
+                )
+                return self._show(request, message=message, appointment=appointment)
+            start = parse_datetime(request.POST.get("start") or "")
+            if start is None or timezone.is_naive(start):
+                appointment = links.appointment_from_link(token=token, action="reschedule")
+                return self._show(
+                    request,
+                    message="Please choose one of the times listed.",
+                    appointment=appointment,
+                    ask=True,
+                    status=400,
+                )
+            appointment = self_service.appointment_reschedule_by_link(token=token, start=start)
+        except DomainError as exc:
+            return self._show(request, message=exc.detail, status=exc.status_code)
+        return self._show(
+            request,
+            message="Your appointment has moved. We have sent you an email with the new time.",
+            appointment=appointment,
+        )
+
+
+class QuestionnaireLinkView(View):
+    """The pre-visit health questionnaire: a plain HTML form, sent once per appointment."""
+
+    title = "Before your visit: a few health questions"
+    template = "scheduling/questionnaire.html"
+
+    def _show(self, request, *, message: str, appointment=None, status=200, ask=False):
+        return _patient_page(
+            request,
+            self.template,
+            title=self.title,
+            message=message,
+            status=status,
+            appointment=appointment,
+            when=local_time_text(appointment.start, appointment.location) if appointment else "",
+            questions=questionnaire.questionnaire_choices() if ask else [],
+            pregnancy=Condition.objects.filter(code=questionnaire.PREGNANCY_CODE).first() if ask else None,
+            ask=ask,
+        )
+
+    def get(self, request, token: str):
+        try:
+            appointment = links.appointment_from_link(token=token, action="questionnaire")
+        except DomainError as exc:
+            return self._show(request, message=exc.detail, status=exc.status_code)
+        if appointment.status != AppointmentStatus.BOOKED:
+            message = f"This appointment is {appointment.get_status_display().lower()}; nothing to fill in."
+            return self._show(request, message=message, appointment=appointment, status=409)
+        if QuestionnaireAnswer.objects.filter(appointment=appointment).exists():
+            message = "You have already sent your answers. If something has changed, please call the clinic."
+            return self._show(request, message=message, appointment=appointment, status=409)
+        return self._show(
+            request,
+            message="Please tick everything that applies to you. If nothing applies, just send the form.",
+            appointment=appointment,
+            ask=True,
+        )
+
+    def post(self, request, token: str):
+        ids = [int(value) for value in request.POST.getlist("condition") if value.isdigit() and len(value) < 10]
+        try:
+            outcome = questionnaire.questionnaire_submit_by_link(
+                token=token, condition_ids=ids, other=request.POST.get("other", "")
+            )
+        except DomainError as exc:
+            return self._show(request, message=exc.detail, status=exc.status_code)
+        message = "Thank you: we have your answers."
+        if outcome.clinic_will_contact:
+            message += " The clinic will contact you before your appointment."
+        return self._show(request, message=message, appointment=outcome.answer.appointment)

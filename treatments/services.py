@@ -19,6 +19,7 @@ from clinic.exceptions import (
     OutsidePlanWindow,
 )
 from clinic.roles import CLINIC_ADMIN, PRACTITIONER, has_role
+from patients.choices import ConditionSource
 from patients.models import Condition, Patient, PatientCondition
 from treatments.choices import ConsentMethod, Indication, PlanStatus, SessionStatus
 from treatments.models import Consent, Product, ProductLot, TherapyType, TreatmentPlan, TreatmentSession
@@ -646,8 +647,11 @@ def patient_condition_record(
     active: bool = True,
     since: date | None = None,
     note: str = "",
+    source: str = ConditionSource.CLINIC,
+    verified: bool = True,
 ) -> PatientCondition:
-    """Record a condition, medication or allergy for a patient.
+    """Record a condition, medication or allergy for a patient; one the patient declared is recorded with
+    `source="patient"` and `verified=False` until a practitioner verifies it (patient_condition_verify).
 
     Guarantees: when it is active, the patient's active plans are re-screened in the same transaction and any plan
     with a finding no override covers is flagged `needs_attention` (its next sessions cannot be booked).
@@ -663,7 +667,14 @@ def patient_condition_record(
     if errors:
         raise DomainValidationError(errors=errors)
     record = PatientCondition(
-        patient=patient, condition=condition_obj, active=active, since=since, note=note, recorded_by=by
+        patient=patient,
+        condition=condition_obj,
+        active=active,
+        since=since,
+        note=note,
+        recorded_by=by,
+        source=source,
+        verified=verified,
     )
     with transaction.atomic():
         record.full_clean()
@@ -702,4 +713,26 @@ def patient_condition_update(*, patient_condition: PatientCondition, by, **field
         if record.active and not was_active:
             _rescreen_active_plans(record.patient)
     patient_condition.refresh_from_db()
+    return record
+
+
+def patient_condition_verify(*, patient_condition: PatientCondition, by, verified: bool) -> PatientCondition:
+    """A practitioner's verdict on a condition (typically one the patient declared): `verified=True` confirms it;
+    `verified=False` rejects it, which also makes it inactive (it no longer counts in screening). Who and when are
+    kept. The caller re-screens the patient's appointments (holds follow the condition either way)."""
+    if not isinstance(verified, bool):
+        raise DomainValidationError(errors={"verified": ["Give true or false."]})
+    with transaction.atomic():
+        record = (
+            PatientCondition.objects.select_for_update(of=("self",))
+            .select_related("patient", "condition")
+            .get(pk=patient_condition.pk)
+        )
+        record.verified = verified
+        record.verified_by = by
+        record.verified_at = timezone.now()
+        if not verified:
+            record.active = False
+        record.full_clean()
+        record.save()
     return record

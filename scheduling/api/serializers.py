@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from clinic.api.fields import StrictCharField
 from patients.models import Patient
-from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room
+from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, WaitlistEntry, WaitlistOffer
 from treatments.models import ProductLot, TherapyType, TreatmentSession
 
 MAX_AVAILABILITY_DAYS = 62
@@ -160,3 +160,46 @@ class ReminderSerializer(serializers.ModelSerializer):
             "sent_at",
             "last_error",
         ]
+
+
+class WaitlistEntrySerializer(serializers.ModelSerializer):
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        required=False,
+        max_length=7,
+        help_text="Wanted weekdays, 0 = Monday to 6 = Sunday; empty means any day.",
+    )
+    earliest = serializers.DateField(help_text="First acceptable day, in the location's time zone.")
+    latest = serializers.DateField(help_text="Last acceptable day, in the location's time zone.")
+
+    class Meta:
+        model = WaitlistEntry
+        fields = [
+            "id",
+            "patient",
+            "therapy_type",
+            "location",
+            "practitioner",
+            "earliest",
+            "latest",
+            "weekdays",
+            "status",
+            "note",
+            "appointment",
+            "joined_at",
+        ]
+        read_only_fields = ["id", "status", "appointment", "joined_at"]
+        extra_kwargs = {"practitioner": {"allow_null": True, "required": False}, "note": {"required": False}}
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields) if isinstance(self.initial_data, dict) else set()
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+        return attrs
+
+
+class WaitlistOfferSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WaitlistOffer
+        fields = ["id", "entry", "start", "end", "practitioner", "status", "expires_at", "delivery", "sent_at"]
+        read_only_fields = fields

@@ -10,6 +10,9 @@ router.register("rooms", views.RoomViewSet, basename="room")
 router.register("devices", views.DeviceViewSet, basename="device")
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
 router.register("reminders", views.ReminderViewSet, basename="reminder")
+# Registered before the entries: "offers" must not be read as an entry id.
+router.register("waitlist/offers", views.WaitlistOfferViewSet, basename="waitlist-offer")
+router.register("waitlist", views.WaitlistEntryViewSet, basename="waitlist-entry")
 
 urlpatterns = [
     path("availability/", views.AvailabilityView.as_view(), name="availability"),

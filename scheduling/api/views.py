@@ -8,7 +8,8 @@ from rest_framework.views import APIView
 from clinic.api.filters import CountWithPagePagination
 from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clinic.api.permissions import CLINICAL, STAFF
-from scheduling import availability, booking, planning
+from patients.audit import access_record
+from scheduling import availability, booking, planning, waitlist
 from scheduling.api import serializers as s
 from scheduling.filtersets import (
     AppointmentFilterSet,
@@ -16,8 +17,10 @@ from scheduling.filtersets import (
     PractitionerFilterSet,
     ReminderFilterSet,
     RoomFilterSet,
+    WaitlistEntryFilterSet,
+    WaitlistOfferFilterSet,
 )
-from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room
+from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, WaitlistEntry, WaitlistOffer
 from treatments.models import TreatmentPlan
 
 BOOKING_CONFLICTS = (409, 422)
@@ -171,3 +174,58 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ReminderSerializer
     filterset_class = ReminderFilterSet
     roles = {"*": STAFF}
+
+
+class WaitlistEntryViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Patients waiting for a slot. DELETE takes an entry off the list (status `removed`); the row is kept."""
+
+    queryset = WaitlistEntry.objects.all()
+    serializer_class = s.WaitlistEntrySerializer
+    filterset_class = WaitlistEntryFilterSet
+    roles = {"*": STAFF}
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        access_record(request, [row["patient"] for row in response.data["results"]])
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        access_record(request, [response.data["patient"]])
+        return response
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER], responses={201: s.WaitlistEntrySerializer})
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        serializer = s.WaitlistEntrySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = waitlist.waitlist_entry_create(by=request.user, **serializer.validated_data)
+        access_record(request, [entry.patient_id])
+        return Response(s.WaitlistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, *args, **kwargs):
+        entry = waitlist.waitlist_entry_remove(entry=self.get_object(), by=request.user)
+        access_record(request, [entry.patient_id])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WaitlistOfferViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Slots offered to waitlist entries by email, and what became of each offer."""
+
+    queryset = WaitlistOffer.objects.select_related("entry")
+    serializer_class = s.WaitlistOfferSerializer
+    filterset_class = WaitlistOfferFilterSet
+    roles = {"*": STAFF}
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        patients = WaitlistEntry.objects.filter(pk__in={row["entry"] for row in response.data["results"]})
+        access_record(request, patients.values_list("patient_id", flat=True))
+        return response

@@ -61,7 +61,26 @@ class PatientConditionSerializer(StrictModelSerializer):
 
     class Meta:
         model = PatientCondition
-        fields = ["id", "condition", "condition_name", "condition_kind", "active", "since", "note"]
+        fields = [
+            "id",
+            "condition",
+            "condition_name",
+            "condition_kind",
+            "active",
+            "since",
+            "note",
+            "source",
+            "verified",
+            "verified_by",
+            "verified_at",
+        ]
+        read_only_fields = ["source", "verified", "verified_by", "verified_at"]
+
+
+class PatientConditionVerifySerializer(serializers.Serializer):
+    verified = serializers.BooleanField(
+        help_text="true confirms the condition; false rejects it (it becomes inactive and stops counting)."
+    )
 
 
 class PatientConditionUpdateSerializer(StrictModelSerializer):

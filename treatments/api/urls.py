@@ -16,6 +16,11 @@ patient_condition = views.PatientConditionViewSet.as_view({"get": "retrieve", "p
 urlpatterns = [
     path("patients/<id:patient_pk>/conditions/", patient_conditions, name="patient-condition-list"),
     path("patients/<id:patient_pk>/conditions/<id:pk>/", patient_condition, name="patient-condition-detail"),
+    path(
+        "patients/<id:patient_pk>/conditions/<id:pk>/verify/",
+        views.PatientConditionVerifyView.as_view(),
+        name="patient-condition-verify",
+    ),
     path("screenings/", views.ScreeningView.as_view(), name="screening"),
     *router.urls,
 ]

@@ -1,5 +1,5 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -105,6 +105,31 @@ class PatientConditionViewSet(
         record = services.patient_condition_update(
             patient_condition=patient_condition, by=request.user, **serializer.validated_data
         )
+        return Response(s.PatientConditionSerializer(record).data)
+
+
+class PatientConditionVerifyView(APIView):
+    """A practitioner's verdict on a patient's condition, typically one the patient declared in the questionnaire
+    (true: confirmed; false: rejected, which makes it inactive)."""
+
+    roles = {"*": CLINICAL}
+
+    @extend_schema(
+        request=s.PatientConditionVerifySerializer,
+        responses={200: s.PatientConditionSerializer},
+        parameters=[
+            OpenApiParameter("patient_pk", int, OpenApiParameter.PATH),
+            OpenApiParameter("pk", int, OpenApiParameter.PATH),
+        ],
+    )
+    def post(self, request, patient_pk, pk):
+        patient_condition = get_object_or_404(PatientCondition, patient_id=patient_pk, pk=pk)
+        serializer = s.PatientConditionVerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = services.patient_condition_verify(
+            patient_condition=patient_condition, by=request.user, verified=serializer.validated_data["verified"]
+        )
+        access_record(request, [record.patient_id])
         return Response(s.PatientConditionSerializer(record).data)
 
 

@@ -17,16 +17,12 @@ class AppointmentFilterSet(FilterSet):
     )
     date_from = django_filters.DateFilter(method="filter_from")
     date_to = django_filters.DateFilter(method="filter_to")
-    needs_attention = django_filters.BooleanFilter(method="filter_na")
     status = django_filters.MultipleChoiceFilter(choices=AppointmentStatus.choices)
     location = django_filters.ModelChoiceFilter(queryset=Location.objects.all())
 
     class Meta:
         model = Appointment
         fields = ["date", "practitioner", "patient", "status", "location", "plan"]
-
-    def filter_na(self, queryset, name, value):
-        return queryset.none()
 
     def filter_from(self, queryset, name, value):
         location = self.form.cleaned_data.get("location")

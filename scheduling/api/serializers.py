@@ -171,12 +171,14 @@ class WaitlistEntrySerializer(serializers.ModelSerializer):
     )
     earliest = serializers.DateField(help_text="First acceptable day, in the location's time zone.")
     latest = serializers.DateField(help_text="Last acceptable day, in the location's time zone.")
+    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
 
     class Meta:
         model = WaitlistEntry
         fields = [
             "id",
             "patient",
+            "patient_name",
             "therapy_type",
             "location",
             "practitioner",

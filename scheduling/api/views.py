@@ -185,7 +185,7 @@ class WaitlistEntryViewSet(
 ):
     """Patients waiting for a slot. DELETE takes an entry off the list (status `removed`); the row is kept."""
 
-    queryset = WaitlistEntry.objects.all()
+    queryset = WaitlistEntry.objects.select_related("patient")
     serializer_class = s.WaitlistEntrySerializer
     filterset_class = WaitlistEntryFilterSet
     roles = {"*": STAFF}

@@ -40,7 +40,7 @@ class PageProblems:
     """What went wrong in the pages of one test: script errors, console errors, and API answers of 4xx/5xx.
 
     A browser logs every refused request as a console error ("Failed to load resource"); those are kept apart as
-    `refusals`, which a test that provokes a refusal (a 409 on a drop) expects and every other test finds empty.
+    `refusals`, which a test that provokes a refusal (a 409 on a drop) checks and clears; any other fails the test.
     """
 
     def __init__(self):
@@ -91,6 +91,7 @@ def new_page(browser, live_server, request, page_problems):
             page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}{suffix}.png"), full_page=True)
         context.close()
     assert page_problems.errors == [], page_problems.errors
+    assert page_problems.refusals == [], f"requests the desk should not have made: {page_problems.refusals}"
 
 
 def log_in(page, username: str, password: str, path: str = "/desk/"):

@@ -150,7 +150,8 @@ def test_drag_a_card_to_another_time_and_practitioner_and_a_refused_drop_returns
     moving.refresh_from_db()
     assert moving.start == factories.local_time(monday, 11)
     assert blocker.start == factories.local_time(monday, 13)
-    assert [r.split(" ")[0] for r in page_problems.refusals if "/appointments/" in r] == ["409"]
+    assert [r.split(" ")[0] for r in page_problems.refusals] == ["409"]
+    page_problems.refusals.clear()
 
 
 def test_a_second_desk_sees_a_booking_without_reloading(new_page, clinic, desk_user):

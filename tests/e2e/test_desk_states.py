@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from patients.models import Patient
 from scheduling.choices import AppointmentStatus
+from scheduling.models import WaitlistEntry
 from tests import factories
 from tests.e2e.conftest import NARROW, log_in
 
@@ -121,3 +122,29 @@ def test_search_ignores_accents_and_reads_national_phone_numbers(new_page, clini
     expect(page.locator("#patient-results")).to_contain_text("Zoë Okafor")
     search.fill("07700 900123")
     expect(page.locator("#patient-results")).to_contain_text("Zoë Okafor")
+
+
+def test_add_to_the_waitlist_from_the_booking_panel_and_remove_from_the_panel(new_page, clinic, desk_user):
+    patient = factories.PatientFactory(first_name="Lise", last_name="Meitner")
+    page = new_page()
+    log_in(page, "desk", factories.PASSWORD)
+    page.get_by_label("Find a patient (name, email, phone or date of birth)").fill("Meitner")
+    page.get_by_role("button", name="Book for Lise Meitner").click()
+    page.get_by_label(clinic.prp.name, exact=True).check()
+    page.get_by_role("button", name="Find free slots").click()
+    expect(page.locator("#slots .slot").first).to_be_visible()
+
+    page.get_by_text("No slot suits? Add to the waitlist").click()
+    page.get_by_label("Practitioner", exact=True).last.select_option(label=clinic.practitioners[1].display_name)
+    page.get_by_label("Tue").check()
+    page.get_by_role("button", name="Add to the waitlist").click()
+    expect(page.locator("#flash")).to_contain_text("Lise Meitner is on the waitlist for PRP.")
+    entry = WaitlistEntry.objects.get(patient=patient)
+    assert (entry.practitioner, entry.weekdays, entry.status) == (clinic.practitioners[1], [1], "waiting")
+    expect(page.locator("#waitlist")).to_contain_text("Lise Meitner")
+    expect(page.locator("#waitlist")).to_contain_text("Tue; waiting")
+
+    page.get_by_role("button", name="Remove Lise Meitner from the waitlist").click()
+    expect(page.locator("#waitlist")).to_contain_text("Nobody is waiting.")
+    entry.refresh_from_db()
+    assert entry.status == "removed"

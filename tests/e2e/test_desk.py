@@ -87,7 +87,7 @@ def test_front_desk_logs_in_and_sees_the_day_per_practitioner_and_per_room(new_p
     expect(page.locator(".card")).to_have_count(0)
 
 
-def test_register_a_patient_with_field_errors_then_find_them(new_page, clinic, desk_user):
+def test_register_a_patient_with_field_errors_then_find_them(new_page, clinic, desk_user, page_problems):
     page = new_page(viewport=TABLET)
     log_in(page, "desk", factories.PASSWORD)
 
@@ -102,6 +102,8 @@ def test_register_a_patient_with_field_errors_then_find_them(new_page, clinic, d
     phone_error = page.locator("#reg-phone-error")
     expect(phone_error).to_contain_text("E.164")
     expect(page.get_by_label("Phone (international, e.g. +447700900123)")).to_have_attribute("aria-invalid", "true")
+    assert [r.split(" ")[0] for r in page_problems.refusals] == ["400"]
+    page_problems.refusals.clear()
 
     page.get_by_label("Phone (international, e.g. +447700900123)").fill("+447700900123")
     page.get_by_role("button", name="Register patient").click()
@@ -140,7 +142,9 @@ def test_book_a_prp_session_from_the_offered_slots_and_see_it_on_the_day(new_pag
     expect(card).to_contain_text(appointment.start.astimezone(LONDON).strftime("%H:%M"))
 
 
-def test_a_slot_taken_by_another_desk_meanwhile_is_refused_and_the_list_refreshed(new_page, clinic, desk_user):
+def test_a_slot_taken_by_another_desk_meanwhile_is_refused_and_the_list_refreshed(
+    new_page, clinic, desk_user, page_problems
+):
     factories.front_desk_user(username="desk2")
     first_patient = factories.PatientFactory(first_name="Rosalind", last_name="Franklin")
     second_patient = factories.PatientFactory(first_name="Lise", last_name="Meitner")
@@ -166,6 +170,8 @@ def test_a_slot_taken_by_another_desk_meanwhile_is_refused_and_the_list_refreshe
     expect(desk_one.locator("#slots .slot").first).to_be_visible()
     expect(desk_one.locator(same_slot)).to_have_count(0)
     assert list(Appointment.objects.values_list("patient_id", flat=True)) == [second_patient.id]
+    assert [r.split(" ")[0] for r in page_problems.refusals] == ["409"]
+    page_problems.refusals.clear()
 
 
 def test_check_in_one_appointment_and_cancel_another_with_a_reason(new_page, clinic, desk_user):
@@ -213,7 +219,7 @@ def test_check_in_one_appointment_and_cancel_another_with_a_reason(new_page, cli
     assert staying_home.cancel_reason == "Patient has the flu"
 
 
-def test_a_contraindicated_patient_is_refused_with_the_reason_shown(new_page, clinic, desk_user):
+def test_a_contraindicated_patient_is_refused_with_the_reason_shown(new_page, clinic, desk_user, page_problems):
     anticoagulant = factories.ConditionFactory(
         code="anticoagulant-therapy", name="Anticoagulant therapy", kind=ConditionKind.MEDICATION
     )
@@ -234,6 +240,8 @@ def test_a_contraindicated_patient_is_refused_with_the_reason_shown(new_page, cl
         page.get_by_role("button", name="Confirm booking").click()
     expect(message).to_contain_text("Not eligible: Anticoagulant therapy")
     assert not Appointment.objects.filter(patient=patient).exists()
+    assert {r.split(" ")[0] for r in page_problems.refusals} == {"409"}
+    page_problems.refusals.clear()
 
 
 def test_the_practitioner_completes_a_session_with_the_lot_used(new_page, clinic):
@@ -383,7 +391,7 @@ def test_book_a_plans_next_session_then_schedule_the_rest_with_a_result_per_sess
         expect(result).to_contain_text(local.strftime("%H:%M"))
 
 
-def test_practitioner_records_a_condition_and_opens_a_plan_over_a_relative_finding(new_page, clinic):
+def test_practitioner_records_a_condition_and_opens_a_plan_over_a_relative_finding(new_page, clinic, page_problems):
     practitioner = clinic.practitioners[0]
     heart = factories.ConditionFactory(code="cardiovascular-disease", name="Cardiovascular disease")
     factories.ContraindicationFactory(
@@ -408,6 +416,8 @@ def test_practitioner_records_a_condition_and_opens_a_plan_over_a_relative_findi
     expect(page.locator("#plan-override_reason-error")).to_contain_text("Cardiovascular disease")
     expect(override).to_have_attribute("aria-invalid", "true")
     expect(override).to_be_focused()
+    assert [r.split(" ")[0] for r in page_problems.refusals] == ["409"]
+    page_problems.refusals.clear()
 
     page.keyboard.type("Cardiologist cleared the patient in writing.")
     page.get_by_role("button", name="Open plan").click()

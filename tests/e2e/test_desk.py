@@ -416,7 +416,7 @@ def test_practitioner_records_a_condition_and_opens_a_plan_over_a_relative_findi
     expect(page.locator("#plan-override_reason-error")).to_contain_text("Cardiovascular disease")
     expect(override).to_have_attribute("aria-invalid", "true")
     expect(override).to_be_focused()
-    assert [r.split(" ")[0] for r in page_problems.refusals] == ["409"]
+    assert [r.split(" ")[0] for r in page_problems.refusals] == ["400"]
     page_problems.refusals.clear()
 
     page.keyboard.type("Cardiologist cleared the patient in writing.")

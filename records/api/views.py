@@ -23,12 +23,12 @@ class PatientExportView(APIView):
         document = {
             "patient": patient,
             "conditions": patient.conditions.select_related("condition"),
-            "plans": TreatmentPlan.objects.filter(patient=patient).prefetch_related(
-                "sessions__appointments", "consents"
-            ),
-            "appointments": patient.appointments.select_related("patient", "practitioner").prefetch_related(
-                "reminders"
-            ),
+            "plans": TreatmentPlan.objects.filter(patient=patient)
+            .select_related("patient")
+            .prefetch_related("sessions__appointments", "consents"),
+            "appointments": patient.appointments.select_related(
+                "patient", "practitioner", "session", "plan"
+            ).prefetch_related("reminders"),
         }
         data = PatientExportSerializer(document).data
         access_record(request, [patient])

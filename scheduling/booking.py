@@ -5,7 +5,7 @@ transaction: it locks the plan (for a session), the practitioner and the patient
 picks, and checks skills, location, working hours, time off, overlap with buffers on every resource, the
 session's window and screening. Locks are always taken in that order (plan, appointment, practitioner, patient,
 room, device), so concurrent bookings queue instead of deadlocking. On PostgreSQL the exclusion constraints of
-migration 0002 are the last line of defence; their violation becomes the same SlotUnavailable. On SQLite the
+Appointment.Meta are the last line of defence; their violation becomes the same SlotUnavailable. On SQLite the
 IMMEDIATE transaction serialises writers.
 """
 
@@ -22,6 +22,7 @@ from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
 from scheduling.freed import time_freed
 from scheduling.models import (
+    OVERLAP_CONSTRAINT_PREFIX,
     Appointment,
     Device,
     Location,
@@ -43,9 +44,6 @@ APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
     AppointmentStatus.CANCELLED: set(),
     AppointmentStatus.NO_SHOW: set(),
 }
-
-# The exclusion constraints of migration 0002 are named appointment_no_<resource>_overlap.
-OVERLAP_CONSTRAINT_PREFIX = "appointment_no_"
 
 
 def check_transition(appointment: Appointment, new_status: str) -> None:

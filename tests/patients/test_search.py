@@ -1,5 +1,5 @@
 """Patient search: every word matched case-insensitively against name, email or phone, never across two fields;
-on PostgreSQL served by the one trigram index of patients migration 0003."""
+on PostgreSQL served by the one trigram index declared in Patient.Meta."""
 
 import pytest
 from django.db import connection, transaction

@@ -39,7 +39,7 @@ LAYERS = ("api", "query", "per field", "default costs", "no trgm")
 # Patient.Meta (one per column, used by the admin's search, and one on the API's search text).
 TRIGRAM_INDEXES = (
     *(f"patient_{column}_trgm" for column in ("first_name", "last_name", "email", "phone")),
-    "patient_search_text_trgm",
+    "patient_search_folded_trgm",
 )
 
 

@@ -57,6 +57,22 @@ class Location(models.Model):
         return ZoneInfo(self.time_zone)
 
 
+class LocationClosure(models.Model):
+    """A day the whole location is closed (a bank holiday, a refit): no slots are offered, no booking is taken,
+    and appointments already booked that day go on the front desk's needs-attention list."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField(help_text="A calendar day in the location's time zone.")
+    name = models.CharField(max_length=100, help_text="What the desk sees, e.g. Christmas Day.")
+
+    class Meta:
+        ordering = ["location", "date"]
+        constraints = [models.UniqueConstraint(fields=["location", "date"], name="location_closure_unique_day")]
+
+    def __str__(self):
+        return f"{self.location} closed {self.date:%Y-%m-%d} ({self.name})"
+
+
 class Room(models.Model):
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="rooms")
     name = models.CharField(max_length=100)

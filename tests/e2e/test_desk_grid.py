@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from scheduling.models import Appointment
+from scheduling.models import Appointment, LocationClosure
 from tests import factories
 from tests.e2e.conftest import DESKTOP, NARROW, SCREENSHOTS, log_in
 
@@ -189,3 +189,19 @@ def test_print_view_lists_the_day_one_practitioner_per_page(new_page, clinic, de
     expect(page.locator("#day-grid")).to_be_hidden()
     assert pages.nth(0).evaluate("el => getComputedStyle(el).breakAfter") == "page"
     page.pdf(path=str(SCREENSHOTS / "desk-day-list.pdf"))
+
+
+def test_a_closed_day_is_shown_closed_and_offers_no_empty_time(new_page, clinic, desk_user):
+    monday = factories.future_weekday(0)
+    wednesday = monday + timedelta(days=2)
+    LocationClosure.objects.create(location=clinic.location, date=wednesday, name="Refit")
+    page = new_page()
+    log_in(page, "desk", factories.PASSWORD)
+    show_day(page, monday)
+    page.get_by_role("button", name="Week").click()
+
+    expect(page.locator(f'.day-head[data-date="{wednesday.isoformat()}"]')).to_contain_text("Closed: Refit")
+    closed = page.locator(f'.lane[data-date="{wednesday.isoformat()}"]')
+    expect(closed).to_have_count(2)
+    expect(closed.locator(".cell")).to_have_count(0)
+    expect(page.locator(f'.lane[data-date="{monday.isoformat()}"] .cell').first).to_be_attached()

@@ -136,7 +136,7 @@ def test_add_to_the_waitlist_from_the_booking_panel_and_remove_from_the_panel(ne
 
     page.get_by_text("No slot suits? Add to the waitlist").click()
     page.get_by_label("Practitioner", exact=True).last.select_option(label=clinic.practitioners[1].display_name)
-    page.get_by_label("Tue").check()
+    page.get_by_role("checkbox", name="Tue").check()
     page.get_by_role("button", name="Add to the waitlist").click()
     expect(page.locator("#flash")).to_contain_text("Lise Meitner is on the waitlist for PRP.")
     entry = WaitlistEntry.objects.get(patient=patient)

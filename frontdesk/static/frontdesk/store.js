@@ -1,5 +1,5 @@
 // What the desk knows: the catalog (read once), the shown range, its appointments and closures.
-import { config, listAll } from "./api.js";
+import { api, config, listAll } from "./api.js";
 import { addDays, localParts, todayIn } from "./ui.js";
 
 export const catalog = { locations: [], practitioners: [], rooms: [], devices: [], therapyTypes: [], products: [], lots: [] };
@@ -51,12 +51,20 @@ export function resources() {
     .map((p) => ({ id: p.id, name: p.display_name, key: "practitioner" }));
 }
 
-// The shown range's appointments in one request (the API serves up to 31 days at once).
+// The shown range's appointments and the location's closures on those days: one request for a week (the API
+// serves up to 31 days, up to 1000 a page).
 export async function loadRange() {
   const days = shownDays();
-  const wanted = { location: state.location, date_from: days[0], date_to: days[days.length - 1] };
-  const appointments = await listAll("appointments/", wanted);
-  return { wanted, appointments, closures: [] };
+  let page = await api("appointments/", {
+    params: { location: state.location, date_from: days[0], date_to: days[days.length - 1], page_size: 1000 },
+  });
+  const { closures } = page;
+  const appointments = [...page.results];
+  while (page.next) {
+    page = await api(page.next);
+    appointments.push(...page.results);
+  }
+  return { appointments, closures };
 }
 
 export function dateOf(appointment) {

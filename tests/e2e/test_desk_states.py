@@ -148,3 +148,49 @@ def test_add_to_the_waitlist_from_the_booking_panel_and_remove_from_the_panel(ne
     expect(page.locator("#waitlist")).to_contain_text("Nobody is waiting.")
     entry.refresh_from_db()
     assert entry.status == "removed"
+
+
+def test_a_held_visit_is_marked_and_only_a_clinician_may_release_it(new_page, clinic, desk_user, page_problems):
+    patient = factories.PatientFactory(first_name="Marie", last_name="Curie")
+    held = visit(clinic, patient, factories.local_time(factories.future_weekday(1), 10), on_hold=True)
+    desk = new_page()
+    log_in(desk, "desk", factories.PASSWORD)
+    attention = desk.locator("#attention-appointments")
+    expect(attention).to_contain_text("Marie Curie")
+    expect(attention).to_contain_text("On hold")
+    attention.get_by_role("button", name="Open Marie Curie", exact=False).click()
+    dialog = desk.get_by_role("dialog")
+    expect(dialog).to_contain_text("On hold")
+    # The front desk may move or cancel a held visit, never check it in nor release it.
+    assert action_names(dialog) == ["Reschedule", "Cancel appointment"]
+    dialog.get_by_role("button", name="Close").click()
+    desk.get_by_role("button", name="Week").click()
+    desk.get_by_label("Date", exact=True).fill(held.start.date().isoformat())
+    desk.get_by_label("Date", exact=True).dispatch_event("change")
+    expect(desk.locator(f'.card[data-appointment="{held.id}"]')).to_contain_text("On hold")
+
+    practitioner = new_page()
+    log_in(practitioner, clinic.practitioners[0].user.username, factories.PASSWORD)
+    practitioner.locator("#attention-appointments").get_by_role("button", name="Open Marie Curie", exact=False).click()
+    dialog = practitioner.get_by_role("dialog")
+    assert action_names(dialog) == ["Reschedule", "Cancel appointment", "Release"]
+    dialog.get_by_role("button", name="Release").click()
+    dialog.get_by_role("button", name="Release hold").click()
+    expect(practitioner.locator("#attention-appointments")).to_contain_text("Nothing here.")
+    held.refresh_from_db()
+    assert not held.on_hold
+
+
+def test_a_failed_reminder_is_retried_from_the_list(new_page, clinic, desk_user):
+    patient = factories.PatientFactory(first_name="Ada", last_name="Lovelace")
+    appointment = visit(clinic, patient, factories.local_time(factories.future_weekday(1), 10))
+    reminder = factories.ReminderFactory(appointment=appointment, status="failed", last_error="550 mailbox unavailable")
+    page = new_page()
+    log_in(page, "desk", factories.PASSWORD)
+    failed = page.locator("#failed-reminders")
+    expect(failed).to_contain_text("550 mailbox unavailable")
+    failed.get_by_role("button", name="Retry", exact=False).click()
+    expect(page.locator("#flash")).to_contain_text("will be sent again")
+    expect(failed).to_contain_text("Nothing here.")
+    reminder.refresh_from_db()
+    assert reminder.status == "pending"

@@ -49,7 +49,7 @@ from scheduling.models import (
     WaitlistEntry,
     WaitlistOffer,
 )
-from treatments.models import Contraindication, TherapyType
+from treatments.models import Contraindication, Product, TherapyType
 from treatments.screening import plan_screen, screen
 
 logger = logging.getLogger(__name__)
@@ -111,6 +111,7 @@ def waitlist_entry_create(
     appointment: Appointment | None = None,
     note: str = "",
     by=None,
+    product: Product | None = None,
 ) -> WaitlistEntry:
     """Put a patient on the waitlist for a therapy at a location between two local dates (inclusive).
 
@@ -120,6 +121,10 @@ def waitlist_entry_create(
     is eligible.
     """
     errors: dict[str, list[str]] = {}
+    # A one-off visit names its product where the therapy uses one, as a booking does (an entry that moves a
+    # booked appointment keeps that appointment's product).
+    if appointment is None and (problems := booking.product_problems(therapy_type=therapy_type, product=product)):
+        errors["product"] = problems
     if earliest > latest:
         errors["latest"] = ["The last day must not be before the first."]
     elif latest < location_today(location):
@@ -146,6 +151,7 @@ def waitlist_entry_create(
         entry = WaitlistEntry(
             patient=patient,
             therapy_type=therapy_type,
+            product=product,
             location=location,
             practitioner=practitioner,
             earliest=earliest,
@@ -155,7 +161,9 @@ def waitlist_entry_create(
             note=note,
             created_by=by,
         )
-        entry.full_clean(exclude=["patient", "therapy_type", "location", "practitioner", "appointment", "created_by"])
+        entry.full_clean(
+            exclude=["patient", "therapy_type", "product", "location", "practitioner", "appointment", "created_by"]
+        )
         entry.save()
     return entry
 
@@ -265,7 +273,7 @@ def _eligible(entry: WaitlistEntry) -> bool:
     session = entry.appointment.session if entry.appointment_id and entry.appointment.session_id else None
     if session is not None:
         return not plan_screen(session.plan).blocking
-    result = screen(entry.patient, entry.therapy_type)
+    result = screen(entry.patient, entry.therapy_type, entry.product)
     return not (result.blocking or result.warnings)
 
 
@@ -706,6 +714,7 @@ def offer_claim_by_link(*, token: str) -> ClaimOutcome:
                     practitioner=offer.practitioner,
                     start=offer.start,
                     location=entry.location,
+                    product=entry.product,
                 )
         except DomainError as exc:
             logger.info("waitlist offer %s could not be booked: %s", offer.pk, exc.detail)

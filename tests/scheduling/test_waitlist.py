@@ -20,8 +20,11 @@ LINK = re.compile(r"http://\S+/waitlist/offers/\S+/")
 
 def join(clinic, day, **kwargs):
     kwargs.setdefault("patient", PatientFactory())
+    therapy = kwargs.pop("therapy_type", clinic.exosome)
+    if therapy.requires_product and "appointment" not in kwargs:
+        kwargs.setdefault("product", clinic.plant_product)
     return waitlist.waitlist_entry_create(
-        therapy_type=kwargs.pop("therapy_type", clinic.exosome),
+        therapy_type=therapy,
         location=clinic.location,
         earliest=kwargs.pop("earliest", day),
         latest=kwargs.pop("latest", day + timedelta(days=7)),
@@ -36,6 +39,7 @@ def freed(clinic):
     appointment = booking.appointment_book(
         patient=PatientFactory(),
         therapy_type=clinic.exosome,
+        product=clinic.plant_product,
         practitioner=clinic.practitioners[0],
         start=local_time(day, 10),
     )
@@ -132,6 +136,7 @@ def test_no_offer_email_goes_out_for_a_slot_booked_meanwhile(clinic, freed):
     booking.appointment_book(
         patient=PatientFactory(),
         therapy_type=clinic.exosome,
+        product=clinic.plant_product,
         practitioner=clinic.practitioners[0],
         start=appointment.start,
     )

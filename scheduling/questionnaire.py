@@ -13,8 +13,8 @@ from patients.choices import ConditionKind, ConditionSource
 from patients.models import Condition, PatientCondition
 from scheduling import links
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus
+from scheduling.holds import patient_condition_record, patient_screening_changed
 from scheduling.models import Appointment, QuestionnaireAnswer
-from treatments import services as treatments_services
 from treatments.screening import screen
 
 PREGNANCY_CODE = "pregnancy"
@@ -51,11 +51,7 @@ class QuestionnaireOutcome:
 
 
 def _rescreen(patient) -> None:
-    try:
-        from scheduling.holds import appointments_rescreen
-    except ImportError:  # holds (issue 13) has not landed: plans are still re-screened by the condition service
-        return
-    appointments_rescreen(patient=patient, by=None)
+    patient_screening_changed(patient=patient, by=None)
 
 
 def _declare(appointment: Appointment, condition: Condition) -> None:
@@ -63,7 +59,7 @@ def _declare(appointment: Appointment, condition: Condition) -> None:
         PatientCondition.objects.select_for_update().filter(patient=appointment.patient, condition=condition).first()
     )
     if existing is None:
-        treatments_services.patient_condition_record(
+        patient_condition_record(
             patient=appointment.patient,
             condition=condition,
             by=None,

@@ -274,6 +274,7 @@ def test_the_practitioner_completes_a_session_with_the_lot_used(new_page, clinic
         room=clinic.rooms[1],
         device=None,
         therapy_type=clinic.exosome,
+        product=clinic.plant_product,
         session=first,
         plan=plan,
         start=local_today_at(9),

@@ -93,7 +93,9 @@ def test_patient_page_shows_history_attendance_and_books_the_next_session(new_pa
     expect(page.locator("#booking-patient")).to_have_text("Patient: Rosalind Franklin")
 
 
-def test_registering_the_same_person_twice_is_warned_and_can_be_done_deliberately(new_page, clinic, desk_user):
+def test_registering_the_same_person_twice_is_warned_and_can_be_done_deliberately(
+    new_page, clinic, desk_user, page_problems
+):
     factories.PatientFactory(
         first_name="Alice", last_name="Morgan", date_of_birth="1980-02-03", email="alice@example.com"
     )
@@ -108,6 +110,8 @@ def test_registering_the_same_person_twice_is_warned_and_can_be_done_deliberatel
 
     expect(page.get_by_role("list", name="Possible duplicates")).to_contain_text("Alice Morgan")
     assert Patient.objects.filter(last_name="Morgan").count() == 1
+    assert [r.split(" ")[0] for r in page_problems.refusals] == ["409"]
+    page_problems.refusals.clear()
     page.get_by_role("button", name="Register anyway").click()
     expect(page.locator("#flash")).to_contain_text("Alice Morgan registered.")
     assert Patient.objects.filter(last_name="Morgan").count() == 2

@@ -53,8 +53,12 @@ async function failedReminders() {
   return page.results.map((r) => {
     const retry = h("button", { type: "button", "aria-label": `Retry ${r.kind.replaceAll("_", " ")} for ${r.patient_name}` }, "Retry");
     retry.addEventListener("click", async () => {
-      await api(`reminders/${r.id}/retry/`, { method: "POST", body: {} });
-      flash(`The ${r.kind.replaceAll("_", " ")} for ${r.patient_name} will be sent again.`, "success");
+      try {
+        await api(`reminders/${r.id}/retry/`, { method: "POST", body: {} });
+        flash(`The ${r.kind.replaceAll("_", " ")} for ${r.patient_name} will be sent again.`, "success");
+      } catch (error) {
+        flash(error.message, "error");
+      }
       await loadAttention();
     });
     return h("li", {},

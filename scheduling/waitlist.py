@@ -14,13 +14,13 @@ CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS. Whether the slot is still free is check
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -309,14 +309,15 @@ def _free_starts(
 
 def _offer_slot(
     *, practitioner: Practitioner, location: Location, start: datetime, therapies: list[TherapyType]
-) -> list[WaitlistOffer]:
-    """Offer one free start to the next eligible entries, up to CLINIC_WAITLIST_PARALLEL_OFFERS open at once."""
+) -> tuple[list[WaitlistOffer], bool]:
+    """Offer one free start to the next eligible entries, up to CLINIC_WAITLIST_PARALLEL_OFFERS open at once.
+    Returns the offers made and whether the start is now held by open offers (new or earlier ones)."""
     offered = WaitlistOffer.objects.filter(practitioner=practitioner, start=start).aggregate(
         open=Count("pk", filter=Q(status=OfferStatus.SENT)), claimed=Count("pk", filter=Q(status=OfferStatus.CLAIMED))
     )
     wanted = settings.CLINIC_WAITLIST_PARALLEL_OFFERS - offered["open"]
     if wanted <= 0 or offered["claimed"]:
-        return []
+        return [], True
     length = {therapy.pk: therapy.session_minutes for therapy in therapies}
     entries = _entries_in_join_order(
         location=location,
@@ -328,7 +329,7 @@ def _offer_slot(
     )
     chosen = _next_eligible(entries=entries, wanted=wanted)
     if not chosen:
-        return []
+        return [], offered["open"] > 0
     offers = WaitlistOffer.objects.bulk_create(
         WaitlistOffer(
             entry_id=row.pk,
@@ -343,7 +344,7 @@ def _offer_slot(
     )
     for offer in offers:
         enqueue_on_commit(SEND_OFFER_TASK, offer.pk)
-    return offers
+    return offers, True
 
 
 def waitlist_offer_time(
@@ -357,15 +358,21 @@ def waitlist_offer_time(
     (join order) that match its day, weekday and practitioner, are eligible and have no appointment in the way,
     at most CLINIC_WAITLIST_PARALLEL_OFFERS open offers per start; an entry never gets the same start twice.
     """
-    # Per therapy the practitioner gives, is anyone waiting here? One index probe each (waitlist_match_idx).
-    waiting = WaitlistEntry.objects.filter(
-        location=location, therapy_type=OuterRef("pk"), status=WaitlistStatus.WAITING
-    ).filter(Q(practitioner__isnull=True) | Q(practitioner=practitioner))
+    zone = location.zone
+    first_day, last_day = start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone).date()
+    wanted_here = (
+        WaitlistEntry.objects.filter(
+            location=location, status=WaitlistStatus.WAITING, earliest__lte=last_day, latest__gte=first_day
+        )
+        .filter(Q(practitioner__isnull=True) | Q(practitioner=practitioner))
+        .order_by()
+    )
+    # Per therapy the practitioner gives, is anyone waiting here for these days? One index probe each.
     # The largest buffer of any therapy bounds how near the slot a patient's other appointment can be in the way.
     largest_buffer = TherapyType.objects.order_by("-buffer_minutes").values("buffer_minutes")[:1]
     therapies = (
         list(
-            practitioner.therapy_types.filter(Exists(waiting))
+            practitioner.therapy_types.filter(Exists(wanted_here.filter(therapy_type=OuterRef("pk"))))
             .annotate(largest_buffer=Subquery(largest_buffer))
             .order_by("id")
         )
@@ -374,6 +381,12 @@ def waitlist_offer_time(
     )
     if not therapies:
         return []
+    if last_day > first_day:  # a long stretch (time off removed, hours widened): only the days someone wants
+        days = wanted_here.filter(therapy_type__in=therapies).aggregate(first=Min("earliest"), last=Max("latest"))
+        start = max(start, datetime.combine(days["first"], time.min, tzinfo=zone))
+        end = min(end, datetime.combine(days["last"] + timedelta(days=1), time.min, tzinfo=zone))
+        if end <= start:
+            return []
     offers: list[WaitlistOffer] = []
     free_from = start
     for slot_start, fitting in _free_starts(
@@ -381,13 +394,8 @@ def waitlist_offer_time(
     ).items():
         if slot_start < free_from:
             continue
-        made = _offer_slot(practitioner=practitioner, location=location, start=slot_start, therapies=fitting)
-        if (
-            made
-            or WaitlistOffer.objects.filter(
-                practitioner=practitioner, start=slot_start, status=OfferStatus.SENT
-            ).exists()
-        ):
+        made, held = _offer_slot(practitioner=practitioner, location=location, start=slot_start, therapies=fitting)
+        if held:
             free_from = slot_start + timedelta(minutes=max(therapy.session_minutes for therapy in fitting))
         offers += made
     return offers

@@ -5,8 +5,9 @@
 The clinic stays the same (40 practitioners in two locations of 20, the next 90 days about 70 % booked); what
 grows is the history behind it: 4x is the API load data set (200,000 appointments, 100,000 patients, 4 years),
 1x a quarter of it and 16x four times it. Each request is timed server-side (Django test client in a process of
-its own per data set, DEBUG off): availability over 14 days at one location (20 practitioners) and the day list
-of one location. A flat line means the cost follows the day's data, not the years behind it.
+its own per data set, DEBUG off): availability over 14 days at one location (20 practitioners), the day list
+of one location, and the week list of one location (Monday to Sunday, `date_from`/`date_to`, every appointment in
+one page: the front desk's week view). A flat line means the cost follows the day's data, not the years behind it.
 """
 
 import argparse
@@ -60,7 +61,9 @@ def measure(requests: int) -> dict:
     locations = list(Location.objects.filter(name__startswith="Load clinic").order_by("id"))
     therapies = list(TherapyType.objects.order_by("code"))
     tomorrow = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    samples = {"availability (API)": [], "availability (service)": [], "day list (API)": []}
+    samples = {"availability (API)": [], "availability (service)": [], "day list (API)": [], "week list (API)": []}
+    monday = tomorrow.date() + timedelta(days=7 - tomorrow.weekday())
+    week_rows = []
     for k in range(requests + 5):
         location, therapy = locations[k % len(locations)], therapies[k % len(therapies)]
         start = tomorrow + timedelta(days=k % 7)
@@ -74,12 +77,19 @@ def measure(requests: int) -> dict:
         day = (tomorrow + timedelta(days=k % 14)).date()
         day_list, response = timed(client.get, "/api/v1/appointments/", {"date": day, "location": location.pk})
         assert response.status_code == 200, response.content[:300]
+        first = monday + timedelta(weeks=k % 4)
+        week = {"date_from": first, "date_to": first + timedelta(days=6), "location": location.pk, "page_size": 1000}
+        week_list, response = timed(client.get, "/api/v1/appointments/", week)
+        assert response.status_code == 200 and response.json()["next"] is None, response.content[:300]
+        week_rows.append(response.json()["count"])
         if k >= 5:  # the first few warm the caches
             samples["availability (API)"].append(api)
             samples["availability (service)"].append(service)
             samples["day list (API)"].append(day_list)
+            samples["week list (API)"].append(week_list)
     return {
         "appointments": Appointment.objects.count(),
+        "week_rows": max(week_rows),
         "figures": {name: percentiles(values) for name, values in samples.items()},
     }
 

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -21,6 +22,9 @@ class ClinicConfig(AppConfig):
 
     def ready(self):
         from clinic.roles import grant_clinic_admin_permissions
+        from clinic.text import register_sqlite_functions
+
+        connection_created.connect(register_sqlite_functions, dispatch_uid="clinic_sqlite_functions")
 
         make_sqlite_folders()
         # No sender: the domain apps migrate after clinic, and their permissions only exist once they have.

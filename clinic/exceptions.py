@@ -48,3 +48,12 @@ class InvalidTransition(DomainError):
 class ConsentMissing(DomainError):
     code = "consent_required"
     default_detail = "The patient has not consented to this treatment plan yet."
+
+
+class PossibleDuplicate(DomainError):
+    """A new patient looks like one already registered; `extra` carries `matches` for the response."""
+
+    code = "possible_duplicate"
+    default_detail = (
+        "This patient may already be registered. Check the matches, or register anyway with allow_duplicate."
+    )

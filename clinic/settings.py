@@ -13,6 +13,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from clinic.phones import known_region, region_of_time_zone
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 # Local state of the embedded mode (SQLite file, broker folders, beat schedule); absent in a fresh clone. Importing
@@ -153,6 +155,12 @@ except (ZoneInfoNotFoundError, ValueError):
     raise ImproperlyConfigured(
         f"CLINIC_DEFAULT_TIME_ZONE {CLINIC_DEFAULT_TIME_ZONE!r} is not an IANA time zone such as Europe/London."
     ) from None
+# The country whose national phone format the search reads ("07700 900123" in GB): the default zone's country.
+CLINIC_PHONE_REGION = env.str("CLINIC_PHONE_REGION", default="").upper() or region_of_time_zone(
+    CLINIC_DEFAULT_TIME_ZONE
+)
+if CLINIC_PHONE_REGION and not known_region(CLINIC_PHONE_REGION):
+    raise ImproperlyConfigured(f"CLINIC_PHONE_REGION {CLINIC_PHONE_REGION!r} is not a country code such as GB.")
 
 # --- static files ---------------------------------------------------------------------------------------
 STATIC_URL = "static/"

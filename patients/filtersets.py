@@ -2,12 +2,17 @@ import django_filters
 
 from clinic.api.filters import FilterSet
 from patients.choices import ConditionKind
-from patients.models import Condition, Patient, search_text
+from patients.models import Condition, Patient
+from patients.search import patients_matching
 
 
 class PatientFilterSet(FilterSet):
     search = django_filters.CharFilter(
-        method="filter_search", max_length=200, help_text="Words matched against name, email and phone."
+        method="filter_search",
+        max_length=200,
+        help_text="Words matched against name, email and phone, accents and case ignored, typos ranked by "
+        "similarity; a phone number in national form (the clinic's country) or international; a date of birth "
+        "as 1977-09-14 or 14/09/1977. Best matches first.",
     )
 
     has_email = django_filters.BooleanFilter(
@@ -22,11 +27,8 @@ class PatientFilterSet(FilterSet):
         return queryset.exclude(email="") if value else queryset.filter(email="")
 
     def filter_search(self, queryset, name, value):
-        # Every word must match somewhere (name, email or phone), so "jane smith" finds Jane Smith but not every Jane.
-        queryset = queryset.alias(search_text=search_text())
-        for word in value.split():
-            queryset = queryset.filter(search_text__icontains=word)
-        return queryset
+        # Every word must match somewhere, so "jane smith" finds Jane Smith but not every Jane.
+        return patients_matching(queryset, value)
 
 
 class ConditionFilterSet(FilterSet):

@@ -6,6 +6,7 @@ from scheduling.models import (
     Appointment,
     Device,
     Location,
+    LocationClosure,
     Practitioner,
     Reminder,
     Room,
@@ -18,10 +19,25 @@ from treatments.admin import TreatmentPlanAdminBase
 from treatments.models import TreatmentPlan
 
 
+class LocationClosureInline(admin.TabularInline):
+    model = LocationClosure
+    extra = 1
+    ordering = ("-date",)
+
+
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
     list_display = ("name", "time_zone", "phone")
     search_fields = ("name", "address")
+    inlines = [LocationClosureInline]
+
+
+@admin.register(LocationClosure)
+class LocationClosureAdmin(admin.ModelAdmin):
+    list_display = ("date", "name", "location")
+    list_filter = ("location",)
+    date_hierarchy = "date"
+    search_fields = ("name",)
 
 
 @admin.register(Room)

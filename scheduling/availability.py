@@ -1,7 +1,7 @@
 """Free slots for a therapy at a location: load once, then interval arithmetic in memory.
 
-A search costs five queries whatever the range, the number of appointments or the history (working hours,
-time off, rooms, devices, appointments in the range); four when the therapy needs no device. Everything is
+A search costs six queries whatever the range, the number of appointments or the history (working hours,
+rooms, devices, closures, time off, appointments in the range); five when the therapy needs no device. Everything is
 computed on epoch seconds in the space of *start times*: each busy stretch forbids an open interval of starts,
 working hours allow a closed one, and the slots are the step grid points left.
 
@@ -15,7 +15,7 @@ import math
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 from operator import itemgetter
 
@@ -26,6 +26,7 @@ from django.utils import timezone
 from clinic.exceptions import DomainValidationError
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, RoomKind
+from scheduling.closures import closed_days
 from scheduling.models import (
     Appointment,
     Device,
@@ -165,6 +166,25 @@ def _local_days(first: datetime, last: datetime, zone) -> list[date]:
     return days
 
 
+@dataclass(frozen=True)
+class SlotOffer:
+    """What the desk is offered: slots, and whether the limit left any out."""
+
+    slots: list[Slot]
+    more: bool
+
+
+@dataclass(frozen=True)
+class _Search:
+    """Candidate starts with the resources to place them; `day_starts` are the local midnights of the days."""
+
+    candidates: list[tuple[float, int]]
+    length: float
+    rooms: _Resources
+    devices: _Resources | None
+    day_starts: list[float]
+
+
 def find_free_slots(
     *,
     therapy_type: TherapyType,
@@ -178,20 +198,63 @@ def find_free_slots(
     """Every bookable slot of the therapy at the location starting and ending within [start, end], earliest first.
 
     Guarantees: each slot lies on the step grid (CLINIC_SLOT_STEP_MINUTES from the start of working hours, in the
-    location's time zone, so DST changes nothing locally), inside one practitioner's working hours, outside
-    their time off, at least CLINIC_MIN_NOTICE_MINUTES from now, and clear (buffers included) of every active
-    appointment of that practitioner, of a treatment room and, when the therapy needs one, of a device of its
-    kind, which the slot names; with `patient`, also clear of that patient's appointments. Only practitioners who
-    give the therapy at the location are offered. `limit=None` returns them all. Five queries at most.
+    location's time zone, so DST changes nothing locally), inside one practitioner's working hours, on a day the
+    location is open (LocationClosure), outside the practitioner's time off, at least CLINIC_MIN_NOTICE_MINUTES
+    from now, and clear (buffers included) of every active appointment of that practitioner, of a treatment room
+    and, when the therapy needs one, of a device of its kind, which the slot names; with `patient`, also clear of
+    that patient's appointments. Only practitioners who give the therapy at the location are offered.
+    `limit=None` returns them all. Six queries at most.
     """
     _validate(start, end, limit)
+    search = _search(therapy_type, location, start, end, practitioner, patient)
+    if search is None:
+        return []
+    return _with_resources(
+        search.candidates, length=search.length, rooms=search.rooms, devices=search.devices, limit=limit
+    )
+
+
+def offer_free_slots(
+    *,
+    therapy_type: TherapyType,
+    location: Location,
+    start: datetime,
+    end: datetime,
+    practitioner: Practitioner | None = None,
+    limit: int = 50,
+    patient: Patient | None = None,
+) -> SlotOffer:
+    """The slots find_free_slots finds, at most `limit`, and `more` true exactly when there were more.
+
+    When the limit cuts, the slots offered are spread over the local days that have any (each day's earliest
+    first, a day at a time in turn), so a week's search does not answer with the first morning only. Sorted by
+    start. Six queries at most.
+    """
+    _validate(start, end, limit)
+    search = _search(therapy_type, location, start, end, practitioner, patient)
+    if search is None:
+        return SlotOffer(slots=[], more=False)
+    by_day = _slots_by_day(search, cap=limit + 1)
+    found = sum(len(day) for day in by_day)
+    if found <= limit:
+        return SlotOffer(slots=[slot for day in by_day for slot in day], more=False)
+    chosen: list[Slot] = []
+    for rank in range(limit):
+        for day in by_day:
+            if rank < len(day) and len(chosen) < limit:
+                chosen.append(day[rank])
+    return SlotOffer(slots=sorted(chosen, key=lambda slot: (slot.start, slot.practitioner_id)), more=True)
+
+
+def _search(therapy_type, location, start, end, practitioner, patient) -> _Search | None:
+    """Load what the search needs (six queries at most) and list the candidate starts; None when nothing can fit."""
     earliest = max(start, timezone.now() + timedelta(minutes=settings.CLINIC_MIN_NOTICE_MINUTES))
     length = therapy_type.session_minutes * 60
     if earliest + timedelta(seconds=length) > end:
-        return []
+        return None
     hours = _working_hours(therapy_type, location, practitioner)
     if not hours:
-        return []
+        return None
     rooms = list(
         Room.objects.filter(location=location, active=True, kind=RoomKind.TREATMENT).values_list("id", flat=True)
     )
@@ -203,7 +266,12 @@ def find_free_slots(
             )
         )
     if not rooms or (therapy_type.device_kind and not devices):
-        return []
+        return None
+    days = _local_days(earliest, end, location.zone)
+    closed = closed_days(location=location, first_day=days[0], last_day=days[-1])
+    days = [day for day in days if day not in closed]
+    if not days:
+        return None
 
     practitioner_ids = sorted({row[0] for row in hours})
     buffer = therapy_type.buffer_minutes * 60
@@ -250,15 +318,15 @@ def find_free_slots(
         length=length,
         first=earliest.timestamp(),
         last=end.timestamp() - length,
-        days=_local_days(earliest, end, location.zone),
+        days=days,
         forbidden={pk: Forbidden(busy_practitioner[pk] + busy_patient) for pk in practitioner_ids},
     )
-    return _with_resources(
-        candidates,
+    return _Search(
+        candidates=candidates,
         length=length,
         rooms=_Resources(rooms, busy_room),
         devices=_Resources(devices, busy_device) if therapy_type.device_kind else None,
-        limit=limit,
+        day_starts=[datetime.combine(day, time.min, tzinfo=location.zone).timestamp() for day in days],
     )
 
 
@@ -300,3 +368,14 @@ def _with_resources(candidates, *, length: float, rooms: _Resources, devices: _R
             if limit is not None and len(slots) >= limit:
                 return slots
     return slots
+
+
+def _slots_by_day(search: _Search, *, cap: int) -> list[list[Slot]]:
+    """The slots of each local day (days without any left out), at most `cap` a day, earliest first. A day that
+    reached its cap skips the rest of its candidates without placing rooms for them."""
+    by_day: dict[int, list] = defaultdict(list)
+    for index, day_candidates in groupby(search.candidates, key=lambda item: bisect_right(search.day_starts, item[0])):
+        by_day[index] = _with_resources(
+            day_candidates, length=search.length, rooms=search.rooms, devices=search.devices, limit=cap
+        )
+    return [slots for _, slots in sorted(by_day.items()) if slots]

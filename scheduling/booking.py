@@ -5,7 +5,7 @@ transaction: it locks the plan (for a session), the practitioner and the patient
 picks, and checks skills, location, working hours, time off, overlap with buffers on every resource, the
 session's window and screening. Locks are always taken in that order (plan, appointment, practitioner, patient,
 room, device), so concurrent bookings queue instead of deadlocking. On PostgreSQL the exclusion constraints of
-migration 0002 are the last line of defence; their violation becomes the same SlotUnavailable. On SQLite the
+Appointment.Meta are the last line of defence; their violation becomes the same SlotUnavailable. On SQLite the
 IMMEDIATE transaction serialises writers.
 """
 
@@ -13,18 +13,21 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from clinic.celery import enqueue_on_commit
 from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition, SlotUnavailable
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
+from scheduling.closures import closure_for
 from scheduling.freed import time_freed
 from scheduling.models import (
+    OVERLAP_CONSTRAINT_PREFIX,
     Appointment,
     Device,
     Location,
+    LocationClosure,
     Practitioner,
     Room,
     TimeOff,
@@ -43,9 +46,6 @@ APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
     AppointmentStatus.CANCELLED: set(),
     AppointmentStatus.NO_SHOW: set(),
 }
-
-# The exclusion constraints of migration 0002 are named appointment_no_<resource>_overlap.
-OVERLAP_CONSTRAINT_PREFIX = "appointment_no_"
 
 
 def check_transition(appointment: Appointment, new_status: str) -> None:
@@ -139,10 +139,15 @@ def _working_location(
     """
     away = TimeOff.objects.filter(practitioner=practitioner, start__lt=end, end__gt=start)
     largest_buffer = TherapyType.objects.order_by("-buffer_minutes").values("buffer_minutes")[:1]
+    # Any local day of the start lies within a day of its UTC date: a closure near it is read exactly below.
+    near = [start.date() + timedelta(days=offset) for offset in (-1, 0, 1)]
+    closed_near = LocationClosure.objects.filter(location=OuterRef("location"), date__in=near)
     hours = WorkingHours.objects.filter(practitioner=practitioner, location__practitioners=practitioner)
     if location is not None:
         hours = hours.filter(location=location)
-    hours = hours.select_related("location").annotate(away=Exists(away), largest_buffer=Subquery(largest_buffer))
+    hours = hours.select_related("location").annotate(
+        away=Exists(away), largest_buffer=Subquery(largest_buffer), closed_near=Exists(closed_near)
+    )
     for row in hours:
         zone = row.location.zone
         local_start = start.astimezone(zone)
@@ -151,6 +156,9 @@ def _working_location(
         opens = datetime.combine(local_start.date(), row.start_time, tzinfo=zone)
         closes = datetime.combine(local_start.date(), row.end_time, tzinfo=zone)
         if opens <= start and end <= closes:
+            closure = closure_for(location=row.location, day=local_start.date()) if row.closed_near else None
+            if closure is not None:
+                raise SlotUnavailable(f"{row.location} is closed that day ({closure.name}).")
             return row.location, row.away, row.largest_buffer or 0
     raise SlotUnavailable(f"{practitioner} does not work at that time.")
 

@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import django_filters
@@ -6,8 +6,12 @@ from django.conf import settings
 
 from clinic.api.filters import FilterSet
 from scheduling.choices import AppointmentStatus, OfferStatus, ReminderStatus, WaitlistStatus
+from scheduling.closures import local_day_bounds
 from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, WaitlistEntry, WaitlistOffer
 from treatments.models import TherapyType
+
+MAX_RANGE_DAYS = 31
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 
 
 class AppointmentFilterSet(FilterSet):
@@ -15,19 +19,69 @@ class AppointmentFilterSet(FilterSet):
         method="filter_date",
         help_text="A calendar day in the location's time zone (the clinic's default zone without ?location=).",
     )
+    date_from = django_filters.DateFilter(
+        method="filter_range",
+        help_text=f"First local day of a range (with date_to, at most {MAX_RANGE_DAYS} days): a week in one request.",
+    )
+    date_to = django_filters.DateFilter(method="filter_range", help_text="Last local day of the range, included.")
     status = django_filters.MultipleChoiceFilter(choices=AppointmentStatus.choices)
     location = django_filters.ModelChoiceFilter(queryset=Location.objects.all())
+    ordering = django_filters.OrderingFilter(
+        fields=(("start", "start"),), help_text="start (the default) or -start: a patient's history, latest first."
+    )
 
     class Meta:
         model = Appointment
-        fields = ["date", "practitioner", "patient", "status", "location", "plan"]
+        fields = ["date", "date_from", "date_to", "practitioner", "patient", "status", "location", "plan"]
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        if not valid:
+            return False
+        for field, message in self._range_errors().items():
+            self.form.add_error(field, message)
+            valid = False
+        return valid
+
+    def _range_errors(self) -> dict[str, str]:
+        data = self.form.cleaned_data
+        day, first, last = data.get("date"), data.get("date_from"), data.get("date_to")
+        for name, value in (("date", day), ("date_from", first), ("date_to", last)):
+            if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+                return {name: f"Give a day between {EARLIEST_DAY:%Y} and {LATEST_DAY:%Y}."}
+        if day is not None and (first or last):
+            return {"date": "Give either date or date_from and date_to, not both."}
+        if (first is None) != (last is None):
+            return {"date_to" if last is None else "date_from": "Give date_from and date_to together."}
+        if first is not None and last < first:
+            return {"date_to": "The range must end on or after its first day."}
+        if first is not None and (last - first).days + 1 > MAX_RANGE_DAYS:
+            return {"date_to": f"Ask for at most {MAX_RANGE_DAYS} days at a time."}
+        return {}
+
+    def local_days(self) -> tuple[date, date] | None:
+        """The first and last local day asked for (date, or date_from..date_to), once valid; None without days."""
+        data = self.form.cleaned_data
+        if data.get("date") is not None:
+            return data["date"], data["date"]
+        if data.get("date_from") is not None:
+            return data["date_from"], data["date_to"]
+        return None
+
+    def _zone(self):
+        location = self.form.cleaned_data.get("location")
+        return location.zone if location else ZoneInfo(settings.CLINIC_DEFAULT_TIME_ZONE)
 
     def filter_date(self, queryset, name, value):
-        location = self.form.cleaned_data.get("location")
-        zone = location.zone if location else ZoneInfo(settings.CLINIC_DEFAULT_TIME_ZONE)
-        day_start = datetime.combine(value, time.min, tzinfo=zone)
-        day_end = datetime.combine(value + timedelta(days=1), time.min, tzinfo=zone)
+        day_start, day_end = local_day_bounds(value, self._zone())
         return queryset.overlapping(day_start, day_end)
+
+    def filter_range(self, queryset, name, value):
+        if name != "date_from":
+            return queryset  # date_from's filter reads both ends
+        first, last = self.local_days()
+        zone = self._zone()
+        return queryset.overlapping(local_day_bounds(first, zone)[0], local_day_bounds(last, zone)[1])
 
 
 class ReminderFilterSet(FilterSet):

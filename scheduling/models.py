@@ -2,13 +2,16 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from clinic.db import PostgresCheckConstraint, PostgresExclusionConstraint, TsTzRange
 from patients.models import Patient
 from scheduling.choices import (
+    ACTIVE_APPOINTMENT_STATUSES,
     AppointmentStatus,
     OfferDelivery,
     OfferStatus,
@@ -19,8 +22,11 @@ from scheduling.choices import (
 )
 from treatments.models import MAX_SESSION_MINUTES, TherapyType, TreatmentPlan, TreatmentSession
 
-# No appointment is longer than the longest session (on PostgreSQL a CHECK constraint holds it, migration 0003).
+# No appointment is longer than the longest session (on PostgreSQL a CHECK constraint holds it, Appointment.Meta).
 LONGEST_APPOINTMENT = timedelta(minutes=MAX_SESSION_MINUTES)
+# The resources an active appointment holds alone; scheduling.booking recognises a refusal by this name prefix.
+OVERLAP_CONSTRAINT_PREFIX = "appointment_no_"
+EXCLUSIVE_RESOURCES = ("practitioner", "room", "device", "patient")
 
 
 def validate_time_zone(value: str) -> None:
@@ -49,6 +55,22 @@ class Location(models.Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+
+class LocationClosure(models.Model):
+    """A day the whole location is closed (a bank holiday, a refit): no slots are offered, no booking is taken,
+    and appointments already booked that day go on the front desk's needs-attention list."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField(help_text="A calendar day in the location's time zone.")
+    name = models.CharField(max_length=100, help_text="What the desk sees, e.g. Christmas Day.")
+
+    class Meta:
+        ordering = ["location", "date"]
+        constraints = [models.UniqueConstraint(fields=["location", "date"], name="location_closure_unique_day")]
+
+    def __str__(self):
+        return f"{self.location} closed {self.date:%Y-%m-%d} ({self.name})"
 
 
 class Room(models.Model):
@@ -142,7 +164,7 @@ class AppointmentQuerySet(models.QuerySet):
 class Appointment(models.Model):
     """A booked stretch of time [start, end) holding a practitioner, a room, maybe a device, and a patient.
 
-    On PostgreSQL, exclusion constraints (migration 0002) forbid overlapping active appointments per resource.
+    On PostgreSQL, exclusion constraints forbid overlapping active appointments per resource (Meta).
     """
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
@@ -187,6 +209,26 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=Q(session__isnull=True, plan__isnull=True) | Q(session__isnull=False, plan__isnull=False),
                 name="appointment_session_has_plan",
+            ),
+            PostgresCheckConstraint(
+                condition=Q(end__lte=F("start") + LONGEST_APPOINTMENT), name="appointment_at_most_12_hours"
+            ),
+            # Half-open [start, end): back-to-back appointments do not overlap; cancelled, completed and no-show
+            # ones hold nothing. The booking service checks first (with buffers); these are the last line.
+            *(
+                PostgresExclusionConstraint(
+                    name=f"{OVERLAP_CONSTRAINT_PREFIX}{resource}_overlap",
+                    expressions=[
+                        (resource, RangeOperators.EQUAL),
+                        (TsTzRange("start", "end", RangeBoundary()), RangeOperators.OVERLAPS),
+                    ],
+                    condition=Q(
+                        status__in=[status.value for status in ACTIVE_APPOINTMENT_STATUSES],
+                        **{f"{resource}__isnull": False},
+                    ),
+                    violation_error_message=f"The {resource} already has an appointment at that time.",
+                )
+                for resource in EXCLUSIVE_RESOURCES
             ),
         ]
         indexes = [

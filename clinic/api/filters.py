@@ -63,7 +63,13 @@ class CountWithPagePagination(Pagination):
 
 
 class FilterBackend(DjangoFilterBackend):
-    """django-filter's backend, refusing query parameters that a list does not know (a typo is not silently ignored)."""
+    """django-filter's backend, refusing query parameters that a list does not know (a typo is not silently ignored).
+    The filterset it used stays on the view as `view.filterset`, for a list that answers more than its rows."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        view.filterset = filterset
+        return filterset
 
     def filter_queryset(self, request, queryset, view):
         if getattr(view, "action", None) == "list":
@@ -72,6 +78,8 @@ class FilterBackend(DjangoFilterBackend):
             paginator = getattr(view, "paginator", None)
             if paginator is not None:
                 known.add(paginator.page_query_param)
+                if paginator.page_size_query_param:
+                    known.add(paginator.page_size_query_param)
             unknown = sorted(set(request.query_params) - known)
             if unknown:
                 raise ValidationError({name: ["Unknown query parameter."] for name in unknown})

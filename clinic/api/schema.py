@@ -17,6 +17,9 @@ class ErrorSerializer(serializers.Serializer):
     )
     blocking = serializers.ListField(child=serializers.DictField(), required=False)
     warnings = serializers.ListField(child=serializers.DictField(), required=False)
+    matches = serializers.ListField(
+        child=serializers.DictField(), required=False, help_text="possible_duplicate: the patients this may be."
+    )
 
     class Meta:
         ref_name = "Error"
@@ -30,7 +33,7 @@ _DESCRIPTIONS = {
     "405": "method_not_allowed.",
     "406": "not_acceptable: this API answers application/json.",
     "409": "A domain conflict: slot_unavailable, contraindicated (with blocking and warnings), "
-    "outside_plan_window, invalid_transition or consent_required.",
+    "outside_plan_window, invalid_transition, consent_required or possible_duplicate (with matches).",
     "415": "unsupported_media_type: send application/json.",
     "422": "idempotency_key_reused: this Idempotency-Key was used with another body.",
     "429": "locked_out or throttled: too many attempts.",

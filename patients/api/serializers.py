@@ -1,7 +1,7 @@
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
-from clinic.api.fields import OptionalEmailField, StrictCharField, StrictModelSerializer
+from clinic.api.fields import OptionalEmailField, StrictBooleanField, StrictCharField, StrictModelSerializer
 from patients.models import AccessLog, Condition, Patient, e164_validator
 
 
@@ -19,10 +19,26 @@ class PatientSerializer(StrictModelSerializer):
         validators=[RegexValidator(r"^(\+[1-9]\d{6,14})?$", e164_validator.message)],
         help_text="E.164, e.g. +447700900123; empty when unknown.",
     )
+    allow_duplicate = StrictBooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Register even though someone registered may be the same person (otherwise 409 "
+        "possible_duplicate with `matches`).",
+    )
 
     class Meta:
         model = Patient
-        fields = ["id", "first_name", "last_name", "date_of_birth", "email", "phone", "email_reminders"]
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "email",
+            "phone",
+            "email_reminders",
+            "allow_duplicate",
+        ]
 
 
 class ConditionSerializer(serializers.ModelSerializer):

@@ -1,6 +1,7 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, mixins, viewsets
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.response import Response
 
 from clinic.api.filters import CountWithPagePagination
 from clinic.api.permissions import ADMIN, STAFF
@@ -8,6 +9,7 @@ from patients.api.serializers import AccessLogSerializer, ConditionSerializer, P
 from patients.audit import access_record
 from patients.filtersets import ConditionFilterSet, PatientFilterSet
 from patients.models import AccessLog, Condition, Patient
+from patients.services import patient_register
 
 
 class PatientViewSet(
@@ -26,6 +28,18 @@ class PatientViewSet(
     pagination_class = CountWithPagePagination
     http_method_names = ["get", "post", "patch", "head", "options"]
     roles = {"*": STAFF}
+    error_statuses = {"create": (409,)}
+
+    @extend_schema(
+        description="Register a patient. 409 possible_duplicate, with `matches` (id, names, date of birth, email, "
+        "phone, `matched_on`), when someone registered has the same date of birth and a similar name, or the same "
+        'email or phone; send `"allow_duplicate": true` to register anyway.'
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        patient = patient_register(**serializer.validated_data)
+        return Response(self.get_serializer(patient).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)

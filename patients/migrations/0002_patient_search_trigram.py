@@ -6,6 +6,7 @@ exactly that expression serves it (and prefix and equality matches too). SQLite 
 migration does nothing, and the model state is unchanged, so makemigrations stays clean on both backends.
 """
 
+from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 COLUMNS = ("first_name", "last_name", "email", "phone")
@@ -18,7 +19,6 @@ def index_name(column: str) -> str:
 def add_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for column in COLUMNS:
         schema_editor.execute(
             f"CREATE INDEX IF NOT EXISTS {index_name(column)} ON patients_patient "
@@ -35,4 +35,6 @@ def remove_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("patients", "0001_initial")]
-    operations = [migrations.RunPython(add_indexes, remove_indexes)]
+    # The extension as an operation (it was a CREATE EXTENSION inside add_indexes): the same database, and
+    # migrating back drops it only after the indexes that need it.
+    operations = [TrigramExtension(), migrations.RunPython(add_indexes, remove_indexes)]

@@ -31,7 +31,6 @@ def add_index(apps, schema_editor):
     connection = schema_editor.connection
     if connection.vendor != "postgresql":
         return
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     text = search_text_sql(apps.get_model("patients", "Patient"), connection)
     schema_editor.execute(
         f"CREATE INDEX IF NOT EXISTS {NAME} ON patients_patient USING gin ((UPPER(({text})::text)) gin_trgm_ops)"

@@ -4,7 +4,17 @@ from rest_framework import serializers
 
 from clinic.api.fields import StrictCharField
 from patients.models import Patient
-from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, WaitlistEntry, WaitlistOffer
+from scheduling.models import (
+    Appointment,
+    Device,
+    Location,
+    LocationClosure,
+    Practitioner,
+    Reminder,
+    Room,
+    WaitlistEntry,
+    WaitlistOffer,
+)
 from treatments.models import ProductLot, TherapyType, TreatmentSession
 
 MAX_AVAILABILITY_DAYS = 62
@@ -20,6 +30,12 @@ class PractitionerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Practitioner
         fields = ["id", "display_name", "therapy_types", "locations", "active"]
+
+
+class LocationClosureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LocationClosure
+        fields = ["id", "location", "date", "name"]
 
 
 class RoomSerializer(serializers.ModelSerializer):
@@ -60,7 +76,8 @@ class SlotSerializer(serializers.Serializer):
 
 
 class AvailabilitySerializer(serializers.Serializer):
-    slots = SlotSerializer(many=True)
+    slots = SlotSerializer(many=True, help_text="By start; spread over the days when `more` is true.")
+    more = serializers.BooleanField(help_text="True when the limit left out slots: narrow the range or raise limit.")
 
 
 class AppointmentSerializer(serializers.ModelSerializer):
@@ -147,6 +164,18 @@ class ReminderSerializer(serializers.ModelSerializer):
             "sent_at",
             "last_error",
         ]
+
+
+class ClosureRangeQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField(help_text="First local day.")
+    date_to = serializers.DateField(help_text="Last local day, included (at most 366 days after date_from).")
+
+    def validate(self, attrs):
+        if attrs["date_to"] < attrs["date_from"]:
+            raise serializers.ValidationError({"date_to": ["The range must end on or after its first day."]})
+        if (attrs["date_to"] - attrs["date_from"]).days > 366:
+            raise serializers.ValidationError({"date_to": ["Ask for at most a year at a time."]})
+        return attrs
 
 
 class WaitlistEntrySerializer(serializers.ModelSerializer):

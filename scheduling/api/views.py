@@ -11,6 +11,7 @@ from clinic.api.permissions import CLINICAL, STAFF
 from patients.audit import access_record
 from scheduling import availability, booking, planning, waitlist
 from scheduling.api import serializers as s
+from scheduling.closures import closures_between
 from scheduling.filtersets import (
     AppointmentFilterSet,
     DeviceFilterSet,
@@ -26,10 +27,27 @@ from treatments.models import TreatmentPlan
 BOOKING_CONFLICTS = (409, 422)
 
 
+def _first_last(query: dict) -> dict:
+    return {"first_day": query["date_from"], "last_day": query["date_to"]}
+
+
 class LocationViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Location.objects.all()
     serializer_class = s.LocationSerializer
     roles = {"*": STAFF}
+
+    @extend_schema(
+        parameters=[s.ClosureRangeQuerySerializer],
+        responses={200: s.LocationClosureSerializer(many=True)},
+        description="The days this location is closed between date_from and date_to (local days, both included).",
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def closures(self, request, pk=None):
+        location = self.get_object()
+        query = s.ClosureRangeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = closures_between(location=location, **_first_last(query.validated_data))
+        return Response(s.LocationClosureSerializer(found, many=True).data)
 
 
 class PractitionerViewSet(viewsets.ReadOnlyModelViewSet):
@@ -54,7 +72,8 @@ class DeviceViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class AvailabilityView(APIView):
-    """Free slots for a therapy at a location between start and end."""
+    """Free slots for a therapy at a location between start and end, at most `limit`; `more` says whether the limit
+    left some out (then the slots offered are spread over the days that have any). Closed days have none."""
 
     roles = {"*": STAFF}
     query_serializer_class = s.AvailabilityQuerySerializer
@@ -63,8 +82,8 @@ class AvailabilityView(APIView):
     def get(self, request):
         query = s.AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        slots = availability.find_free_slots(**query.validated_data)
-        return Response(s.AvailabilitySerializer({"slots": slots}).data)
+        offer = availability.offer_free_slots(**query.validated_data)
+        return Response(s.AvailabilitySerializer(offer).data)
 
 
 def _lifecycle_schema(request_serializer=None, description=""):
@@ -76,14 +95,54 @@ def _lifecycle_schema(request_serializer=None, description=""):
     )
 
 
+class AppointmentPagination(CountWithPagePagination):
+    """The list's pages (page and count in one statement), `page_size` up to 1000 so a location's week comes in one
+    page; a list of days (`date`, or `date_from` and `date_to`) also answers the `closures` on those days."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["closures"] = {
+            "type": "array",
+            "description": "With date or date_from/date_to: the closures on those local days (of ?location= or all).",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "location": {"type": "integer"},
+                    "date": {"type": "string", "format": "date"},
+                    "name": {"type": "string"},
+                },
+                "required": ["id", "location", "date", "name"],
+            },
+        }
+        return response
+
+
 class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Appointments: list and book, then the life cycle. Every POST accepts an Idempotency-Key."""
 
     queryset = Appointment.objects.select_related("patient", "practitioner")
     serializer_class = s.AppointmentSerializer
     filterset_class = AppointmentFilterSet
-    # The day list's page and its count in one statement.
-    pagination_class = CountWithPagePagination
+    pagination_class = AppointmentPagination
+
+    @extend_schema(
+        description="Appointments by start. `date` (one local day) or `date_from` and `date_to` (at most 31 local "
+        "days, e.g. a week) of `location` answer that location's closures on those days too; `page_size` (up to "
+        "1000) brings a busy week in one page; `patient` with `ordering=-start` is a patient's history."
+    )
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        days = self.filterset.local_days()  # valid: the list would have been a 400 otherwise
+        if days is not None:
+            location = self.filterset.form.cleaned_data.get("location")
+            found = closures_between(first_day=days[0], last_day=days[1], location=location)
+            response.data["closures"] = s.LocationClosureSerializer(found, many=True).data
+        return response
+
     roles = {"*": STAFF, "complete": CLINICAL}
     error_statuses = dict.fromkeys(
         ("create", "reschedule", "cancel", "check_in", "no_show", "complete"), BOOKING_CONFLICTS

@@ -5,6 +5,7 @@ buffers); these constraints are the last line of defence. SQLite has no equivale
 IMMEDIATE transaction serialises writers.
 """
 
+from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations
 
 RESOURCES = ("practitioner", "room", "device", "patient")
@@ -18,7 +19,6 @@ def constraint_name(resource: str) -> str:
 def add_constraints(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
     for resource in RESOURCES:
         schema_editor.execute(
             f"ALTER TABLE scheduling_appointment ADD CONSTRAINT {constraint_name(resource)} "
@@ -38,4 +38,6 @@ def remove_constraints(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("scheduling", "0001_initial")]
-    operations = [migrations.RunPython(add_constraints, remove_constraints)]
+    # The extension as an operation (it was a CREATE EXTENSION inside add_constraints): the same database, and
+    # migrating back drops it only after the constraints that need it.
+    operations = [BtreeGistExtension(), migrations.RunPython(add_constraints, remove_constraints)]

@@ -246,7 +246,8 @@ def test_patient_search_reads_the_page_and_its_count_in_one_statement(front_desk
 
 
 def test_day_list_reads_its_page_and_count_together(records, front_desk_api):
-    """The day list: the token, the location of the filter, and one statement for the page with its total."""
+    """The day list: the token, the location of the filter, one statement for the page with its total, and the
+    location's closures that day."""
     day = records.appointment.start.date()
     with CaptureQueriesContext(connection) as queries:
         response = front_desk_api.get("/api/v1/appointments/", {"date": day, "location": records.clinic.location.pk})
@@ -254,4 +255,4 @@ def test_day_list_reads_its_page_and_count_together(records, front_desk_api):
     assert response.json()["count"] == 1
     assert [r["id"] for r in response.json()["results"]] == [records.appointment.pk]
     assert not [q for q in queries if "COUNT(*) AS" in q["sql"]]
-    assert len(queries) == 3
+    assert len(queries) == 4

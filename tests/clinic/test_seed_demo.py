@@ -75,3 +75,24 @@ def test_seed_demo_without_password_prints_the_generated_one(capsys):
     out = capsys.readouterr().out
     password = out.split("password: ")[1].split()[0]
     assert get_user_model().objects.get(username="frontdesk").check_password(password)
+
+
+def test_seed_demo_survives_a_demo_patient_registered_twice_by_the_desk():
+    call_command("seed_demo", "--password", "demo-pass-123")
+    alice = Patient.objects.get(first_name="Alice", last_name="Morgan")
+    Patient.objects.create(
+        first_name=alice.first_name, last_name=alice.last_name, date_of_birth=alice.date_of_birth, email=alice.email
+    )
+    before = counts()
+    call_command("seed_demo", "--password", "demo-pass-123")
+    assert counts() == before
+
+
+def test_seed_demo_on_a_database_where_the_desk_registered_a_demo_name_first():
+    from datetime import date
+
+    Patient.objects.create(first_name="Alice", last_name="Morgan", date_of_birth=date(1984, 3, 12))
+    Patient.objects.create(first_name="Alice", last_name="Morgan", date_of_birth=date(1984, 3, 12))
+    call_command("seed_demo", "--password", "demo-pass-123")
+    assert Patient.objects.filter(last_name="Morgan").count() == 2
+    assert Appointment.objects.count() >= 3

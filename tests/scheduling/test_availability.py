@@ -246,8 +246,8 @@ def test_query_count_does_not_grow_with_days_or_appointments(
     monday = future_weekday(MONDAY)
     _fill(clinic, monday, weeks_of_appointments)
     TimeOffFactory(practitioner=clinic.practitioners[0], start=local_time(monday, 12), end=local_time(monday, 13))
-    # working hours, rooms, devices (PRP needs a centrifuge), time off, appointments
-    with django_assert_num_queries(5):
+    # working hours, rooms, devices (PRP needs a centrifuge), closures, time off, appointments
+    with django_assert_num_queries(6):
         slots = find_free_slots(
             therapy_type=clinic.prp,
             location=clinic.location,
@@ -256,7 +256,7 @@ def test_query_count_does_not_grow_with_days_or_appointments(
             limit=None,
         )
     assert slots
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         find_free_slots(
             therapy_type=clinic.exosome,
             location=clinic.location,

@@ -3,9 +3,12 @@
 from datetime import time, timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 
+from clinic.db import PostgresCheckConstraint, PostgresExclusionConstraint
 from scheduling.choices import AppointmentStatus
+from scheduling.models import Appointment
 from tests.factories import (
     AppointmentFactory,
     ContraindicationFactory,
@@ -158,3 +161,34 @@ def test_different_resources_may_share_a_time():
         end=first.end,
     )
     assert other.pk != first.pk
+
+
+def test_model_validation_sees_the_overlap_rules_on_postgres_and_queries_nothing_for_them_on_sqlite(
+    django_assert_num_queries,
+):
+    """The rules are in the model state: full_clean() checks them where the database holds them (PostgreSQL) and
+    leaves them to the booking service's transaction on SQLite, without failing there."""
+    first = AppointmentFactory()
+    overlapping = AppointmentFactory.build(
+        practitioner=first.practitioner,
+        location=first.location,
+        room=first.room,
+        patient=first.patient,
+        therapy_type=first.therapy_type,
+        start=first.start + timedelta(minutes=30),
+        end=first.end + timedelta(minutes=30),
+    )
+    if connection.vendor == "postgresql":
+        with pytest.raises(ValidationError, match="already has an appointment at that time"):
+            overlapping.full_clean(exclude=["created_by"])
+    else:
+        postgres_only = [
+            constraint
+            for constraint in Appointment._meta.constraints
+            if isinstance(constraint, PostgresExclusionConstraint | PostgresCheckConstraint)
+        ]
+        assert len(postgres_only) == 5
+        with django_assert_num_queries(0):  # no query for a rule SQLite does not hold, and no error
+            for constraint in postgres_only:
+                constraint.validate(Appointment, overlapping)
+        overlapping.full_clean(exclude=["created_by"])

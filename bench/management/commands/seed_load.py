@@ -715,6 +715,14 @@ def write_rows(model, rows: list[dict]) -> None:
     """COPY on PostgreSQL (explicit ids, every column given); bulk_create in batches elsewhere."""
     if not rows:
         return
+    # Columns added to a model after this loader was written take their default (COPY would write NULL).
+    defaults = {
+        field.attname: field.get_default()
+        for field in model._meta.concrete_fields
+        if field.attname not in rows[0] and field.has_default()
+    }
+    if defaults:
+        rows = [{**defaults, **row} for row in rows]
     attnames = list(rows[0])
     if connection.vendor != "postgresql":
         model.objects.bulk_create([model(**row) for row in rows], batch_size=500)

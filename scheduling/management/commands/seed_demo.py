@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from clinic.exceptions import DomainError
 from clinic.roles import CLINIC_ADMIN, FRONT_DESK, PRACTITIONER
 from patients.choices import ConditionKind
 from patients.models import Condition, Patient, PatientCondition
@@ -198,9 +199,11 @@ class Command(BaseCommand):
     def _patients(self, conditions):
         patients = []
         for first, last, born, email, phone, condition_codes in PATIENTS:
-            patient, _ = Patient.objects.get_or_create(
-                first_name=first, last_name=last, date_of_birth=born, defaults=dict(email=email, phone=phone)
-            )
+            # The oldest record of that name and birthday is the demo's: the desk may have registered the same
+            # person again (allow_duplicate), which get_or_create would refuse with MultipleObjectsReturned.
+            patient = (
+                Patient.objects.filter(first_name=first, last_name=last, date_of_birth=born).order_by("id").first()
+            ) or Patient.objects.create(first_name=first, last_name=last, date_of_birth=born, email=email, phone=phone)
             for code in condition_codes:
                 PatientCondition.objects.get_or_create(patient=patient, condition=conditions[code])
             patients.append(patient)
@@ -222,7 +225,11 @@ class Command(BaseCommand):
         )
         for patient, practitioner, therapy, local_time in bookings:
             start = datetime.combine(day, local_time, tzinfo=location.zone)
-            appointment_book(patient=patient, therapy_type=therapy, practitioner=practitioner, start=start)
+            try:
+                appointment_book(patient=patient, therapy_type=therapy, practitioner=practitioner, start=start)
+            except DomainError as refusal:
+                # The desk's own data comes first (a booking already there, a screening that now blocks).
+                self.stdout.write(f"Demo booking for {patient} skipped: {refusal.detail}")
 
     def _report(self, new_users, password, created_password):
         if new_users:

@@ -29,7 +29,7 @@ from clinic.celery import enqueue_on_commit
 from clinic.exceptions import DomainError, DomainValidationError, InvalidTransition
 from patients.models import Patient, PatientCondition
 from scheduling import booking
-from scheduling.availability import find_free_slots
+from scheduling.availability import find_free_slots, free_starts_by_therapy
 from scheduling.calendar import mail_domain
 from scheduling.choices import (
     ACTIVE_APPOINTMENT_STATUSES,
@@ -296,14 +296,13 @@ def _free_starts(
     *, practitioner: Practitioner, location: Location, therapies: list[TherapyType], start: datetime, end: datetime
 ) -> dict[datetime, list[TherapyType]]:
     """The free starts in [start, end) of the practitioner at the location, with the therapies that fit each."""
+    by_id = {therapy.pk: therapy for therapy in therapies}
     starts: dict[datetime, list[TherapyType]] = {}
-    for therapy in therapies:
-        search_end = end + timedelta(minutes=therapy.session_minutes)
-        for slot in find_free_slots(
-            therapy_type=therapy, location=location, start=start, end=search_end, practitioner=practitioner, limit=None
-        ):
-            if slot.start < end:
-                starts.setdefault(slot.start, []).append(therapy)
+    for therapy_id, slots in free_starts_by_therapy(
+        therapy_types=therapies, location=location, practitioner=practitioner, start=start, end=end
+    ).items():
+        for slot in slots:
+            starts.setdefault(slot.start, []).append(by_id[therapy_id])
     return dict(sorted(starts.items()))
 
 
@@ -367,18 +366,14 @@ def waitlist_offer_time(
         .filter(Q(practitioner__isnull=True) | Q(practitioner=practitioner))
         .order_by()
     )
-    # Per therapy the practitioner gives, is anyone waiting here for these days? One index probe each.
+    # Per therapy the practitioner gives, is anyone waiting here for these days? Asked in the select list, so it
+    # is one index probe per therapy rather than a semi-join that reads every open entry.
     # The largest buffer of any therapy bounds how near the slot a patient's other appointment can be in the way.
     largest_buffer = TherapyType.objects.order_by("-buffer_minutes").values("buffer_minutes")[:1]
-    therapies = (
-        list(
-            practitioner.therapy_types.filter(Exists(wanted_here.filter(therapy_type=OuterRef("pk"))))
-            .annotate(largest_buffer=Subquery(largest_buffer))
-            .order_by("id")
-        )
-        if practitioner.active
-        else []
+    given = practitioner.therapy_types.annotate(
+        wanted=Exists(wanted_here.filter(therapy_type=OuterRef("pk"))), largest_buffer=Subquery(largest_buffer)
     )
+    therapies = [therapy for therapy in given.order_by("id") if therapy.wanted] if practitioner.active else []
     if not therapies:
         return []
     if last_day > first_day:  # a long stretch (time off removed, hours widened): only the days someone wants

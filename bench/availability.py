@@ -95,14 +95,20 @@ class Clinic:
 
     def __init__(self, seed: int = 1):
         from scheduling.models import Location
-        from treatments.models import TherapyType
+        from treatments.models import Product, TherapyType
 
         self.random = random.Random(seed)
         self.location = Location.objects.create(name="Bench clinic", time_zone=ZONE_NAME)
         self.prp = TherapyType.objects.create(
             code="prp", name="PRP", session_minutes=60, buffer_minutes=15, device_kind="centrifuge"
         )
-        self.exosome = TherapyType.objects.create(code="exosome", name="Exosome", session_minutes=60, buffer_minutes=15)
+        self.exosome = TherapyType.objects.create(
+            code="exosome", name="Exosome", session_minutes=60, buffer_minutes=15, requires_product=True
+        )
+        # A visit of exosome therapy outside a plan names its product (and is screened by its source).
+        self.exosome_product = Product.objects.create(
+            name="Bench exosomes", therapy_type=self.exosome, source="plant", regulatory_status="cosmetic"
+        )
         self.practitioners, self.rooms, self.centrifuges, self.patients = [], [], [], []
         self.history = 0
         self.patient_turn = itertools.count()  # patients take turns: never one patient twice at once

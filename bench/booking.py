@@ -86,6 +86,7 @@ def feasible_work(clinic: Clinic, count: int) -> list[tuple]:
                     therapy_type=therapy,
                     practitioner=practitioners[slot.practitioner_id],
                     start=slot.start,
+                    product=clinic.exosome_product if therapy.requires_product else None,
                 )
             except SlotUnavailable:
                 continue
@@ -104,9 +105,10 @@ def writer(index, work, therapy_ids, barrier, results) -> None:
     from patients.models import Patient
     from scheduling.booking import appointment_book
     from scheduling.models import Practitioner
-    from treatments.models import TherapyType
+    from treatments.models import Product, TherapyType
 
     therapies = TherapyType.objects.in_bulk(therapy_ids)
+    products = {product.therapy_type_id: product for product in Product.objects.filter(therapy_type_id__in=therapy_ids)}
     practitioners = Practitioner.objects.in_bulk({practitioner_id for practitioner_id, _, _ in work})
     patients = Patient.objects.bulk_create(
         Patient(first_name="Writer", last_name=f"{index}-{n}", date_of_birth="1980-01-01") for n in range(len(work))
@@ -121,6 +123,7 @@ def writer(index, work, therapy_ids, barrier, results) -> None:
                 therapy_type=therapies[therapy_id],
                 practitioner=practitioners[practitioner_id],
                 start=start,
+                product=products.get(therapy_id),  # a one-off exosome visit names its product
             )
             booked += 1
         except SlotUnavailable:

@@ -57,10 +57,12 @@ def load(entries: int):
     rows = []
     for patient in patients:
         first = today + timedelta(days=rng.randint(0, 20))
+        therapy = rng.choice([clinic.prp, clinic.exosome])
         rows.append(
             WaitlistEntry(
                 patient=patient,
-                therapy_type=rng.choice([clinic.prp, clinic.exosome]),
+                therapy_type=therapy,
+                product=clinic.plant_product if therapy.requires_product else None,
                 location=clinic.location,
                 practitioner=rng.choice([None, None, *clinic.practitioners]),
                 earliest=first,

@@ -46,8 +46,8 @@ class InvalidTransition(DomainError):
 
 
 class ConsentMissing(DomainError):
-    code = "consent_required"
-    default_detail = "The patient has not consented to this treatment plan yet."
+    code = "consent_missing"
+    default_detail = "The patient has not consented to this treatment yet: record the consent first."
 
 
 class PossibleDuplicate(DomainError):

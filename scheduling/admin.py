@@ -1,7 +1,11 @@
 from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.exceptions import InvalidTransition
+from scheduling.choices import AppointmentStatus
 from scheduling.models import (
     Appointment,
     Device,
@@ -14,9 +18,11 @@ from scheduling.models import (
     WorkingHours,
 )
 from scheduling.reminders import reminder_retry
+from scheduling.selectors import lot_recipients
 from scheduling.working_time import time_off_delete, time_off_save, working_hours_delete, working_hours_save
 from treatments.admin import TreatmentPlanAdminBase
-from treatments.models import TreatmentPlan
+from treatments.lots import lot_status_change
+from treatments.models import ProductLot, TreatmentPlan
 
 
 class LocationClosureInline(admin.TabularInline):
@@ -222,3 +228,57 @@ class TreatmentPlanAdmin(TreatmentPlanAdminBase):
 
 
 admin.site.register(TreatmentPlan, TreatmentPlanAdmin)
+
+
+# A lot's admin lives here, beside the visits that record lots: its recipients are read from them.
+@admin.register(ProductLot)
+class ProductLotAdmin(admin.ModelAdmin):
+    list_display = ("lot_number", "product", "status", "expires_on", "received_on", "recipients")
+    list_filter = ("status", "product")
+    search_fields = ("lot_number", "product__name")
+    date_hierarchy = "expires_on"
+    list_select_related = ("product",)
+    fields = (
+        "product",
+        "lot_number",
+        "expires_on",
+        "received_on",
+        "status",
+        "status_reason",
+        "recalled_at",
+        "recalled_by",
+        "recipients_list",
+    )
+    readonly_fields = ("recalled_at", "recalled_by", "recipients_list")
+
+    def get_queryset(self, request):
+        given = Count("appointments", filter=Q(appointments__status=AppointmentStatus.COMPLETED))
+        return super().get_queryset(request).annotate(recipient_count=given)
+
+    def save_model(self, request, obj, form, change):
+        if change and {"status", "status_reason"} & set(form.changed_data):
+            lot_status_change(lot=obj, status=obj.status, reason=obj.status_reason, by=request.user)
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.display(description="visits given", ordering="recipient_count")
+    def recipients(self, lot):
+        return lot.recipient_count
+
+    @admin.display(description="Recipients (recall)")
+    def recipients_list(self, lot):
+        if lot.pk is None:
+            return "-"
+        rows = [
+            (
+                appointment.patient,
+                f"{appointment.start.astimezone(appointment.location.zone):%Y-%m-%d}",
+                f"session {appointment.session.sequence} of plan #{appointment.plan_id}"
+                if appointment.session_id
+                else "a visit outside a plan",
+            )
+            for appointment in lot_recipients(lot)
+        ]
+        if not rows:
+            return "No patient has received this lot."
+        return format_html_join(mark_safe("<br>"), "{} on {} ({})", rows)

@@ -17,7 +17,13 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Valu
 from django.utils import timezone
 
 from clinic.celery import enqueue_on_commit
-from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition, SlotUnavailable
+from clinic.exceptions import (
+    ConsentMissing,
+    Contraindicated,
+    DomainValidationError,
+    InvalidTransition,
+    SlotUnavailable,
+)
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
 from scheduling.closures import closure_for
@@ -35,9 +41,15 @@ from scheduling.models import (
 )
 from scheduling.reminders import appointment_reminders_sync
 from treatments.choices import PlanStatus, SessionStatus
-from treatments.models import ProductLot, TherapyType, TreatmentPlan, TreatmentSession
+from treatments.lots import lot_problems
+from treatments.models import Product, ProductLot, TherapyType, TreatmentPlan, TreatmentSession
 from treatments.screening import plan_screen, screen
-from treatments.services import session_complete, session_mark_booked, session_mark_unbooked
+from treatments.services import (
+    plan_flag_attention,
+    session_complete,
+    session_mark_booked,
+    session_mark_unbooked,
+)
 
 APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
     AppointmentStatus.BOOKED: {AppointmentStatus.CHECKED_IN, AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW},
@@ -73,9 +85,14 @@ def _validate(
     session: TreatmentSession | None,
     room: Room | None,
     device: Device | None,
+    product: Product | None = None,
+    new_visit: bool = False,
 ) -> None:
-    """Input a person must correct (400): nothing here depends on what else is booked."""
+    """Input a person must correct (400): nothing here depends on what else is booked. A new visit's product is
+    checked too (a move keeps the product the visit has)."""
     errors: dict[str, list[str]] = {}
+    if new_visit and (problems := product_problems(therapy_type=therapy_type, session=session, product=product)):
+        errors["product"] = problems
     if not isinstance(start, datetime) or timezone.is_naive(start):
         raise DomainValidationError(errors={"start": ["Give a date and time with its UTC offset."]})
     notice = settings.CLINIC_MIN_NOTICE_MINUTES
@@ -107,13 +124,34 @@ def _validate(
         raise DomainValidationError(errors=errors)
 
 
-def _screen(patient: Patient, therapy_type: TherapyType, session: TreatmentSession | None) -> None:
-    """Screening runs at every booking: a patient who started warfarin since the plan opened is refused."""
+def product_problems(
+    *, therapy_type: TherapyType, product: Product | None, session: TreatmentSession | None = None
+) -> list[str]:
+    """A one-off names the product where its therapy uses one; a plan session uses the plan's (naming it is
+    optional, naming another is refused)."""
+    if session is not None:
+        if product is not None and product.pk != session.plan.product_id:
+            return ["A plan session uses the plan's product: leave the product empty."]
+        return []
+    if product is None:
+        return [f"{therapy_type.name} uses a product: choose one."] if therapy_type.requires_product else []
+    if product.therapy_type_id != therapy_type.pk:
+        return [f"{product.name} is not a product for {therapy_type.name}."]
+    if not product.active:
+        return [f"{product.name} is no longer in use."]
+    return []
+
+
+def _screen(
+    patient: Patient, therapy_type: TherapyType, session: TreatmentSession | None, product: Product | None = None
+) -> None:
+    """Screening runs at every booking and completion: a patient who started warfarin since the plan opened is
+    refused, and a one-off is screened by its product's source as well as its therapy."""
     if session is not None:
         result = plan_screen(session.plan)
         refused = result.blocking
     else:
-        result = screen(patient, therapy_type)
+        result = screen(patient, therapy_type, product)
         # Without a plan nobody has recorded why a relative finding may be accepted: it refuses too.
         refused = result.blocking + result.warnings
     if refused:
@@ -209,10 +247,12 @@ def _place(
     room: Room | None,
     device: Device | None,
     moving: Appointment | None = None,
+    product: Product | None = None,
+    keep_order: bool = True,
 ) -> tuple[Location, Room, Device | None]:
     """Every check for [start, start + session) under locks; returns where it goes. Call inside a transaction."""
     end = start + timedelta(minutes=therapy_type.session_minutes)
-    _screen(patient, therapy_type, session)
+    _screen(patient, therapy_type, session, product)
     Practitioner.objects.select_for_update().filter(pk=practitioner.pk).values_list("pk", flat=True).get()
     Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True).get()
     location, away, largest_buffer = _working_location(practitioner, location, start, end)
@@ -269,7 +309,7 @@ def _place(
         if device is None:
             raise SlotUnavailable(f"No {therapy_type.device_kind} is free at that time.")
     if session is not None:
-        session_mark_booked(session=session, start=start, time_zone=location.time_zone)
+        session_mark_booked(session=session, start=start, time_zone=location.time_zone, keep_order=keep_order)
     return location, room, device
 
 
@@ -291,7 +331,20 @@ def _fresh_session(session: TreatmentSession) -> TreatmentSession:
 
 # The related rows were read or locked in this very transaction, and the database's foreign keys and CHECK
 # constraints hold on save: asking again would cost a query each on the one path every booking takes.
-_CHECKED_BY_THE_DATABASE = ["patient", "practitioner", "location", "room", "device", "therapy_type", "session", "plan"]
+_CHECKED_BY_THE_DATABASE = [
+    "patient",
+    "practitioner",
+    "location",
+    "room",
+    "device",
+    "therapy_type",
+    "session",
+    "plan",
+    "product",
+    "product_lot",
+    "consent",
+    "completed_by",
+]
 
 
 def _save(appointment: Appointment) -> None:
@@ -313,6 +366,7 @@ def appointment_book(
     device: Device | None = None,
     by=None,
     location: Location | None = None,
+    product: Product | None = None,
 ) -> Appointment:
     """Book [start, start + session length) for the patient, or refuse and write nothing.
 
@@ -320,10 +374,14 @@ def appointment_book(
     `location`, or wherever their hours hold the time), is not away, and neither they, the patient, the room nor
     the device (picked when not given: the lowest free one) has another active appointment overlapping once
     buffers are added (SlotUnavailable); the session is planned, of this patient and therapy, and the day is in
-    its window (OutsidePlanWindow); screening passes (Contraindicated: plan_screen for a session, screen
-    otherwise, where any finding refuses). The session becomes booked and the reminders are written with the
-    appointment.
+    its window and before any later session booked or given (OutsidePlanWindow); screening passes
+    (Contraindicated: plan_screen for a session, screen otherwise, by therapy and by the product's source, where
+    any finding refuses). A one-off names its product where the therapy uses one; a session takes the plan's. The
+    session becomes booked, later sessions that now fall out of their windows are moved or cancelled (listed in
+    the appointment's `cascade`), and the reminders are written with the appointment.
     """
+    if session is not None:
+        session = _fresh_session(session)
     _validate(
         patient=patient,
         therapy_type=therapy_type,
@@ -333,7 +391,10 @@ def appointment_book(
         session=session,
         room=room,
         device=device,
+        product=product,
+        new_visit=True,
     )
+    cascade: list[dict] = []
     try:
         with transaction.atomic():
             if session is not None:
@@ -354,6 +415,7 @@ def appointment_book(
                 session=session,
                 room=room,
                 device=device,
+                product=product,
             )
             appointment = Appointment(
                 patient=patient,
@@ -364,23 +426,35 @@ def appointment_book(
                 therapy_type=therapy_type,
                 session=session,
                 plan=session.plan if session else None,
+                product=session.plan.product if session else product,
                 start=start,
                 end=start + timedelta(minutes=therapy_type.session_minutes),
                 created_by=by,
             )
             _save(appointment)
             appointment_reminders_sync(appointment, event="booked")
+            if session is not None:
+                cascade = _later_sessions_follow(session, by)
     except IntegrityError as exc:
         if _refusing_overlap(exc):
             raise SlotUnavailable() from exc
         raise
+    appointment.cascade = cascade
     return appointment
+
+
+def _later_sessions_follow(session: TreatmentSession, by) -> list[dict]:
+    """Keep the sessions after `session` in their (recomputed) windows; the appointments changed, as `cascade`."""
+    # planning builds on this module; importing it here keeps the import graph one way.
+    from scheduling.planning import sessions_follow_move
+
+    return sessions_follow_move(session=session, by=by)
 
 
 def _locked(appointment: Appointment) -> Appointment:
     return (
         Appointment.objects.select_for_update(of=("self",))
-        .select_related("patient", "practitioner", "location", "room", "device", "therapy_type")
+        .select_related("patient", "practitioner", "location", "room", "device", "therapy_type", "product")
         .get(pk=appointment.pk)
     )
 
@@ -397,9 +471,10 @@ def appointment_reschedule(
 
     Guarantees: the same checks as appointment_book at the new time, ignoring the appointment itself; it keeps
     its location and, when free, its room and device; the calendar sequence goes up and the reminders follow. For
-    a plan session, later sessions that fall out of their recomputed windows are moved to the nearest fit or left
-    unbooked with the plan flagged (scheduling.planning.sessions_follow_move) unless `move_later_sessions` is
-    False, which planning itself uses while it walks the later sessions.
+    a plan session, it may not go on or after a later booked session (OutsidePlanWindow), and later sessions that
+    fall out of their recomputed windows are moved to the nearest fit or cancelled with the plan flagged
+    (scheduling.planning.sessions_follow_move; listed in the appointment's `cascade`) unless `move_later_sessions`
+    is False, which planning itself uses while it walks the later sessions.
     """
     try:
         with transaction.atomic():
@@ -438,6 +513,9 @@ def appointment_reschedule(
                 room=None,
                 device=None,
                 moving=appointment,
+                product=appointment.product,
+                # A cascade moves later sessions one by one: the next one follows in the same walk.
+                keep_order=move_later_sessions,
             )
             appointment.practitioner, appointment.location, appointment.room, appointment.device = (
                 practitioner,
@@ -451,15 +529,12 @@ def appointment_reschedule(
             _save(appointment)
             appointment_reminders_sync(appointment, event="moved")
             time_freed(**freed, reason="moved")
-            if session is not None and move_later_sessions:
-                # planning builds on this module; importing it here keeps the import graph one way.
-                from scheduling.planning import sessions_follow_move
-
-                sessions_follow_move(session=session, by=by)
+            cascade = _later_sessions_follow(session, by) if session is not None and move_later_sessions else []
     except IntegrityError as exc:
         if _refusing_overlap(exc):
             raise SlotUnavailable() from exc
         raise
+    appointment.cascade = cascade
     return appointment
 
 
@@ -475,14 +550,25 @@ def _change_status(appointment: Appointment, new_status: str) -> Appointment:
     return appointment
 
 
-def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "") -> Appointment:
+def _is_late(appointment: Appointment, now) -> bool:
+    """Cancelled within CLINIC_CANCELLATION_POLICY_HOURS of the start (or after it)."""
+    return appointment.start - now < timedelta(hours=settings.CLINIC_CANCELLATION_POLICY_HOURS)
+
+
+def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "", by_clinic: bool = False) -> Appointment:
     """Cancel a booked appointment: the reason and time are kept, the slot is free again at once, the plan
     session goes back to planned (its later windows follow), pending reminders are cancelled and the freed time
-    is recorded for the waitlist (scheduling.freed)."""
+    is recorded for the waitlist (scheduling.freed).
+
+    Guarantees: a cancellation within CLINIC_CANCELLATION_POLICY_HOURS of the start is marked `late_cancellation`
+    (it counts in the patient's attendance), unless the clinic itself cancels (`by_clinic`, e.g. a course whose
+    later session could not be kept in its window).
+    """
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.CANCELLED)
         appointment.cancel_reason = (reason or "").strip()
         appointment.cancelled_at = timezone.now()
+        appointment.late_cancellation = not by_clinic and _is_late(appointment, appointment.cancelled_at)
         _save(appointment)
         if appointment.session_id:
             session_mark_unbooked(session=appointment.session)
@@ -507,45 +593,90 @@ def appointment_check_in(*, appointment: Appointment, by=None) -> Appointment:
 
 
 def appointment_no_show(*, appointment: Appointment, by=None) -> Appointment:
-    """Record that a booked patient did not come: the slot is freed, the plan session goes back to planned and
-    the patient's no-show count goes up."""
+    """Record that a booked patient did not come: the slot is freed, the plan session goes back to planned, the
+    plan goes on the "needs attention" list (a missed session must be rebooked or the course reviewed) and the
+    patient's no-show count goes up."""
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.NO_SHOW)
         _save(appointment)
         if appointment.session_id:
-            session_mark_unbooked(session=appointment.session)
+            session = appointment.session
+            session_mark_unbooked(session=session)
+            local_day = timezone.localdate(appointment.start, timezone=appointment.location.zone)
+            plan_flag_attention(
+                plan=session.plan,
+                reason=f"Session {session.sequence} was missed on {local_day:%d %b %Y} (no-show): "
+                "book it again or review the course.",
+            )
     return appointment
+
+
+def treatment_day(appointment: Appointment):
+    """A visit's treatment date: its appointment's local date (not the moment the record was written)."""
+    return timezone.localdate(appointment.start, timezone=appointment.location.zone)
+
+
+def _record_visit(appointment: Appointment, *, by, notes: str, lot: ProductLot | None, lot_given: bool) -> None:
+    """Check and write the visit's clinical record onto the (locked) appointment; the caller saves.
+
+    Consent first (ConsentMissing), then the lot (of the visit's product, released, in date on the treatment
+    day: DomainValidationError on product_lot), then screening on the day (Contraindicated).
+    """
+    if appointment.session_id:
+        plan = appointment.plan
+        consent = plan.consents.order_by("-consented_at", "-pk").first()
+    else:
+        consent = appointment.consent
+    if consent is None:
+        raise ConsentMissing()
+    if lot_given and lot is None:
+        problems = ["Choose a known lot."]
+    else:
+        problems = lot_problems(lot=lot, product=appointment.product, day=treatment_day(appointment))
+    if problems:
+        raise DomainValidationError(errors={"product_lot": problems})
+    if not appointment.session_id:
+        # A plan session is re-screened by session_complete against the plan and its overrides.
+        _screen(appointment.patient, appointment.therapy_type, None, appointment.product)
+    appointment.consent = consent
+    appointment.notes = notes
+    appointment.product_lot = lot
+    appointment.completed_by = by
 
 
 def appointment_complete(
     *, appointment: Appointment, by, notes: str = "", product_lot: ProductLot | int | None = None
 ) -> Appointment:
-    """Complete a checked-in appointment.
+    """Complete a checked-in appointment and write the clinical record of the visit, plan session or one-off.
 
-    Guarantees: for a plan session, treatments.services.session_complete records who, when, notes and lot (and
-    refuses without consent, with a wrong or expired lot, or when screening now blocks); after the commit the
-    next session of the plan is queued for booking (scheduling.tasks.book_next_session). An appointment outside
-    a plan has nowhere to keep notes or a lot, so giving them is refused rather than lost.
+    Guarantees: refused without consent (ConsentMissing: the plan's for a session, the visit's own for a
+    one-off); a visit that uses a product records a released lot of that product, in date on the treatment day
+    (DomainValidationError on product_lot); screening on the day passes, a one-off by its product's source too
+    (Contraindicated). Who, when, the notes, the lot and the consent are kept on the appointment; for a plan
+    session treatments.services.session_complete records them on the session as well and, after the commit, the
+    next session of the plan is queued for booking (scheduling.tasks.book_next_session).
     """
+    lot = product_lot if product_lot is None or isinstance(product_lot, ProductLot) else _known_lot(product_lot)
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.COMPLETED)
         appointment.completed_at = timezone.now()
+        _record_visit(appointment, by=by, notes=notes, lot=lot, lot_given=product_lot is not None)
         if appointment.session_id:
             session_complete(
                 session=appointment.session,
                 by=by,
                 completed_at=appointment.completed_at,
                 notes=notes,
-                product_lot=product_lot,
-            )
-        elif notes or product_lot is not None:
-            raise DomainValidationError(
-                errors={"notes" if notes else "product_lot": ["Only a treatment plan session records notes and lots."]}
+                product_lot=lot,
             )
         _save(appointment)
         if appointment.session_id:
             _queue_next_session(appointment.session_id)
     return appointment
+
+
+def _known_lot(pk) -> ProductLot | None:
+    return ProductLot.objects.select_related("product").filter(pk=pk).first()
 
 
 def _queue_next_session(session_id: int) -> None:

@@ -20,7 +20,15 @@ from scheduling.choices import (
     WaitlistStatus,
     Weekday,
 )
-from treatments.models import MAX_SESSION_MINUTES, TherapyType, TreatmentPlan, TreatmentSession
+from treatments.models import (
+    MAX_SESSION_MINUTES,
+    Consent,
+    Product,
+    ProductLot,
+    TherapyType,
+    TreatmentPlan,
+    TreatmentSession,
+)
 
 # No appointment is longer than the longest session (on PostgreSQL a CHECK constraint holds it, Appointment.Meta).
 LONGEST_APPOINTMENT = timedelta(minutes=MAX_SESSION_MINUTES)
@@ -164,6 +172,10 @@ class AppointmentQuerySet(models.QuerySet):
 class Appointment(models.Model):
     """A booked stretch of time [start, end) holding a practitioner, a room, maybe a device, and a patient.
 
+    Every appointment is also the clinical record of its visit: the product it uses, the consent it was given
+    under, and once completed who gave it, when, the notes and the lot. The record is part of the row, so no visit
+    exists without one; a CHECK constraint refuses a completed visit with a product but no lot.
+
     On PostgreSQL, exclusion constraints forbid overlapping active appointments per resource (Meta).
     """
 
@@ -193,6 +205,35 @@ class Appointment(models.Model):
     checked_in_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     patient_confirmed_at = models.DateTimeField(null=True, blank=True)
+    late_cancellation = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Cancelled within CLINIC_CANCELLATION_POLICY_HOURS of the start.",
+    )
+    # The clinical record of the visit (db_default: bulk loaders that name none of these write an empty record).
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        help_text="The product the visit uses: the plan's for a session, chosen at booking for a one-off.",
+    )
+    product_lot = models.ForeignKey(
+        ProductLot, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    notes = models.TextField(blank=True, default="", db_default="")
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    consent = models.ForeignKey(
+        Consent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        help_text="The consent the visit is given under: its own for a one-off, the plan's for a session.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -209,6 +250,18 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=Q(session__isnull=True, plan__isnull=True) | Q(session__isnull=False, plan__isnull=False),
                 name="appointment_session_has_plan",
+            ),
+            models.CheckConstraint(
+                condition=Q(product_lot__isnull=True) | Q(product__isnull=False),
+                name="appointment_lot_has_product",
+                violation_error_message="A lot is recorded only for a visit that uses a product.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=AppointmentStatus.COMPLETED)
+                | Q(product__isnull=True)
+                | Q(product_lot__isnull=False),
+                name="appointment_completed_product_has_lot",
+                violation_error_message="A completed visit that used a product records its lot.",
             ),
             PostgresCheckConstraint(
                 condition=Q(end__lte=F("start") + LONGEST_APPOINTMENT), name="appointment_at_most_12_hours"
@@ -277,6 +330,14 @@ class WaitlistEntry(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="waitlist_entries")
     therapy_type = models.ForeignKey(TherapyType, on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The product the visit would use, where the therapy uses one (screened by its source).",
+    )
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="waitlist_entries")
     practitioner = models.ForeignKey(
         Practitioner, on_delete=models.PROTECT, null=True, blank=True, related_name="waitlist_entries"

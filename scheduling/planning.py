@@ -199,16 +199,18 @@ def plan_schedule(*, plan: TreatmentPlan, by=None) -> list[PlacementResult]:
     return results
 
 
-def sessions_follow_move(*, session: TreatmentSession, by=None) -> list[PlacementResult]:
-    """After session k moved (its later windows already recomputed), keep each later booked session in its window.
+def sessions_follow_move(*, session: TreatmentSession, by=None) -> list[dict]:
+    """After session k was booked or moved (its later windows already recomputed), keep each later booked session
+    in its window; returns the appointments changed, as the API's `cascade` ({"appointment", "status", "start"}).
 
     Guarantees: a later appointment still inside its window stays; one outside is moved to the nearest fit inside
-    it (same practitioner and hour preferred); where none exists its appointment is cancelled with the reason, the
-    session is unbooked and the plan flagged `needs_attention`. Runs inside the caller's transaction.
+    it (same practitioner and hour preferred); where none exists its appointment is cancelled by the clinic with
+    the reason (not a late cancellation of the patient's), the session is unbooked and the plan flagged
+    `needs_attention`. Runs inside the caller's transaction.
     """
-    results = []
-    later_ids = session.plan.sessions.filter(sequence__gt=session.sequence).order_by("sequence")
-    for later_id in later_ids.values_list("pk", flat=True):
+    cascade = []
+    later_ids = TreatmentSession.objects.filter(plan_id=session.plan_id, sequence__gt=session.sequence)
+    for later_id in later_ids.order_by("sequence").values_list("pk", flat=True):
         later = TreatmentSession.objects.select_related("plan__patient", "plan__therapy_type").get(pk=later_id)
         appointment = _active_appointment(later) if later.status == SessionStatus.BOOKED else None
         if appointment is None:
@@ -219,17 +221,21 @@ def sessions_follow_move(*, session: TreatmentSession, by=None) -> list[Placemen
             continue
         moved = _move_into_window(appointment=appointment, session=later, preferred=local_start, by=by)
         if moved is not None:
-            results.append(PlacementResult(later.pk, later.sequence, moved.pk, MOVED))
+            cascade.append(_cascade_entry(moved))
             continue
         reason = (
             f"Session {later.sequence} fell out of its window ({later.window_start:%d %b %Y} to "
             f"{later.window_end:%d %b %Y}) when session {session.sequence} moved, and no free slot was found in "
             f"it: its appointment was cancelled; book it by hand."
         )
-        appointment_cancel(appointment=appointment, by=by, reason=reason)
+        cancelled = appointment_cancel(appointment=appointment, by=by, reason=reason, by_clinic=True)
         plan_flag_attention(plan=later.plan, reason=reason)
-        results.append(PlacementResult(later.pk, later.sequence, None, reason))
-    return results
+        cascade.append(_cascade_entry(cancelled))
+    return cascade
+
+
+def _cascade_entry(appointment: Appointment) -> dict:
+    return {"appointment": appointment.pk, "status": appointment.status, "start": appointment.start}
 
 
 def _move_into_window(

@@ -48,7 +48,7 @@ from scheduling.models import (
     WaitlistEntry,
     WaitlistOffer,
 )
-from treatments.models import TherapyType
+from treatments.models import Product, TherapyType
 from treatments.screening import plan_screen, screen
 
 logger = logging.getLogger(__name__)
@@ -110,6 +110,7 @@ def waitlist_entry_create(
     appointment: Appointment | None = None,
     note: str = "",
     by=None,
+    product: Product | None = None,
 ) -> WaitlistEntry:
     """Put a patient on the waitlist for a therapy at a location between two local dates (inclusive).
 
@@ -119,6 +120,10 @@ def waitlist_entry_create(
     is eligible.
     """
     errors: dict[str, list[str]] = {}
+    # A one-off visit names its product where the therapy uses one, as a booking does (an entry that moves a
+    # booked appointment keeps that appointment's product).
+    if appointment is None and (problems := booking.product_problems(therapy_type=therapy_type, product=product)):
+        errors["product"] = problems
     if earliest > latest:
         errors["latest"] = ["The last day must not be before the first."]
     elif latest < location_today(location):
@@ -145,6 +150,7 @@ def waitlist_entry_create(
         entry = WaitlistEntry(
             patient=patient,
             therapy_type=therapy_type,
+            product=product,
             location=location,
             practitioner=practitioner,
             earliest=earliest,
@@ -154,7 +160,9 @@ def waitlist_entry_create(
             note=note,
             created_by=by,
         )
-        entry.full_clean(exclude=["patient", "therapy_type", "location", "practitioner", "appointment", "created_by"])
+        entry.full_clean(
+            exclude=["patient", "therapy_type", "product", "location", "practitioner", "appointment", "created_by"]
+        )
         entry.save()
     return entry
 
@@ -224,15 +232,18 @@ def _entries_in_join_order(
     than the slot), so the database walks waitlist_queue_idx in join order and stops at the slice asked for. What
     needs other tables is only annotated, i.e. asked of the rows returned, not of every open entry:
     `offered_before` (this start), `busy` (an active appointment of the patient near the slot, buffers included,
-    conservatively) and `maybe_blocked` (an active condition some rule ties to the entry's therapy: only those
+    conservatively) and `maybe_blocked` (an active condition a rule ties to the therapy or a product source: only those
     need the screening service's verdict).
     """
     local = start.astimezone(location.zone)
     busy = Appointment.objects.overlapping(start - margin, end + margin).filter(
         patient=OuterRef("patient"), status__in=ACTIVE_APPOINTMENT_STATUSES
     )
-    maybe_blocked = PatientCondition.objects.filter(
-        patient=OuterRef("patient"), active=True, condition__contraindications__therapy_type=OuterRef("therapy_type")
+    # A rule on the entry's therapy, or on a product source (whichever product the visit or its plan uses): the
+    # screening service decides; this only spares it the entries no rule can touch.
+    maybe_blocked = PatientCondition.objects.filter(patient=OuterRef("patient"), active=True).filter(
+        Q(condition__contraindications__therapy_type=OuterRef("therapy_type"))
+        | Q(condition__contraindications__therapy_type__isnull=True)
     )
     return (
         WaitlistEntry.objects.filter(
@@ -263,13 +274,13 @@ def _entries_in_join_order(
 
 def _eligible(entry_id: int) -> bool:
     """The booking's own screening rule: a plan session by its plan, otherwise any finding refuses."""
-    entry = WaitlistEntry.objects.select_related("patient", "therapy_type", "appointment__session__plan").get(
-        pk=entry_id
-    )
+    entry = WaitlistEntry.objects.select_related(
+        "patient", "therapy_type", "product", "appointment__session__plan__product"
+    ).get(pk=entry_id)
     session = entry.appointment.session if entry.appointment_id and entry.appointment.session_id else None
     if session is not None:
         return not plan_screen(session.plan).blocking
-    result = screen(entry.patient, entry.therapy_type)
+    result = screen(entry.patient, entry.therapy_type, entry.product)
     return not (result.blocking or result.warnings)
 
 
@@ -730,6 +741,7 @@ def offer_claim_by_link(*, token: str) -> ClaimOutcome:
                     practitioner=offer.practitioner,
                     start=offer.start,
                     location=entry.location,
+                    product=entry.product,
                 )
         except DomainError as exc:
             logger.info("waitlist offer %s could not be booked: %s", offer.pk, exc.detail)

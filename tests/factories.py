@@ -184,6 +184,7 @@ class ConsentFactory(factory.django.DjangoModelFactory):
         model = Consent
 
     plan = factory.SubFactory(TreatmentPlanFactory)
+    patient = factory.SelfAttribute("plan.patient")
     consented_to = "PRP course of 3 sessions"
     text_version = "v1"
     method = "written"

@@ -1,12 +1,10 @@
 from django import forms
 from django.contrib import admin
-from django.db.models import Count, Q
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from patients.models import PatientCondition
-from treatments.choices import SessionStatus
 from treatments.models import (
     Consent,
     Contraindication,
@@ -15,7 +13,6 @@ from treatments.models import (
     TherapyType,
     TreatmentSession,
 )
-from treatments.selectors import lot_recipients
 from treatments.services import clinic_today, patient_condition_record, patient_condition_update
 
 
@@ -57,36 +54,6 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ("therapy_type", "source", "regulatory_status", "active")
     search_fields = ("name", "manufacturer")
     inlines = [ProductLotInline]
-
-
-@admin.register(ProductLot)
-class ProductLotAdmin(admin.ModelAdmin):
-    list_display = ("lot_number", "product", "expires_on", "received_on", "recipients")
-    list_filter = ("product",)
-    search_fields = ("lot_number", "product__name")
-    date_hierarchy = "expires_on"
-    list_select_related = ("product",)
-    readonly_fields = ("recipients_list",)
-
-    def get_queryset(self, request):
-        completed = Count("sessions", filter=Q(sessions__status=SessionStatus.COMPLETED))
-        return super().get_queryset(request).annotate(recipient_count=completed)
-
-    @admin.display(description="sessions given", ordering="recipient_count")
-    def recipients(self, lot):
-        return lot.recipient_count
-
-    @admin.display(description="Recipients (recall)")
-    def recipients_list(self, lot):
-        if lot.pk is None:
-            return "-"
-        rows = [
-            (session.plan.patient, f"{session.completed_at:%Y-%m-%d}", session.sequence, session.plan_id)
-            for session in lot_recipients(lot)
-        ]
-        if not rows:
-            return "No patient has received this lot."
-        return format_html_join(mark_safe("<br>"), "{} on {} (session {} of plan #{})", rows)
 
 
 @admin.register(Contraindication)

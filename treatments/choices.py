@@ -50,3 +50,9 @@ class ConsentMethod(models.TextChoices):
     WRITTEN = "written", "Signed form"
     ELECTRONIC = "electronic", "Electronic signature"
     VERBAL = "verbal", "Verbal, witnessed"
+
+
+class LotStatus(models.TextChoices):
+    RELEASED = "released", "Released for use"
+    QUARANTINED = "quarantined", "Quarantined (not to be used)"
+    RECALLED = "recalled", "Recalled"

@@ -7,6 +7,7 @@ from patients.models import Condition, Patient
 from treatments.choices import (
     ConsentMethod,
     Indication,
+    LotStatus,
     PlanStatus,
     ProductSource,
     RegulatoryStatus,
@@ -78,10 +79,23 @@ class Product(models.Model):
 
 
 class ProductLot(models.Model):
+    """A batch of a product. Only a released lot, in date on the treatment day, may be given (treatments.lots)."""
+
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="lots")
     lot_number = models.CharField(max_length=64)
     expires_on = models.DateField()
     received_on = models.DateField(null=True, blank=True)
+    # db_default: bulk loaders (bench's seed_load COPY) that name no status get a released lot, as the ORM does.
+    status = models.CharField(
+        max_length=16, choices=LotStatus.choices, default=LotStatus.RELEASED, db_default=LotStatus.RELEASED
+    )
+    status_reason = models.TextField(
+        blank=True, default="", db_default="", help_text="Why it was quarantined or recalled."
+    )
+    recalled_at = models.DateTimeField(null=True, blank=True)
+    recalled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["product", "expires_on"]
@@ -206,9 +220,18 @@ class TreatmentSession(models.Model):
 
 
 class Consent(models.Model):
-    """The patient's informed consent to a plan; a session cannot be completed without one."""
+    """The patient's informed consent to a plan (a course) or to one visit (a one-off appointment, which points at
+    it); no visit is completed without one."""
 
-    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="consents")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    plan = models.ForeignKey(
+        TreatmentPlan,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="consents",
+        help_text="The course consented to; empty for the consent to a single visit.",
+    )
     consented_to = models.TextField(help_text="What the patient consented to.")
     text_version = models.CharField(max_length=64, help_text="Version of the consent form text.")
     method = models.CharField(max_length=16, choices=ConsentMethod.choices)

@@ -1,19 +1,11 @@
-"""Read-only queries on plans, sessions and lots (services write, selectors read)."""
+"""Read-only queries on plans and sessions (services write, selectors read). Lot recipients are read from the
+visits: scheduling.selectors.lot_recipients."""
 
 from django.db.models import Prefetch, QuerySet
 
 from patients.models import Patient
-from treatments.choices import PlanStatus, SessionStatus
-from treatments.models import ProductLot, TreatmentPlan, TreatmentSession
-
-
-def lot_recipients(lot: ProductLot) -> QuerySet[TreatmentSession]:
-    """A recall: every completed session that used the lot, with its patient, oldest first (one query)."""
-    return (
-        TreatmentSession.objects.filter(product_lot=lot, status=SessionStatus.COMPLETED)
-        .select_related("plan__patient", "plan__therapy_type", "product_lot__product", "completed_by")
-        .order_by("completed_at", "pk")
-    )
+from treatments.choices import PlanStatus
+from treatments.models import TreatmentPlan, TreatmentSession
 
 
 def plans_with_sessions() -> QuerySet[TreatmentPlan]:

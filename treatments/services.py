@@ -22,6 +22,7 @@ from clinic.roles import CLINIC_ADMIN, PRACTITIONER, has_role
 from patients.choices import ConditionSource
 from patients.models import Condition, Patient, PatientCondition
 from treatments.choices import ConsentMethod, Indication, PlanStatus, SessionStatus
+from treatments.lots import lot_problems
 from treatments.models import Consent, Product, ProductLot, TherapyType, TreatmentPlan, TreatmentSession
 from treatments.screening import Finding, plan_screen, screen
 
@@ -402,13 +403,37 @@ def _sync(target: TreatmentSession, source: TreatmentSession) -> None:
     target.notes, target.product_lot_id = source.notes, source.product_lot_id
 
 
-def session_mark_booked(*, session: TreatmentSession, start: datetime, time_zone: str | None = None) -> None:
+def _check_course_order(plan: TreatmentPlan, row: TreatmentSession, local_day: date) -> None:
+    """A session never goes on or after a later session that is booked or given: the course keeps its order."""
+    later = (
+        plan.sessions.filter(sequence__gt=row.sequence, status__in=(SessionStatus.BOOKED, SessionStatus.COMPLETED))
+        .order_by("sequence")
+        .first()
+    )
+    if later is None:
+        return
+    later_day = _session_date(later)
+    if local_day >= later_day:
+        raise OutsidePlanWindow(
+            f"Session {row.sequence} must come before session {later.sequence}, which is on "
+            f"{later_day:%d %b %Y}: choose an earlier day or move session {later.sequence} first.",
+            errors={"start": [f"Choose a day before {later_day}."]},
+            window_start=row.window_start.isoformat(),
+            window_end=min(row.window_end, later_day - timedelta(days=1)).isoformat(),
+        )
+
+
+def session_mark_booked(
+    *, session: TreatmentSession, start: datetime, time_zone: str | None = None, keep_order: bool = True
+) -> None:
     """Record that the session is booked at `start` (also used when its appointment moves).
 
     Guarantees: Contraindicated when the plan has a finding no override covers; OutsidePlanWindow when start's
     local date (in `time_zone`, else the zone of the session's appointment location, else the clinic default) is
     outside the session's window; otherwise the session is booked and the windows of the sessions after it follow
     the new date. Call it inside the booking transaction.
+    It also refuses a day on or after a later session booked or given (OutsidePlanWindow) unless `keep_order` is
+    False, which the cascade that moves the later sessions in turn uses.
     """
     zone = ZoneInfo(time_zone) if time_zone else _session_zone(session)
     local_day = timezone.localtime(_aware(start, zone), zone).date()
@@ -427,6 +452,8 @@ def session_mark_booked(*, session: TreatmentSession, start: datetime, time_zone
                 blocking=_findings(result.blocking),
                 warnings=_findings(result.warnings),
             )
+        if keep_order:  # False only while a cascade moves the later sessions one after another
+            _check_course_order(plan, row, local_day)
         if not row.window_start <= local_day <= row.window_end:
             raise OutsidePlanWindow(
                 f"Session {row.sequence} must take place between {row.window_start:%d %b %Y} "
@@ -460,15 +487,7 @@ def session_mark_unbooked(*, session: TreatmentSession) -> None:
 def _validate_lot(plan: TreatmentPlan, lot, lot_given: bool, day: date) -> list[str]:
     if lot_given and lot is None:
         return ["Choose a known lot."]
-    if plan.product_id is None:
-        return ["This plan uses no product: leave the lot empty."] if lot is not None else []
-    if lot is None:
-        return [f"Record the lot of {plan.product.name} that was used."]
-    if lot.product_id != plan.product_id:
-        return [f"Lot {lot.lot_number} is not a lot of {plan.product.name}."]
-    if lot.expires_on < day:
-        return [f"Lot {lot.lot_number} expired on {lot.expires_on}."]
-    return []
+    return lot_problems(lot=lot, product=plan.product, day=day)
 
 
 def _close_plan_when_done(plan: TreatmentPlan) -> None:
@@ -533,7 +552,9 @@ def session_complete(
             errors["by"] = ["Say who gave the session."]
         if completed_at > timezone.now() + timedelta(minutes=5):
             errors["completed_at"] = ["A session cannot be completed in the future."]
-        lot_errors = _validate_lot(plan, lot, product_lot is not None, timezone.localdate(completed_at, zone))
+        # The treatment day is the appointment's local date, not the moment the record was written.
+        treatment_day = row.scheduled_date or timezone.localdate(completed_at, zone)
+        lot_errors = _validate_lot(plan, lot, product_lot is not None, treatment_day)
         if lot_errors:
             errors["product_lot"] = lot_errors
         if errors:
@@ -564,6 +585,19 @@ def session_complete(
 # --- consent --------------------------------------------------------------------------------------------------
 
 
+def _consent_errors(*, method: str, text_version: str, by, consented_at: datetime) -> dict[str, list[str]]:
+    errors = {}
+    if method not in ConsentMethod.values:
+        errors["method"] = ["Choose one of: " + ", ".join(ConsentMethod.values) + "."]
+    if not text_version:
+        errors["text_version"] = ["Say which version of the consent text the patient saw."]
+    if by is None:
+        errors["by"] = ["Say who recorded the consent."]
+    if consented_at > timezone.now() + timedelta(minutes=5):
+        errors["consented_at"] = ["Consent cannot be dated in the future."]
+    return errors
+
+
 def consent_record(
     *,
     plan: TreatmentPlan,
@@ -576,15 +610,7 @@ def consent_record(
     """Record the patient's consent to an active plan: what, which text version, when, how and who recorded it."""
     consented_at = timezone.now() if consented_at is None else _aware(consented_at, clinic_zone())
     text_version = (text_version or "").strip()
-    errors = {}
-    if method not in ConsentMethod.values:
-        errors["method"] = ["Choose one of: " + ", ".join(ConsentMethod.values) + "."]
-    if not text_version:
-        errors["text_version"] = ["Say which version of the consent text the patient saw."]
-    if by is None:
-        errors["by"] = ["Say who recorded the consent."]
-    if consented_at > timezone.now() + timedelta(minutes=5):
-        errors["consented_at"] = ["Consent cannot be dated in the future."]
+    errors = _consent_errors(method=method, text_version=text_version, by=by, consented_at=consented_at)
     if errors:
         raise DomainValidationError(errors=errors)
     if not consented_to.strip():
@@ -594,6 +620,7 @@ def consent_record(
             f"for {plan.get_indication_display().lower()}"
         )
     consent = Consent(
+        patient_id=plan.patient_id,
         plan=plan,
         method=method,
         text_version=text_version,
@@ -607,6 +634,36 @@ def consent_record(
             raise DomainValidationError(errors={"plan": [f"The plan is {status}: consent is for active plans only."]})
         consent.full_clean()
         consent.save()
+    return consent
+
+
+def visit_consent_record(
+    *,
+    patient: Patient,
+    consented_to: str,
+    method: str,
+    text_version: str,
+    by,
+    consented_at: datetime | None = None,
+) -> Consent:
+    """Record the patient's consent to a single visit (a one-off, outside any plan); the caller links the visit to
+    it in the same transaction. Refuses (DomainValidationError) what consent_record refuses."""
+    consented_at = timezone.now() if consented_at is None else _aware(consented_at, clinic_zone())
+    text_version = (text_version or "").strip()
+    errors = _consent_errors(method=method, text_version=text_version, by=by, consented_at=consented_at)
+    if errors:
+        raise DomainValidationError(errors=errors)
+    consent = Consent(
+        patient=patient,
+        plan=None,
+        method=method,
+        text_version=text_version,
+        consented_to=consented_to.strip(),
+        consented_at=consented_at,
+        recorded_by=by,
+    )
+    consent.full_clean()
+    consent.save()
     return consent
 
 

@@ -33,7 +33,7 @@ _DESCRIPTIONS = {
     "405": "method_not_allowed.",
     "406": "not_acceptable: this API answers application/json.",
     "409": "A domain conflict: slot_unavailable, contraindicated (with blocking and warnings), "
-    "outside_plan_window, invalid_transition, consent_required or possible_duplicate (with matches).",
+    "outside_plan_window, invalid_transition, consent_missing or possible_duplicate (with matches).",
     "415": "unsupported_media_type: send application/json.",
     "422": "idempotency_key_reused: this Idempotency-Key was used with another body.",
     "429": "locked_out or throttled: too many attempts.",

@@ -27,6 +27,13 @@ class PatientSerializer(StrictModelSerializer):
         "possible_duplicate with `matches`).",
     )
 
+    no_show_count = serializers.IntegerField(
+        read_only=True, default=0, help_text="Appointments the patient missed (no-show)."
+    )
+    late_cancellation_count = serializers.IntegerField(
+        read_only=True, default=0, help_text="Appointments cancelled within the cancellation policy's hours."
+    )
+
     class Meta:
         model = Patient
         fields = [
@@ -37,6 +44,8 @@ class PatientSerializer(StrictModelSerializer):
             "email",
             "phone",
             "email_reminders",
+            "no_show_count",
+            "late_cancellation_count",
             "allow_duplicate",
         ]
 

@@ -9,6 +9,7 @@ from patients.api.serializers import AccessLogSerializer, ConditionSerializer, P
 from patients.audit import access_record
 from patients.filtersets import ConditionFilterSet, PatientFilterSet
 from patients.models import AccessLog, Condition, Patient
+from patients.selectors import patients_with_attendance
 from patients.services import patient_register
 
 
@@ -21,7 +22,7 @@ class PatientViewSet(
 ):
     """Patients' demographics; `?search=` on name, email and phone. Reading one record is logged."""
 
-    queryset = Patient.objects.all()
+    queryset = patients_with_attendance()
     serializer_class = PatientSerializer
     filterset_class = PatientFilterSet
     # The search's matches are built once, for the page and its count together.

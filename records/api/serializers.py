@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from patients.api.serializers import PatientSerializer
-from scheduling.api.serializers import AppointmentSerializer, ReminderSerializer
+from scheduling.api.serializers import AppointmentClinicalSerializer, ReminderSerializer
 from treatments.api.serializers import ConsentSerializer, PatientConditionSerializer, PlanSerializer
 
 
@@ -13,11 +13,13 @@ class ExportPlanSerializer(PlanSerializer):
         read_only_fields = fields
 
 
-class ExportAppointmentSerializer(AppointmentSerializer):
+class ExportAppointmentSerializer(AppointmentClinicalSerializer):
+    """Every appointment with its clinical record (notes, product, lot, who, when, consent) and its emails."""
+
     reminders = ReminderSerializer(many=True, read_only=True)
 
-    class Meta(AppointmentSerializer.Meta):
-        fields = [*AppointmentSerializer.Meta.fields, "reminders"]
+    class Meta(AppointmentClinicalSerializer.Meta):
+        fields = [*AppointmentClinicalSerializer.Meta.fields, "reminders"]
         read_only_fields = fields
 
 
@@ -26,3 +28,4 @@ class PatientExportSerializer(serializers.Serializer):
     conditions = PatientConditionSerializer(many=True)
     plans = ExportPlanSerializer(many=True)
     appointments = ExportAppointmentSerializer(many=True)
+    consents = ConsentSerializer(many=True, help_text="Every consent: to plans and to single visits.")

@@ -5,7 +5,7 @@ from rest_framework.views import APIView
 
 from clinic.api.permissions import CLINICAL
 from patients.audit import access_record
-from patients.models import Patient
+from patients.selectors import patients_with_attendance
 from records.api.serializers import PatientExportSerializer
 from treatments.models import TreatmentPlan
 
@@ -19,7 +19,7 @@ class PatientExportView(APIView):
 
     @extend_schema(parameters=[PATIENT_ID], responses={200: PatientExportSerializer})
     def get(self, request, pk):
-        patient = get_object_or_404(Patient, pk=pk)
+        patient = get_object_or_404(patients_with_attendance(), pk=pk)
         document = {
             "patient": patient,
             "conditions": patient.conditions.select_related("condition"),
@@ -29,6 +29,7 @@ class PatientExportView(APIView):
             "appointments": patient.appointments.select_related("patient", "practitioner").prefetch_related(
                 "reminders"
             ),
+            "consents": patient.consents.all(),
         }
         data = PatientExportSerializer(document).data
         access_record(request, [patient])

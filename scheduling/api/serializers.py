@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from rest_framework import serializers
 
@@ -15,7 +15,7 @@ from scheduling.models import (
     WaitlistEntry,
     WaitlistOffer,
 )
-from treatments.models import ProductLot, TherapyType, TreatmentSession
+from treatments.models import Product, ProductLot, TherapyType, TreatmentSession
 
 MAX_AVAILABILITY_DAYS = 62
 
@@ -80,9 +80,39 @@ class AvailabilitySerializer(serializers.Serializer):
     more = serializers.BooleanField(help_text="True when the limit left out slots: narrow the range or raise limit.")
 
 
+class CascadeSerializer(serializers.Serializer):
+    """Another appointment a life-cycle action changed (a later session of the course moved or cancelled)."""
+
+    appointment = serializers.IntegerField()
+    status = serializers.CharField()
+    start = serializers.DateTimeField()
+
+
+class VisitRecordSerializer(serializers.ModelSerializer):
+    """The clinical record of a visit (ids as everywhere); for practitioners and clinic admins only."""
+
+    class Meta:
+        model = Appointment
+        fields = ["notes", "product", "product_lot", "completed_by", "completed_at", "consent"]
+        read_only_fields = fields
+
+
 class AppointmentSerializer(serializers.ModelSerializer):
+    """An appointment as the front desk sees it: `record` is null (no clinical detail). Life-cycle answers carry
+    `cascade`: the other appointments the action changed (empty otherwise)."""
+
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
     practitioner_name = serializers.CharField(source="practitioner.display_name", read_only=True)
+    record = serializers.SerializerMethodField(help_text="The visit's clinical record; null for the front desk.")
+    cascade = serializers.SerializerMethodField(
+        help_text="Other appointments this action moved or cancelled (life-cycle answers; empty otherwise)."
+    )
+
+    def get_record(self, appointment) -> VisitRecordSerializer(allow_null=True):
+        return None
+
+    def get_cascade(self, appointment) -> CascadeSerializer(many=True):
+        return CascadeSerializer(getattr(appointment, "cascade", []), many=True).data
 
     class Meta:
         model = Appointment
@@ -105,9 +135,19 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "checked_in_at",
             "completed_at",
             "patient_confirmed_at",
+            "late_cancellation",
             "created_at",
+            "record",
+            "cascade",
         ]
         read_only_fields = fields
+
+
+class AppointmentClinicalSerializer(AppointmentSerializer):
+    """An appointment as practitioners and clinic admins see it: with the visit's clinical record."""
+
+    def get_record(self, appointment) -> VisitRecordSerializer(allow_null=True):
+        return VisitRecordSerializer(appointment).data
 
 
 class AppointmentBookSerializer(serializers.Serializer):
@@ -120,6 +160,13 @@ class AppointmentBookSerializer(serializers.Serializer):
     )
     room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False, allow_null=True)
     device = serializers.PrimaryKeyRelatedField(queryset=Device.objects.all(), required=False, allow_null=True)
+    product = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="For a visit outside a plan: the product used, where the therapy uses one (a session uses its "
+        "plan's).",
+    )
 
 
 class AppointmentRescheduleSerializer(serializers.Serializer):
@@ -136,6 +183,52 @@ class AppointmentCancelSerializer(serializers.Serializer):
 class AppointmentCompleteSerializer(serializers.Serializer):
     notes = StrictCharField(required=False, allow_blank=True, max_length=10000)
     product_lot = serializers.PrimaryKeyRelatedField(queryset=ProductLot.objects.all(), required=False, allow_null=True)
+
+
+class LotRecipientSerializer(serializers.ModelSerializer):
+    """One visit (plan session or one-off) that recorded a lot, with the patient and how to reach them."""
+
+    appointment = serializers.IntegerField(source="id")
+    treatment_date = serializers.SerializerMethodField(help_text="The visit's local date.")
+    sequence = serializers.IntegerField(source="session.sequence", allow_null=True, default=None)
+    patient_name = serializers.CharField(source="patient.full_name")
+    patient_email = serializers.CharField(source="patient.email")
+    patient_phone = serializers.CharField(source="patient.phone")
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "appointment",
+            "session",
+            "plan",
+            "sequence",
+            "start",
+            "treatment_date",
+            "completed_at",
+            "product_lot",
+            "patient",
+            "patient_name",
+            "patient_email",
+            "patient_phone",
+        ]
+        read_only_fields = fields
+
+    def get_treatment_date(self, appointment) -> date:
+        return appointment.start.astimezone(appointment.location.zone).date()
+
+
+class LotRecallSerializer(serializers.Serializer):
+    reason = StrictCharField(max_length=2000)
+
+
+class LotRecallResultSerializer(serializers.Serializer):
+    lot = serializers.IntegerField()
+    status = serializers.CharField()
+    recalled_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    recipients_count = serializers.IntegerField()
+    recipients = LotRecipientSerializer(many=True, help_text="The first page of the recipients list.")
+    recipients_url = serializers.CharField(help_text="Every recipient, page by page.")
 
 
 class PlacementSerializer(serializers.Serializer):
@@ -194,6 +287,7 @@ class WaitlistEntrySerializer(serializers.ModelSerializer):
             "id",
             "patient",
             "therapy_type",
+            "product",
             "location",
             "practitioner",
             "earliest",
@@ -205,7 +299,11 @@ class WaitlistEntrySerializer(serializers.ModelSerializer):
             "joined_at",
         ]
         read_only_fields = ["id", "status", "appointment", "joined_at"]
-        extra_kwargs = {"practitioner": {"allow_null": True, "required": False}, "note": {"required": False}}
+        extra_kwargs = {
+            "practitioner": {"allow_null": True, "required": False},
+            "product": {"allow_null": True, "required": False},
+            "note": {"required": False},
+        }
 
     def validate(self, attrs):
         unknown = set(self.initial_data) - set(self.fields) if isinstance(self.initial_data, dict) else set()

@@ -17,5 +17,7 @@ router.register("waitlist", views.WaitlistEntryViewSet, basename="waitlist-entry
 urlpatterns = [
     path("availability/", views.AvailabilityView.as_view(), name="availability"),
     path("plans/<id:pk>/schedule/", views.PlanScheduleView.as_view(), name="plan-schedule"),
+    path("product-lots/<id:pk>/recipients/", views.LotRecipientsView.as_view(), name="lot-recipients"),
+    path("product-lots/<id:pk>/recall/", views.LotRecallView.as_view(), name="lot-recall"),
     *router.urls,
 ]

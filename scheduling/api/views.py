@@ -1,15 +1,17 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from clinic.api.filters import CountWithPagePagination
 from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from clinic.api.permissions import CLINICAL, STAFF
+from clinic.api.permissions import CLINICAL, STAFF, is_clinical
 from patients.audit import access_record
-from scheduling import availability, booking, planning, waitlist
+from scheduling import availability, booking, planning, records, selectors, waitlist
 from scheduling.api import serializers as s
 from scheduling.closures import closures_between
 from scheduling.filtersets import (
@@ -22,7 +24,9 @@ from scheduling.filtersets import (
     WaitlistOfferFilterSet,
 )
 from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, WaitlistEntry, WaitlistOffer
-from treatments.models import TreatmentPlan
+from treatments import lots
+from treatments.api.serializers import ConsentCreateSerializer, ConsentSerializer
+from treatments.models import ProductLot, TreatmentPlan
 
 BOOKING_CONFLICTS = (409, 422)
 
@@ -89,7 +93,7 @@ class AvailabilityView(APIView):
 def _lifecycle_schema(request_serializer=None, description=""):
     return extend_schema(
         request=request_serializer,
-        responses={200: s.AppointmentSerializer},
+        responses={200: s.AppointmentClinicalSerializer},
         parameters=[IDEMPOTENCY_PARAMETER],
         description=description,
     )
@@ -125,7 +129,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     """Appointments: list and book, then the life cycle. Every POST accepts an Idempotency-Key."""
 
     queryset = Appointment.objects.select_related("patient", "practitioner")
-    serializer_class = s.AppointmentSerializer
+    serializer_class = s.AppointmentClinicalSerializer
     filterset_class = AppointmentFilterSet
     pagination_class = AppointmentPagination
 
@@ -143,14 +147,20 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             response.data["closures"] = s.LocationClosureSerializer(found, many=True).data
         return response
 
-    roles = {"*": STAFF, "complete": CLINICAL}
+    roles = {"*": STAFF, "complete": CLINICAL, "consent": CLINICAL}
     error_statuses = dict.fromkeys(
-        ("create", "reschedule", "cancel", "check_in", "no_show", "complete"), BOOKING_CONFLICTS
+        ("create", "reschedule", "cancel", "check_in", "no_show", "complete", "consent"), BOOKING_CONFLICTS
     )
+
+    def get_serializer_class(self):
+        # Clinical roles read the visit's record; the front desk reads `record: null`.
+        if getattr(self, "swagger_fake_view", False) or is_clinical(self.request.user):
+            return s.AppointmentClinicalSerializer
+        return s.AppointmentSerializer
 
     def _answer(self, appointment: Appointment, code=status.HTTP_200_OK) -> Response:
         # The services return the row as saved, with patient and practitioner loaded: no need to read it again.
-        return Response(s.AppointmentSerializer(appointment).data, status=code)
+        return Response(self.get_serializer_class()(appointment).data, status=code)
 
     def _input(self, serializer_class):
         serializer = serializer_class(data=self.request.data)
@@ -159,7 +169,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(
         request=s.AppointmentBookSerializer,
-        responses={201: s.AppointmentSerializer},
+        responses={201: s.AppointmentClinicalSerializer},
         parameters=[IDEMPOTENCY_PARAMETER],
         description="Book. The end comes from the therapy type; room and device are chosen when not given.",
     )
@@ -206,6 +216,70 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             appointment=self.get_object(), by=request.user, **self._input(s.AppointmentCompleteSerializer)
         )
         return self._answer(appointment)
+
+    @extend_schema(
+        request=ConsentCreateSerializer,
+        responses={201: ConsentSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        description="Record the patient's consent before the visit: a one-off's own, or its plan's for a session.",
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    @idempotent
+    def consent(self, request, pk=None):
+        consent = records.appointment_consent_record(
+            appointment=self.get_object(), by=request.user, **self._input(ConsentCreateSerializer)
+        )
+        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+
+class LotRecipientsView(generics.ListAPIView):
+    """Every visit (plan session or one-off) that recorded this lot, with the patient's contact details: a recall's
+    list, oldest first, page by page."""
+
+    serializer_class = s.LotRecipientSerializer
+    roles = {"*": CLINICAL}
+
+    @extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)])
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        access_record(request, [row["patient"] for row in response.data["results"]])
+        return response
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Appointment.objects.none()
+        return selectors.lot_recipients(get_object_or_404(ProductLot, pk=self.kwargs["pk"]))
+
+
+class LotRecallView(APIView):
+    """Recall a lot: it can no longer be given, and the answer lists who received it."""
+
+    roles = {"*": CLINICAL}
+    error_statuses = {"post": (409,)}
+
+    @extend_schema(
+        request=s.LotRecallSerializer,
+        responses={200: s.LotRecallResultSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER, OpenApiParameter("id", int, OpenApiParameter.PATH)],
+    )
+    @idempotent
+    def post(self, request, pk):
+        body = s.LotRecallSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        lot = lots.lot_recall(lot=get_object_or_404(ProductLot, pk=pk), by=request.user, **body.validated_data)
+        recipients = selectors.lot_recipients(lot)
+        first_page = list(recipients[: api_settings.PAGE_SIZE])
+        access_record(request, [appointment.patient_id for appointment in first_page])
+        result = {
+            "lot": lot.pk,
+            "status": lot.status,
+            "recalled_at": lot.recalled_at,
+            "reason": lot.status_reason,
+            "recipients_count": recipients.count(),
+            "recipients": first_page,
+            "recipients_url": reverse("v1:lot-recipients", kwargs={"pk": lot.pk}, request=request),
+        }
+        return Response(s.LotRecallResultSerializer(result).data)
 
 
 class PlanScheduleView(APIView):

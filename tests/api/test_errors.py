@@ -27,9 +27,12 @@ def booking(records, **overrides) -> dict:
     body = {
         "patient": records.patient.pk,
         "therapy_type": clinic.exosome.pk,
+        "product": clinic.plant_product.pk,
         "practitioner": clinic.practitioners[1].pk,
         "start": next_weekday_at(13).isoformat(),
     }
+    if "therapy_type" in overrides or "session" in overrides:
+        del body["product"]  # the plant product is for a one-off exosome visit only
     return {**body, **overrides}
 
 
@@ -138,7 +141,7 @@ def test_invalid_transition(front_desk_api, records):
     assert_error(front_desk_api.post(f"{url}/check-in/"), 409, "invalid_transition")
 
 
-def test_consent_required_before_completing(practitioner_api, records):
+def test_consent_missing_before_completing(practitioner_api, records):
     records.session.status = SessionStatus.BOOKED
     records.session.save()
     appointment = records.appointment
@@ -146,7 +149,7 @@ def test_consent_required_before_completing(practitioner_api, records):
     appointment.status = AppointmentStatus.CHECKED_IN
     appointment.save()
     response = practitioner_api.post(f"/api/v1/appointments/{appointment.pk}/complete/", {"notes": "ok"}, format="json")
-    assert_error(response, 409, "consent_required")
+    assert_error(response, 409, "consent_missing")
 
 
 def test_idempotency_key_reused(front_desk_api, records):

@@ -24,6 +24,7 @@ def booking(clinic, patient, hour=11) -> dict:
     return {
         "patient": patient.pk,
         "therapy_type": clinic.exosome.pk,
+        "product": clinic.plant_product.pk,
         "practitioner": clinic.practitioners[1].pk,
         "start": next_weekday_at(hour).isoformat(),
     }

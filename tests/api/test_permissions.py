@@ -86,6 +86,7 @@ def _bodies(records) -> dict:
         "booking": {
             "patient": factories.PatientFactory().pk,
             "therapy_type": clinic.exosome.pk,
+            "product": clinic.plant_product.pk,
             "practitioner": clinic.practitioners[1].pk,
             "start": next_weekday_at(14).isoformat(),
         },
@@ -153,7 +154,17 @@ def test_schema_and_docs_need_no_sign_in(path):
 
 def test_front_desk_sees_demographics_only(records, front_desk_api):
     patient = front_desk_api.get(f"/api/v1/patients/{records.patient.pk}/").json()
-    assert set(patient) == {"id", "first_name", "last_name", "date_of_birth", "email", "phone", "email_reminders"}
+    assert set(patient) == {
+        "id",
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "email",
+        "phone",
+        "email_reminders",
+        "no_show_count",
+        "late_cancellation_count",
+    }
 
 
 def test_front_desk_sees_plans_without_override_reason_or_notes(records, front_desk_api, practitioner_api):

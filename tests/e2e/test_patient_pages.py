@@ -49,6 +49,7 @@ def test_two_patients_claim_one_offered_slot_the_second_is_told_it_is_gone(clini
     cancelled = booking.appointment_book(
         patient=PatientFactory(),
         therapy_type=clinic.exosome,
+        product=clinic.plant_product,
         practitioner=clinic.practitioners[0],
         start=local_time(day, 10),
     )
@@ -56,6 +57,7 @@ def test_two_patients_claim_one_offered_slot_the_second_is_told_it_is_gone(clini
         waitlist.waitlist_entry_create(
             patient=PatientFactory(first_name=name),
             therapy_type=clinic.exosome,
+            product=clinic.plant_product,
             location=clinic.location,
             earliest=day,
             latest=day,

@@ -43,11 +43,13 @@ def local_times(slots):
 
 
 def book(clinic, start, practitioner=None, therapy=None, patient=None):
+    therapy = therapy or clinic.prp
     return appointment_book(
         patient=patient or PatientFactory(),
-        therapy_type=therapy or clinic.prp,
+        therapy_type=therapy,
         practitioner=practitioner or clinic.practitioners[0],
         start=start,
+        product=clinic.plant_product if therapy.requires_product else None,
     )
 
 

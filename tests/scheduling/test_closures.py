@@ -24,6 +24,7 @@ def test_booking_on_a_closed_day_is_refused_with_its_name(clinic):
         appointment_book(
             patient=factories.PatientFactory(),
             therapy_type=clinic.exosome,
+            product=clinic.plant_product,
             practitioner=clinic.practitioners[0],
             start=datetime.combine(day, time(10), LONDON),
         )
@@ -37,6 +38,7 @@ def test_a_closure_the_next_day_does_not_stop_a_late_booking(clinic):
     booked = appointment_book(
         patient=factories.PatientFactory(),
         therapy_type=clinic.exosome,
+        product=clinic.plant_product,
         practitioner=clinic.practitioners[0],
         start=datetime.combine(day, time(16), LONDON),
     )
@@ -60,6 +62,7 @@ def test_appointments_on_a_day_that_became_closed_are_found(clinic):
             location=clinic.location,
             room=clinic.rooms[practitioner],
             therapy_type=clinic.exosome,
+            product=clinic.plant_product,
             start=start,
             end=start + timedelta(hours=1),
         )

@@ -72,7 +72,13 @@ def test_twenty_patients_race_for_one_practitioners_slot(clinic):
     patients = [PatientFactory() for _ in range(THREADS)]
     outcomes = race(
         [
-            booking(patient=patient, therapy_type=clinic.exosome, practitioner=practitioner, start=start)
+            booking(
+                patient=patient,
+                therapy_type=clinic.exosome,
+                product=clinic.plant_product,
+                practitioner=practitioner,
+                start=start,
+            )
             for patient in patients
         ]
     )
@@ -112,7 +118,11 @@ def test_one_patient_booked_twenty_times_at_once(clinic):
     outcomes = race(
         [
             booking(
-                patient=patient, therapy_type=clinic.exosome, practitioner=practitioner, start=local_time(monday, 10)
+                patient=patient,
+                therapy_type=clinic.exosome,
+                product=clinic.plant_product,
+                practitioner=practitioner,
+                start=local_time(monday, 10),
             )
             for practitioner in practitioners
         ]

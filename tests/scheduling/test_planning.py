@@ -91,6 +91,7 @@ def test_placement_prefers_the_practitioner_over_the_hour(clinic, monday):
     appointment_book(
         patient=PatientFactory(),
         therapy_type=clinic.exosome,
+        product=clinic.plant_product,
         practitioner=clinic.practitioners[0],
         start=local_time(day_two, 9),
     )

@@ -12,6 +12,7 @@ from scheduling import booking, waitlist
 from scheduling.choices import AppointmentStatus, OfferDelivery, OfferStatus, WaitlistStatus
 from scheduling.models import Appointment, FreedTime, WaitlistEntry, WaitlistOffer
 from tests.factories import ContraindicationFactory, PatientConditionFactory, PatientFactory, future_weekday, local_time
+from treatments.choices import ProductSource
 
 pytestmark = pytest.mark.django_db
 MONDAY = 0
@@ -20,8 +21,11 @@ LINK = re.compile(r"http://\S+/waitlist/offers/\S+/")
 
 def join(clinic, day, **kwargs):
     kwargs.setdefault("patient", PatientFactory())
+    therapy = kwargs.pop("therapy_type", clinic.exosome)
+    if therapy.requires_product and "appointment" not in kwargs:
+        kwargs.setdefault("product", clinic.plant_product)
     return waitlist.waitlist_entry_create(
-        therapy_type=kwargs.pop("therapy_type", clinic.exosome),
+        therapy_type=therapy,
         location=clinic.location,
         earliest=kwargs.pop("earliest", day),
         latest=kwargs.pop("latest", day + timedelta(days=7)),
@@ -36,6 +40,7 @@ def freed(clinic):
     appointment = booking.appointment_book(
         patient=PatientFactory(),
         therapy_type=clinic.exosome,
+        product=clinic.plant_product,
         practitioner=clinic.practitioners[0],
         start=local_time(day, 10),
     )
@@ -132,6 +137,7 @@ def test_no_offer_email_goes_out_for_a_slot_booked_meanwhile(clinic, freed):
     booking.appointment_book(
         patient=PatientFactory(),
         therapy_type=clinic.exosome,
+        product=clinic.plant_product,
         practitioner=clinic.practitioners[0],
         start=appointment.start,
     )
@@ -188,3 +194,19 @@ def test_a_moved_appointment_frees_its_old_time_for_the_waitlist(clinic, freed):
     waitlist.freed_time_match(freed_id=FreedTime.objects.get(reason="moved").pk)
     offer = WaitlistOffer.objects.get()
     assert (offer.entry_id, offer.start) == (entry.pk, local_time(day, 10))
+
+
+def test_a_rule_on_the_product_source_keeps_the_entry_from_offers(clinic, freed):
+    day, appointment = freed
+    allergic = join(clinic, day, product=clinic.fish_product)
+    ContraindicationFactory(
+        condition=PatientConditionFactory(patient=allergic.patient).condition,
+        therapy_type=None,
+        product_source=ProductSource.FISH,
+    )
+    plant = join(clinic, day, patient=allergic.patient, therapy_type=clinic.prp)  # the same patient, no fish
+    other = join(clinic, day)
+
+    offers = cancel_and_match(appointment)
+
+    assert [offer.entry_id for offer in offers] == [plant.pk, other.pk]

@@ -23,7 +23,12 @@ def offers_of_one_slot(clinic, count: int) -> list[WaitlistOffer]:
     offers = []
     for _ in range(count):
         entry = waitlist.waitlist_entry_create(
-            patient=PatientFactory(), therapy_type=clinic.exosome, location=clinic.location, earliest=day, latest=day
+            patient=PatientFactory(),
+            therapy_type=clinic.exosome,
+            product=clinic.plant_product,
+            location=clinic.location,
+            earliest=day,
+            latest=day,
         )
         offers.append(
             WaitlistOffer.objects.create(

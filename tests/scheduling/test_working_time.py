@@ -29,6 +29,7 @@ def waiting(clinic, day, **kwargs):
     return waitlist.waitlist_entry_create(
         patient=PatientFactory(),
         therapy_type=clinic.exosome,
+        product=clinic.plant_product,
         location=clinic.location,
         earliest=day,
         latest=day,

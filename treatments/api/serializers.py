@@ -45,7 +45,8 @@ class ProductSerializer(serializers.ModelSerializer):
 class ProductLotSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProductLot
-        fields = ["id", "product", "lot_number", "expires_on", "received_on"]
+        fields = ["id", "product", "lot_number", "expires_on", "received_on", "status", "status_reason", "recalled_at"]
+        read_only_fields = fields
 
 
 class ContraindicationSerializer(serializers.ModelSerializer):
@@ -126,16 +127,25 @@ class ScreeningNamesSerializer(serializers.Serializer):
 
 
 class TreatmentSessionSerializer(serializers.ModelSerializer):
+    """A session as the front desk sees it: where it stands, not what was given."""
+
     appointment = serializers.SerializerMethodField(help_text="The session's latest appointment, if any.")
 
     class Meta:
         model = TreatmentSession
-        fields = ["id", "sequence", "status", "window_start", "window_end", "appointment", "completed_at"]
+        fields = ["id", "sequence", "status", "window_start", "window_end", "appointment"]
 
     def get_appointment(self, session) -> int | None:
         # Uses the prefetched appointments: no query per session.
         appointments = list(session.appointments.all())
         return max(appointments, key=lambda appointment: appointment.pk).pk if appointments else None
+
+
+class TreatmentSessionClinicalSerializer(TreatmentSessionSerializer):
+    """A session with its record, for practitioners and clinic admins."""
+
+    class Meta(TreatmentSessionSerializer.Meta):
+        fields = [*TreatmentSessionSerializer.Meta.fields, "completed_at", "completed_by", "notes", "product_lot"]
 
 
 class PlanDeskSerializer(serializers.ModelSerializer):
@@ -164,6 +174,8 @@ class PlanDeskSerializer(serializers.ModelSerializer):
 
 
 class PlanSerializer(PlanDeskSerializer):
+    sessions = TreatmentSessionClinicalSerializer(many=True, read_only=True)
+
     class Meta(PlanDeskSerializer.Meta):
         fields = [
             *PlanDeskSerializer.Meta.fields,
@@ -199,27 +211,4 @@ class ConsentCreateSerializer(serializers.Serializer):
 class ConsentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Consent
-        fields = ["id", "plan", "method", "text_version", "consented_to", "consented_at", "recorded_by"]
-
-
-class LotRecipientSerializer(serializers.ModelSerializer):
-    """One completed session that used a lot, with the patient who received it."""
-
-    session = serializers.IntegerField(source="id")
-    patient = serializers.IntegerField(source="plan.patient_id")
-    patient_name = serializers.CharField(source="plan.patient.full_name")
-    patient_email = serializers.CharField(source="plan.patient.email")
-    patient_phone = serializers.CharField(source="plan.patient.phone")
-
-    class Meta:
-        model = TreatmentSession
-        fields = [
-            "session",
-            "plan",
-            "sequence",
-            "completed_at",
-            "patient",
-            "patient_name",
-            "patient_email",
-            "patient_phone",
-        ]
+        fields = ["id", "patient", "plan", "method", "text_version", "consented_to", "consented_at", "recorded_by"]

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from clinic.api.permissions import CLINICAL, STAFF, is_clinical
 from patients.audit import access_record
 from patients.models import Patient, PatientCondition
-from treatments import screening, selectors, services
+from treatments import screening, services
 from treatments.api import serializers as s
 from treatments.filtersets import (
     ContraindicationFilterSet,
@@ -33,18 +33,12 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ProductLotViewSet(viewsets.ReadOnlyModelViewSet):
+    """Lots and their status; who received one and its recall are scheduling's (they read the visits)."""
+
     queryset = ProductLot.objects.all()
     serializer_class = s.ProductLotSerializer
     filterset_class = ProductLotFilterSet
-    roles = {"*": STAFF, "recipients": CLINICAL}
-
-    @extend_schema(responses=s.LotRecipientSerializer(many=True), filters=False)
-    @action(detail=True, filterset_class=None, pagination_class=None)
-    def recipients(self, request, pk=None):
-        """Every completed session that used this lot and the patient who received it (recall)."""
-        sessions = list(selectors.lot_recipients(self.get_object()))
-        access_record(request, [session.plan.patient_id for session in sessions])
-        return Response(s.LotRecipientSerializer(sessions, many=True).data)
+    roles = {"*": STAFF}
 
 
 class ContraindicationViewSet(viewsets.ReadOnlyModelViewSet):

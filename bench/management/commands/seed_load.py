@@ -593,6 +593,7 @@ class LoadBuilder:
         )
         self.add(
             Consent,
+            patient_id=patient,
             plan_id=plan,
             consented_to=f"{therapy.name}, course of {planned} sessions",
             text_version="v3",

@@ -225,8 +225,12 @@ class Command(BaseCommand):
         )
         for patient, practitioner, therapy, local_time in bookings:
             start = datetime.combine(day, local_time, tzinfo=location.zone)
+            # A visit outside a plan names its product where the therapy uses one: the plant-derived one here.
+            product = therapy.products.filter(source=ProductSource.PLANT).first() if therapy.requires_product else None
             try:
-                appointment_book(patient=patient, therapy_type=therapy, practitioner=practitioner, start=start)
+                appointment_book(
+                    patient=patient, therapy_type=therapy, practitioner=practitioner, start=start, product=product
+                )
             except DomainError as refusal:
                 # The desk's own data comes first (a booking already there, a screening that now blocks).
                 self.stdout.write(f"Demo booking for {patient} skipped: {refusal.detail}")

@@ -232,8 +232,8 @@ def _entries_in_join_order(
     than the slot), so the database walks waitlist_queue_idx in join order and stops at the slice asked for. What
     needs other tables is only annotated, i.e. asked of the rows returned, not of every open entry:
     `offered_before` (this start), `busy` (an active appointment of the patient near the slot, buffers included,
-    conservatively) and `maybe_blocked` (an active condition a rule ties to the therapy or a product source: only those
-    need the screening service's verdict).
+    conservatively) and `maybe_blocked` (an active condition a rule ties to the therapy or to a product source:
+    only those need the screening service's verdict).
     """
     local = start.astimezone(location.zone)
     busy = Appointment.objects.overlapping(start - margin, end + margin).filter(

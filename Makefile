@@ -8,15 +8,23 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 
 .PHONY: install run test lint format bench check-deploy
 
-install: $(VENV)/.installed
+# Two stamps: `make run` needs the runtime requirements only; tests, lint and benchmarks the dev ones (which
+# include the runtime ones). Each is redone when its requirement files change.
+install: $(VENV)/.installed-dev
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed-runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
-	touch $@
+	touch $(VENV)/.installed-runtime $@
 
-run: install
+run: $(VENV)/.installed-runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)"
 	@echo "Clinic on http://127.0.0.1:$(PORT)/  -  admin: /admin/  front desk: /desk/  API docs: /api/docs/"

@@ -33,6 +33,20 @@ class Contraindicated(DomainError):
 
     code = "contraindicated"
     default_detail = "The patient is not eligible for this therapy."
+    front_desk_detail = "The patient is not eligible for this therapy now: a practitioner must review it."
+
+    def for_front_desk(self) -> tuple[str, dict]:
+        """(detail, extra) without clinical detail: the findings' names only, no rationale, rule or code."""
+        extra = {
+            key: [{"condition_name": finding.get("condition_name", "")} for finding in self.extra.get(key) or []]
+            for key in ("blocking", "warnings")
+        }
+        return self.front_desk_detail, extra
+
+
+class TooEarly(DomainError):
+    code = "too_early"
+    default_detail = "It is too early for that: the appointment has not started yet."
 
 
 class OutsidePlanWindow(DomainError):

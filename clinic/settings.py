@@ -232,6 +232,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.flag_plans_with_closing_windows",
         "schedule": crontab(hour=2, minute=0),
     },
+    "rescreen-at-local-midnight": {
+        # Every quarter hour: each location is re-screened in the quarter after its own midnight.
+        "task": "scheduling.tasks.rescreen_at_local_midnight",
+        "schedule": crontab(minute="*/15"),
+    },
     "sweep-waitlist": {
         "task": "scheduling.tasks.sweep_waitlist",
         "schedule": timedelta(seconds=env.float("CLINIC_WAITLIST_SWEEP_SECONDS", default=60)),
@@ -251,13 +256,15 @@ CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS = env.int("CLINIC_REMINDER_SENDING_TIMEO
 # A failed send waits base * 2**(attempts - 1) seconds before the next try.
 CLINIC_REMINDER_RETRY_BASE_SECONDS = env.float("CLINIC_REMINDER_RETRY_BASE_SECONDS", default=60)
 CLINIC_CANCELLATION_POLICY_HOURS = env.int("CLINIC_CANCELLATION_POLICY_HOURS", default=24)
+# Check-in opens this many minutes before an appointment's start (no-show and complete only after the start).
+CLINIC_CHECK_IN_OPENS_MINUTES = env.int("CLINIC_CHECK_IN_OPENS_MINUTES", default=120)
 CLINIC_EMAIL_LINK_MAX_AGE_DAYS = env.int("CLINIC_EMAIL_LINK_MAX_AGE_DAYS", default=30)
 # A freed slot is offered to this many waitlist entries at once; each offer is valid this long after its email.
 CLINIC_WAITLIST_PARALLEL_OFFERS = env.int("CLINIC_WAITLIST_PARALLEL_OFFERS", default=3)
 CLINIC_WAITLIST_OFFER_MINUTES = env.int("CLINIC_WAITLIST_OFFER_MINUTES", default=30)
 # How far ahead the reschedule page looks for alternatives to an appointment outside a plan.
 CLINIC_RESCHEDULE_HORIZON_DAYS = env.int("CLINIC_RESCHEDULE_HORIZON_DAYS", default=28)
-CLINIC_IDEMPOTENCY_TTL_HOURS = 24
+CLINIC_IDEMPOTENCY_TTL_HOURS = env.int("CLINIC_IDEMPOTENCY_TTL_HOURS", default=24)
 
 # --- REST framework and OpenAPI -------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.clock import clinic_today
 from patients.models import Condition, Patient, PatientCondition
 
 
@@ -13,12 +15,12 @@ class ConditionAdmin(admin.ModelAdmin):
 
 
 class PatientConditionInline(admin.TabularInline):
-    """Shown, not edited here: recording a condition must re-screen the patient's plans, which the treatments app
-    does (its admin registers PatientCondition through the screening services)."""
+    """Shown, not edited here: recording a condition must re-screen the patient's plans and appointments, which
+    scheduling.holds does (scheduling's admin registers PatientConditionAdminBase through it)."""
 
     model = PatientCondition
     extra = 0
-    fields = ("condition", "active", "since", "note", "recorded_by")
+    fields = ("condition", "active", "since", "until", "note", "recorded_by")
     readonly_fields = fields
     can_delete = False
 
@@ -35,3 +37,34 @@ class PatientAdmin(SimpleHistoryAdmin):
     list_filter = ("email_reminders",)
     search_fields = ("last_name", "first_name", "email", "phone")
     inlines = [PatientConditionInline]
+
+
+class PatientConditionForm(forms.ModelForm):
+    class Meta:
+        model = PatientCondition
+        fields = ("patient", "condition", "active", "since", "until", "note")
+
+    def clean_since(self):
+        since = self.cleaned_data.get("since")
+        if since and since > clinic_today():
+            raise forms.ValidationError("The date cannot be in the future.")
+        return since
+
+
+class PatientConditionAdminBase(SimpleHistoryAdmin):
+    """How a patient's conditions look and validate in the admin. Registered by scheduling.admin, whose save goes
+    through scheduling.holds so a condition recorded here re-screens the patient's plans and appointments."""
+
+    form = PatientConditionForm
+    list_display = ("patient", "condition", "active", "since", "until", "updated_at")
+    list_filter = ("active", "condition__kind", "condition")
+    search_fields = ("patient__last_name", "patient__first_name", "condition__name", "condition__code")
+    autocomplete_fields = ("patient", "condition")
+    list_select_related = ("patient", "condition")
+    readonly_fields = ("recorded_by",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("patient", "condition", "recorded_by") if obj else ("recorded_by",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: the history of what a patient had stays

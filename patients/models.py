@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import OpClass
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import CharField, TextField, Value
+from django.db.models import CharField, F, Q, TextField, Value
 from django.db.models.functions import Cast, Concat, Lower, Upper
 from simple_history.models import HistoricalRecords
 
@@ -98,6 +98,9 @@ class PatientCondition(models.Model):
     condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="patient_conditions")
     active = models.BooleanField(default=True)
     since = models.DateField(null=True, blank=True)
+    until = models.DateField(
+        null=True, blank=True, help_text="Last day the condition holds (e.g. the last dose); empty while ongoing."
+    )
     note = models.TextField(blank=True)
     source = models.CharField(max_length=16, choices=ConditionSource.choices, default=ConditionSource.CLINIC)
     verified = models.BooleanField(
@@ -118,6 +121,11 @@ class PatientCondition(models.Model):
         ordering = ["patient", "condition__name"]
         constraints = [
             models.UniqueConstraint(fields=["patient", "condition"], name="patient_condition_unique"),
+            models.CheckConstraint(
+                condition=Q(since__isnull=True) | Q(until__isnull=True) | Q(since__lte=F("until")),
+                name="patient_condition_since_before_until",
+                violation_error_message="A condition cannot end before it began.",
+            ),
         ]
 
     def __str__(self):

@@ -5,7 +5,15 @@ from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.exceptions import InvalidTransition
+from patients.admin import PatientConditionAdminBase
+from patients.models import PatientCondition
 from scheduling.choices import AppointmentStatus
+from scheduling.holds import (
+    contraindication_delete,
+    contraindication_save,
+    patient_condition_record,
+    patient_condition_update,
+)
 from scheduling.models import (
     Appointment,
     Device,
@@ -17,12 +25,13 @@ from scheduling.models import (
     TimeOff,
     WorkingHours,
 )
+from scheduling.practitioners import practitioner_deactivate
 from scheduling.reminders import reminder_retry
 from scheduling.selectors import lot_recipients
 from scheduling.working_time import time_off_delete, time_off_save, working_hours_delete, working_hours_save
-from treatments.admin import TreatmentPlanAdminBase
+from treatments.admin import ContraindicationAdminBase, TreatmentPlanAdminBase
 from treatments.lots import lot_status_change
-from treatments.models import ProductLot, TreatmentPlan
+from treatments.models import Contraindication, ProductLot, TreatmentPlan
 
 
 class LocationClosureInline(admin.TabularInline):
@@ -77,6 +86,13 @@ class PractitionerAdmin(admin.ModelAdmin):
     search_fields = ("display_name", "user__username", "user__email")
     filter_horizontal = ("therapy_types", "locations")
     inlines = [WorkingHoursInline, TimeOffInline]
+    actions = ["deactivate"]
+
+    @admin.action(description="Deactivate (their future appointments go to the attention list)")
+    def deactivate(self, request, queryset):
+        for practitioner in queryset:
+            ahead = practitioner_deactivate(practitioner=practitioner, by=request.user).count()
+            self.message_user(request, f"{practitioner} deactivated: {ahead} future appointment(s) need a person.")
 
     def save_formset(self, request, form, formset, change):
         """Working hours and time off edited inline go through their services, so the waitlist hears of time that
@@ -228,6 +244,42 @@ class TreatmentPlanAdmin(TreatmentPlanAdminBase):
 
 
 admin.site.register(TreatmentPlan, TreatmentPlanAdmin)
+
+
+@admin.register(PatientCondition)
+class PatientConditionAdmin(PatientConditionAdminBase):
+    """Conditions saved here go through scheduling.holds: the patient's plans and appointments are re-screened."""
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            fields = {name: data[name] for name in ("active", "since", "note") if name in form.changed_data}
+            saved = patient_condition_update(patient_condition=obj, by=request.user, **fields)
+        else:
+            saved = patient_condition_record(
+                patient=data["patient"],
+                condition=data["condition"],
+                by=request.user,
+                active=data["active"],
+                since=data["since"],
+                note=data["note"],
+            )
+        obj.pk = saved.pk
+
+
+@admin.register(Contraindication)
+class ContraindicationAdmin(ContraindicationAdminBase):
+    """Rules saved or deleted here re-screen the patients with the rule's condition (scheduling.holds)."""
+
+    def save_model(self, request, obj, form, change):
+        contraindication_save(rule=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        contraindication_delete(rule=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for rule in queryset:
+            contraindication_delete(rule=rule, by=request.user)
 
 
 # A lot's admin lives here, beside the visits that record lots: its recipients are read from them.

@@ -37,6 +37,7 @@ from scheduling.models import (
     WorkingHours,
 )
 from treatments.models import TherapyType
+from treatments.screening import ScreeningResult, contraindicated, names, screen
 
 MAX_SEARCH_DAYS = 366
 
@@ -452,6 +453,54 @@ def _with_resources(candidates, *, length: float, rooms: _Resources, devices: _R
             if limit is not None and len(slots) >= limit:
                 return slots
     return slots
+
+
+def offer_free_slots_for_patient(
+    *,
+    patient: Patient,
+    therapy_type: TherapyType,
+    location: Location,
+    start: datetime,
+    end: datetime,
+    relative_allowed: bool,
+    practitioner: Practitioner | None = None,
+    limit: int = 50,
+) -> SlotOffer:
+    """offer_free_slots for one patient, screened first: Contraindicated (before any slot) when screening blocks
+    the patient on the search's first local day. An absolute finding always blocks; a relative one blocks unless
+    `relative_allowed` (a practitioner, who may book over it with a reason). Slots on later days the patient is
+    blocked (a condition's dates) are left out.
+    """
+    zone = location.zone
+
+    def refused(day: date) -> ScreeningResult | None:
+        result = screen(patient, therapy_type, on=day)
+        return result if result.blocking or (result.warnings and not relative_allowed) else None
+
+    first_day = timezone.localtime(start, zone).date()
+    if (result := refused(first_day)) is not None:
+        blocked = result.blocking or result.warnings
+        raise contraindicated(
+            result, detail=f"{patient} cannot have {therapy_type.name} on {first_day:%d %b %Y}: {names(blocked)}."
+        )
+    offer = offer_free_slots(
+        therapy_type=therapy_type,
+        location=location,
+        start=start,
+        end=end,
+        practitioner=practitioner,
+        limit=limit,
+        patient=patient,
+    )
+    blocked_days: dict[date, bool] = {first_day: False}
+    kept = []
+    for slot in offer.slots:
+        day = timezone.localtime(slot.start, zone).date()
+        if day not in blocked_days:
+            blocked_days[day] = refused(day) is not None
+        if not blocked_days[day]:
+            kept.append(slot)
+    return SlotOffer(slots=kept, more=offer.more)
 
 
 def _slots_by_day(search: _Search, *, cap: int) -> list[list[Slot]]:

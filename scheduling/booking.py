@@ -17,17 +17,15 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Valu
 from django.utils import timezone
 
 from clinic.celery import enqueue_on_commit
-from clinic.exceptions import (
-    ConsentMissing,
-    Contraindicated,
-    DomainValidationError,
-    InvalidTransition,
-    SlotUnavailable,
-)
+from clinic.clock import local_date
+from clinic.exceptions import ConsentMissing, DomainValidationError, InvalidTransition, SlotUnavailable, TooEarly
+from clinic.transitions import transition_check
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
 from scheduling.closures import closure_for
 from scheduling.freed import time_freed
+from scheduling.holds import appointment_hold_sync, appointment_refuse_if_held, appointment_screen
+from scheduling.locks import appointment_lock
 from scheduling.models import (
     OVERLAP_CONSTRAINT_PREFIX,
     Appointment,
@@ -42,14 +40,18 @@ from scheduling.models import (
 from scheduling.reminders import appointment_reminders_sync
 from treatments.choices import PlanStatus, SessionStatus
 from treatments.lots import lot_problems
-from treatments.models import Product, ProductLot, TherapyType, TreatmentPlan, TreatmentSession
-from treatments.screening import plan_screen, screen
-from treatments.services import (
-    plan_flag_attention,
-    session_complete,
-    session_mark_booked,
-    session_mark_unbooked,
+from treatments.models import Product, ProductLot, TherapyType, TreatmentSession
+from treatments.plans import plan_flag_attention, plan_lock
+from treatments.screening import (
+    ScreeningResult,
+    contraindicated,
+    findings_as_dicts,
+    may_override,
+    names,
+    plan_screen,
+    screen,
 )
+from treatments.sessions import session_complete, session_mark_booked, session_mark_unbooked
 
 APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
     AppointmentStatus.BOOKED: {AppointmentStatus.CHECKED_IN, AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW},
@@ -60,16 +62,15 @@ APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+def _label(status: str) -> str:
+    return AppointmentStatus(status).label.lower()
+
+
 def check_transition(appointment: Appointment, new_status: str) -> None:
     """Raise InvalidTransition unless APPOINTMENT_TRANSITIONS allows the change."""
-    if new_status not in APPOINTMENT_TRANSITIONS[appointment.status]:
-        current = AppointmentStatus(appointment.status).label.lower()
-        wanted = AppointmentStatus(new_status).label.lower()
-        raise InvalidTransition(
-            f"An appointment that is {current} cannot be marked {wanted}.",
-            current=appointment.status,
-            requested=new_status,
-        )
+    transition_check(
+        APPOINTMENT_TRANSITIONS, current=appointment.status, new=new_status, what="appointment", label=_label
+    )
 
 
 # --- checks ----------------------------------------------------------------------------------------------
@@ -87,10 +88,14 @@ def _validate(
     device: Device | None,
     product: Product | None = None,
     new_visit: bool = False,
+    override_reason: str = "",
+    by=None,
 ) -> None:
     """Input a person must correct (400): nothing here depends on what else is booked. A new visit's product is
-    checked too (a move keeps the product the visit has)."""
+    checked too (a move keeps the product the visit has), and only a practitioner may give an override reason."""
     errors: dict[str, list[str]] = {}
+    if override_reason and not may_override(by):
+        errors["override_reason"] = ["Only a practitioner may override a contraindication."]
     if new_visit and (problems := product_problems(therapy_type=therapy_type, session=session, product=product)):
         errors["product"] = problems
     if not isinstance(start, datetime) or timezone.is_naive(start):
@@ -143,27 +148,30 @@ def product_problems(
 
 
 def _screen(
-    patient: Patient, therapy_type: TherapyType, session: TreatmentSession | None, product: Product | None = None
-) -> None:
-    """Screening runs at every booking and completion: a patient who started warfarin since the plan opened is
-    refused, and a one-off is screened by its product's source as well as its therapy."""
+    *,
+    patient: Patient,
+    therapy_type: TherapyType,
+    session: TreatmentSession | None,
+    product: Product | None,
+    day,
+    override_reason: str,
+) -> ScreeningResult:
+    """Screening runs once at every booking, on the treatment date: a patient who started warfarin since the plan
+    opened is refused, and a one-off is screened by its product's source as well as its therapy. Without a plan a
+    relative finding refuses too unless a practitioner gave `override_reason` (checked by _validate); the result's
+    warnings are then what the appointment's override accepts."""
     if session is not None:
-        result = plan_screen(session.plan)
+        result = plan_screen(session.plan, on=day)
         refused = result.blocking
     else:
-        result = screen(patient, therapy_type, product)
-        # Without a plan nobody has recorded why a relative finding may be accepted: it refuses too.
-        refused = result.blocking + result.warnings
+        result = screen(patient, therapy_type, product, on=day)
+        refused = result.blocking + ([] if override_reason else result.warnings)
     if refused:
-        names = ", ".join(finding.condition_name for finding in refused)
-        detail = f"{patient} cannot be booked for {therapy_type.name}: {names}."
+        detail = f"{patient} cannot be booked for {therapy_type.name}: {names(refused)}."
         if not result.blocking:
-            detail += " A practitioner may open a treatment plan that records why it goes ahead."
-        raise Contraindicated(
-            detail,
-            blocking=[finding.as_dict() for finding in result.blocking],
-            warnings=[finding.as_dict() for finding in result.warnings],
-        )
+            detail += " A practitioner may book it with an override reason, or open a plan that records one."
+        raise contraindicated(result, detail=detail)
+    return result
 
 
 def _working_location(
@@ -198,7 +206,8 @@ def _working_location(
             if closure is not None:
                 raise SlotUnavailable(f"{row.location} is closed that day ({closure.name}).")
             return row.location, row.away, row.largest_buffer or 0
-    raise SlotUnavailable(f"{practitioner} does not work at that time.")
+    where = f" at {location}" if location is not None else ""
+    raise SlotUnavailable(f"{practitioner} does not work{where} at that time.")
 
 
 def _buffered_conflicts(
@@ -249,13 +258,29 @@ def _place(
     moving: Appointment | None = None,
     product: Product | None = None,
     keep_order: bool = True,
-) -> tuple[Location, Room, Device | None]:
-    """Every check for [start, start + session) under locks; returns where it goes. Call inside a transaction."""
+    override_reason: str = "",
+) -> tuple[Location, Room, Device | None, ScreeningResult | None]:
+    """Every check for [start, start + session) under locks; returns where it goes and, for a booking, the
+    screening result. Call inside a transaction."""
     end = start + timedelta(minutes=therapy_type.session_minutes)
-    _screen(patient, therapy_type, session, product)
     Practitioner.objects.select_for_update().filter(pk=practitioner.pk).values_list("pk", flat=True).get()
     Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True).get()
     location, away, largest_buffer = _working_location(practitioner, location, start, end)
+    day = local_date(start, location.zone)
+    result = None
+    if moving is None:
+        result = _screen(
+            patient=patient,
+            therapy_type=therapy_type,
+            session=session,
+            product=product,
+            day=day,
+            override_reason=override_reason,
+        )
+    elif not moving.on_hold and (moved_result := appointment_screen(moving, start=start)).blocking:
+        # A held appointment may still be moved (it stays held unless the new day is clear); a clear one may not
+        # be moved onto a day its patient is blocked.
+        raise contraindicated(moved_result, detail=f"{patient} cannot be treated on {day:%d %b %Y}.")
     for field, chosen in (("room", room), ("device", device)):
         if chosen is not None and chosen.location_id != location.pk:
             raise DomainValidationError(
@@ -310,17 +335,11 @@ def _place(
             raise SlotUnavailable(f"No {therapy_type.device_kind} is free at that time.")
     if session is not None:
         session_mark_booked(session=session, start=start, time_zone=location.time_zone, keep_order=keep_order)
-    return location, room, device
+    return location, room, device, result
 
 
 def _refusing_overlap(exc: IntegrityError) -> bool:
     return OVERLAP_CONSTRAINT_PREFIX in str(exc)
-
-
-def _lock_plan(plan_id: int | None) -> None:
-    """Plan first: every change to a plan's sessions and appointments queues on this one row."""
-    if plan_id is not None:
-        TreatmentPlan.objects.select_for_update().filter(pk=plan_id).values_list("pk", flat=True).get()
 
 
 def _fresh_session(session: TreatmentSession) -> TreatmentSession:
@@ -367,6 +386,7 @@ def appointment_book(
     by=None,
     location: Location | None = None,
     product: Product | None = None,
+    override_reason: str = "",
 ) -> Appointment:
     """Book [start, start + session length) for the patient, or refuse and write nothing.
 
@@ -374,12 +394,15 @@ def appointment_book(
     `location`, or wherever their hours hold the time), is not away, and neither they, the patient, the room nor
     the device (picked when not given: the lowest free one) has another active appointment overlapping once
     buffers are added (SlotUnavailable); the session is planned, of this patient and therapy, and the day is in
-    its window and before any later session booked or given (OutsidePlanWindow); screening passes
-    (Contraindicated: plan_screen for a session, screen otherwise, by therapy and by the product's source, where
-    any finding refuses). A one-off names its product where the therapy uses one; a session takes the plan's. The
-    session becomes booked, later sessions that now fall out of their windows are moved or cancelled (listed in
-    the appointment's `cascade`), and the reminders are written with the appointment.
+    its window and before any later session booked or given (OutsidePlanWindow); screening on the treatment date
+    passes (Contraindicated: plan_screen for a session; screen otherwise, by therapy and by the product's source,
+    where a relative finding refuses unless a practitioner gives `override_reason`, kept on the appointment with
+    who and when). `location`, when given, is where it is booked or the refusal says why not. A one-off names its
+    product where the therapy uses one; a session takes the plan's. The session becomes booked, later sessions
+    that now fall out of their windows are moved or cancelled (listed in the appointment's `cascade`), and the
+    reminders are written with the appointment.
     """
+    override_reason = (override_reason or "").strip()
     if session is not None:
         session = _fresh_session(session)
     _validate(
@@ -393,12 +416,14 @@ def appointment_book(
         device=device,
         product=product,
         new_visit=True,
+        override_reason=override_reason,
+        by=by,
     )
     cascade: list[dict] = []
     try:
         with transaction.atomic():
             if session is not None:
-                _lock_plan(session.plan_id)
+                plan_lock(session.plan_id)
                 session = _fresh_session(session)
                 if session.plan.status != PlanStatus.ACTIVE:
                     raise InvalidTransition(f"The plan is {session.plan.status}: its sessions cannot be booked.")
@@ -406,7 +431,7 @@ def appointment_book(
                     raise InvalidTransition(
                         f"Session {session.sequence} is {session.status}: move or cancel its appointment instead."
                     )
-            location, room, device = _place(
+            location, room, device, result = _place(
                 patient=patient,
                 therapy_type=therapy_type,
                 practitioner=practitioner,
@@ -416,6 +441,7 @@ def appointment_book(
                 room=room,
                 device=device,
                 product=product,
+                override_reason=override_reason,
             )
             appointment = Appointment(
                 patient=patient,
@@ -431,7 +457,13 @@ def appointment_book(
                 end=start + timedelta(minutes=therapy_type.session_minutes),
                 created_by=by,
             )
+            if session is None and result.warnings:
+                appointment.override_reason = override_reason
+                appointment.override_by = by
+                appointment.override_at = timezone.now()
+                appointment.overridden_findings = findings_as_dicts(result.warnings)
             _save(appointment)
+            appointment.placed_on_open_day = True  # _place refused a closed day
             appointment_reminders_sync(appointment, event="booked")
             if session is not None:
                 cascade = _later_sessions_follow(session, by)
@@ -451,14 +483,6 @@ def _later_sessions_follow(session: TreatmentSession, by) -> list[dict]:
     return sessions_follow_move(session=session, by=by)
 
 
-def _locked(appointment: Appointment) -> Appointment:
-    return (
-        Appointment.objects.select_for_update(of=("self",))
-        .select_related("patient", "practitioner", "location", "room", "device", "therapy_type", "product")
-        .get(pk=appointment.pk)
-    )
-
-
 def appointment_reschedule(
     *,
     appointment: Appointment,
@@ -466,11 +490,14 @@ def appointment_reschedule(
     practitioner: Practitioner | None = None,
     by=None,
     move_later_sessions: bool = True,
+    location: Location | None = None,
 ) -> Appointment:
     """Move a booked appointment to `start` (and optionally another practitioner), atomically, or refuse.
 
     Guarantees: the same checks as appointment_book at the new time, ignoring the appointment itself; it keeps
-    its location and, when free, its room and device; the calendar sequence goes up and the reminders follow. For
+    its location (or moves to `location`, when given) and, when free, its room and device; an appointment on hold
+    may be moved (re-screened on the new day: it stays held, or the hold lifts), one not on hold is refused a day
+    its patient is blocked; the calendar sequence goes up and the reminders follow. For
     a plan session, it may not go on or after a later booked session (OutsidePlanWindow), and later sessions that
     fall out of their recomputed windows are moved to the nearest fit or cancelled with the plan flagged
     (scheduling.planning.sessions_follow_move; listed in the appointment's `cascade`) unless `move_later_sessions`
@@ -478,14 +505,14 @@ def appointment_reschedule(
     """
     try:
         with transaction.atomic():
-            _lock_plan(appointment.plan_id)
-            appointment = _locked(appointment)
+            appointment = appointment_lock(appointment)
             if appointment.status != AppointmentStatus.BOOKED:
                 raise InvalidTransition(
                     f"Only a booked appointment can be moved; this one is {appointment.get_status_display().lower()}.",
                     current=appointment.status,
                 )
             practitioner = practitioner or appointment.practitioner
+            location = location or appointment.location
             freed = {
                 "practitioner_id": appointment.practitioner_id,
                 "location_id": appointment.location_id,
@@ -497,17 +524,17 @@ def appointment_reschedule(
                 patient=appointment.patient,
                 therapy_type=appointment.therapy_type,
                 practitioner=practitioner,
-                location=appointment.location,
+                location=location,
                 start=start,
                 session=session,
                 room=None,
                 device=None,
             )
-            location, room, device = _place(
+            location, room, device, _ = _place(
                 patient=appointment.patient,
                 therapy_type=appointment.therapy_type,
                 practitioner=practitioner,
-                location=appointment.location,
+                location=location,
                 start=start,
                 session=session,
                 room=None,
@@ -527,7 +554,10 @@ def appointment_reschedule(
             appointment.end = start + timedelta(minutes=appointment.therapy_type.session_minutes)
             appointment.sequence += 1
             _save(appointment)
+            appointment.placed_on_open_day = True  # _place refused a closed day
             appointment_reminders_sync(appointment, event="moved")
+            if appointment.on_hold:
+                appointment_hold_sync(appointment)
             time_freed(**freed, reason="moved")
             cascade = _later_sessions_follow(session, by) if session is not None and move_later_sessions else []
     except IntegrityError as exc:
@@ -543,11 +573,17 @@ def appointment_reschedule(
 
 def _change_status(appointment: Appointment, new_status: str) -> Appointment:
     """Lock plan then appointment, check the table, set the status; the caller saves. Inside a transaction."""
-    _lock_plan(appointment.plan_id)
-    appointment = _locked(appointment)
+    appointment = appointment_lock(appointment)
     check_transition(appointment, new_status)
     appointment.status = new_status
     return appointment
+
+
+def _too_early(appointment: Appointment, *, opens_minutes: int, action: str) -> None:
+    opens = appointment.start - timedelta(minutes=opens_minutes)
+    if timezone.now() < opens:
+        local = timezone.localtime(opens, appointment.location.zone)
+        raise TooEarly(f"The appointment cannot be {action} before {local:%d %b %Y %H:%M}.", opens_at=opens.isoformat())
 
 
 def _is_late(appointment: Appointment, now) -> bool:
@@ -556,9 +592,10 @@ def _is_late(appointment: Appointment, now) -> bool:
 
 
 def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "", by_clinic: bool = False) -> Appointment:
-    """Cancel a booked appointment: the reason and time are kept, the slot is free again at once, the plan
-    session goes back to planned (its later windows follow), pending reminders are cancelled and the freed time
-    is recorded for the waitlist (scheduling.freed).
+    """Cancel a booked appointment (held or not): the reason and time are kept, the slot is free again at once,
+    the plan session goes back to planned (its later windows follow), pending or held reminders are cancelled (the
+    patient gets the ordinary cancellation email) and the freed time is recorded for the waitlist
+    (scheduling.freed).
 
     Guarantees: a cancellation within CLINIC_CANCELLATION_POLICY_HOURS of the start is marked `late_cancellation`
     (it counts in the patient's attendance), unless the clinic itself cancels (`by_clinic`, e.g. a course whose
@@ -584,9 +621,15 @@ def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "", b
 
 
 def appointment_check_in(*, appointment: Appointment, by=None) -> Appointment:
-    """Mark a booked patient as arrived (the time is kept)."""
+    """Mark a booked patient as arrived (the time is kept).
+
+    Guarantees: TooEarly before CLINIC_CHECK_IN_OPENS_MINUTES ahead of the start; Contraindicated while the
+    appointment is on hold or screening blocks its patient on the treatment date.
+    """
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.CHECKED_IN)
+        _too_early(appointment, opens_minutes=settings.CLINIC_CHECK_IN_OPENS_MINUTES, action="checked in")
+        appointment_refuse_if_held(appointment, action="checked in")
         appointment.checked_in_at = timezone.now()
         _save(appointment)
     return appointment
@@ -595,9 +638,10 @@ def appointment_check_in(*, appointment: Appointment, by=None) -> Appointment:
 def appointment_no_show(*, appointment: Appointment, by=None) -> Appointment:
     """Record that a booked patient did not come: the slot is freed, the plan session goes back to planned, the
     plan goes on the "needs attention" list (a missed session must be rebooked or the course reviewed) and the
-    patient's no-show count goes up."""
+    patient's no-show count goes up. TooEarly before the start."""
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.NO_SHOW)
+        _too_early(appointment, opens_minutes=0, action="marked a no-show")
         _save(appointment)
         if appointment.session_id:
             session = appointment.session
@@ -613,14 +657,15 @@ def appointment_no_show(*, appointment: Appointment, by=None) -> Appointment:
 
 def treatment_day(appointment: Appointment):
     """A visit's treatment date: its appointment's local date (not the moment the record was written)."""
-    return timezone.localdate(appointment.start, timezone=appointment.location.zone)
+    return local_date(appointment.start, appointment.location.zone)
 
 
 def _record_visit(appointment: Appointment, *, by, notes: str, lot: ProductLot | None, lot_given: bool) -> None:
     """Check and write the visit's clinical record onto the (locked) appointment; the caller saves.
 
     Consent first (ConsentMissing), then the lot (of the visit's product, released, in date on the treatment
-    day: DomainValidationError on product_lot), then screening on the day (Contraindicated).
+    day: DomainValidationError on product_lot), then screening on the day, once, with the plan's and the
+    appointment's overrides (Contraindicated, also while the appointment is on hold).
     """
     if appointment.session_id:
         plan = appointment.plan
@@ -635,9 +680,7 @@ def _record_visit(appointment: Appointment, *, by, notes: str, lot: ProductLot |
         problems = lot_problems(lot=lot, product=appointment.product, day=treatment_day(appointment))
     if problems:
         raise DomainValidationError(errors={"product_lot": problems})
-    if not appointment.session_id:
-        # A plan session is re-screened by session_complete against the plan and its overrides.
-        _screen(appointment.patient, appointment.therapy_type, None, appointment.product)
+    appointment_refuse_if_held(appointment, action="completed")
     appointment.consent = consent
     appointment.notes = notes
     appointment.product_lot = lot
@@ -649,16 +692,17 @@ def appointment_complete(
 ) -> Appointment:
     """Complete a checked-in appointment and write the clinical record of the visit, plan session or one-off.
 
-    Guarantees: refused without consent (ConsentMissing: the plan's for a session, the visit's own for a
-    one-off); a visit that uses a product records a released lot of that product, in date on the treatment day
-    (DomainValidationError on product_lot); screening on the day passes, a one-off by its product's source too
-    (Contraindicated). Who, when, the notes, the lot and the consent are kept on the appointment; for a plan
-    session treatments.services.session_complete records them on the session as well and, after the commit, the
-    next session of the plan is queued for booking (scheduling.tasks.book_next_session).
+    Guarantees: TooEarly before the start; refused without consent (ConsentMissing: the plan's for a session,
+    the visit's own for a one-off); a visit that uses a product records a released lot of that product, in date on
+    the treatment day (DomainValidationError on product_lot); screening on the day passes, a one-off by its
+    product's source too (Contraindicated, also while on hold). Who, when, the notes, the lot and the consent are
+    kept on the appointment; for a plan session treatments.sessions.session_complete records them on the session
+    as well and, after the commit, the next session of the plan is queued (scheduling.tasks.book_next_session).
     """
     lot = product_lot if product_lot is None or isinstance(product_lot, ProductLot) else _known_lot(product_lot)
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.COMPLETED)
+        _too_early(appointment, opens_minutes=0, action="completed")
         appointment.completed_at = timezone.now()
         _record_visit(appointment, by=by, notes=notes, lot=lot, lot_given=product_lot is not None)
         if appointment.session_id:
@@ -668,6 +712,7 @@ def appointment_complete(
                 completed_at=appointment.completed_at,
                 notes=notes,
                 product_lot=lot,
+                treatment_date=treatment_day(appointment),
             )
         _save(appointment)
         if appointment.session_id:

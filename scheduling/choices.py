@@ -41,7 +41,8 @@ class ReminderStatus(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
-    SKIPPED = "skipped", "Skipped (no email or reminders off)"
+    SKIPPED = "skipped", "Skipped (no email, reminders off, or overdue after a hold)"
+    HELD = "held", "Held (the appointment is on hold)"
 
 
 class WaitlistStatus(models.TextChoices):

@@ -8,6 +8,7 @@ from clinic.api.filters import FilterSet
 from scheduling.choices import AppointmentStatus, OfferStatus, ReminderStatus, WaitlistStatus
 from scheduling.closures import local_day_bounds
 from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, WaitlistEntry, WaitlistOffer
+from scheduling.selectors import appointments_needing_attention
 from treatments.models import TherapyType
 
 MAX_RANGE_DAYS = 31
@@ -26,13 +27,28 @@ class AppointmentFilterSet(FilterSet):
     date_to = django_filters.DateFilter(method="filter_range", help_text="Last local day of the range, included.")
     status = django_filters.MultipleChoiceFilter(choices=AppointmentStatus.choices)
     location = django_filters.ModelChoiceFilter(queryset=Location.objects.all())
+    needs_attention = django_filters.BooleanFilter(
+        method="filter_needs_attention",
+        help_text="true: future appointments a person must act on (holds, practitioner inactive, closed day, "
+        "missed session), soonest first.",
+    )
     ordering = django_filters.OrderingFilter(
         fields=(("start", "start"),), help_text="start (the default) or -start: a patient's history, latest first."
     )
 
     class Meta:
         model = Appointment
-        fields = ["date", "date_from", "date_to", "practitioner", "patient", "status", "location", "plan"]
+        fields = [
+            "date",
+            "date_from",
+            "date_to",
+            "practitioner",
+            "patient",
+            "status",
+            "location",
+            "plan",
+            "needs_attention",
+        ]
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
@@ -71,6 +87,10 @@ class AppointmentFilterSet(FilterSet):
     def _zone(self):
         location = self.form.cleaned_data.get("location")
         return location.zone if location else ZoneInfo(settings.CLINIC_DEFAULT_TIME_ZONE)
+
+    def filter_needs_attention(self, queryset, name, value):
+        attention = appointments_needing_attention(queryset)
+        return attention if value else queryset.exclude(pk__in=attention.values("pk"))
 
     def filter_date(self, queryset, name, value):
         day_start, day_end = local_day_bounds(value, self._zone())

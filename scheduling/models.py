@@ -234,6 +234,19 @@ class Appointment(models.Model):
         related_name="appointments",
         help_text="The consent the visit is given under: its own for a one-off, the plan's for a session.",
     )
+    on_hold = models.BooleanField(
+        default=False, help_text="Screening blocks the patient on the treatment date: no check-in, no reminders."
+    )
+    held_at = models.DateTimeField(null=True, blank=True)
+    hold_findings = models.JSONField(default=list, blank=True, help_text="The findings that hold it (clinical).")
+    override_reason = models.TextField(
+        blank=True, help_text="Why a practitioner accepted a relative contraindication for this appointment."
+    )
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    override_at = models.DateTimeField(null=True, blank=True)
+    overridden_findings = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

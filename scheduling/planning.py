@@ -9,18 +9,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
-from clinic.exceptions import Contraindicated, InvalidTransition, SlotUnavailable
+from clinic.clock import clinic_today
+from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition, SlotUnavailable
 from scheduling.availability import Slot, find_free_slots
 from scheduling.booking import appointment_book, appointment_cancel, appointment_reschedule
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus
+from scheduling.holds import appointments_rescreen
 from scheduling.models import Appointment, Location, Practitioner
 from treatments.choices import PlanStatus, SessionStatus
 from treatments.models import TreatmentPlan, TreatmentSession
-from treatments.services import plan_flag_attention
+from treatments.plans import RESCREEN_ATTENTION, plan_cancel, plan_clear_attention, plan_flag_attention, plan_lock
+from treatments.sessions import session_skip
 
 # A slot found free can be taken by someone else before the booking locks it: try the next best few.
 ATTEMPTS_PER_SESSION = 5
@@ -139,14 +140,6 @@ def _no_slot_reason(session: TreatmentSession) -> str:
     )
 
 
-def _locked_plan(plan_id: int) -> TreatmentPlan:
-    return (
-        TreatmentPlan.objects.select_for_update(of=("self",))
-        .select_related("patient", "therapy_type", "product")
-        .get(pk=plan_id)
-    )
-
-
 def _active_appointment(session: TreatmentSession) -> Appointment | None:
     return (
         session.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES)
@@ -167,7 +160,7 @@ def plan_schedule(*, plan: TreatmentPlan, by=None) -> list[PlacementResult]:
     Screening refuses the whole request (Contraindicated) and then nothing is booked.
     """
     with transaction.atomic():
-        plan = _locked_plan(plan.pk)
+        plan = plan_lock(plan.pk)
         if plan.status != PlanStatus.ACTIVE:
             raise InvalidTransition(f"The plan is {plan.status}: its sessions cannot be booked.")
         location = _plan_location(plan)
@@ -273,7 +266,7 @@ def session_book_next(*, session_id: int) -> Appointment | None:
         done = TreatmentSession.objects.filter(pk=session_id).values("plan_id", "sequence").first()
         if done is None:
             return None
-        plan = _locked_plan(done["plan_id"])
+        plan = plan_lock(done["plan_id"])
         following = plan.sessions.filter(sequence=done["sequence"] + 1).first()
         if plan.status != PlanStatus.ACTIVE or following is None:
             return None
@@ -286,8 +279,9 @@ def session_book_next(*, session_id: int) -> Appointment | None:
             appointment = (
                 _book_in_window(plan=plan, session=following, location=location, by=None) if location else None
             )
-        except Contraindicated as exc:
-            plan_flag_attention(plan=plan, reason=f"Session {following.sequence} was not booked: {exc.detail}")
+        except Contraindicated:
+            # The front desk reads the flag: it says what to do, the findings are the practitioner's to screen.
+            plan_flag_attention(plan=plan, reason=f"Session {following.sequence} was not booked: {RESCREEN_ATTENTION}")
             return None
         if appointment is None:
             plan_flag_attention(plan=plan, reason=_no_slot_reason(following))
@@ -301,7 +295,7 @@ def plans_flag_closing_windows(*, today: date | None = None, days: int = 7) -> i
     as it is, so running it twice flags nothing new. Returns the number of plans newly flagged or given a new
     reason. Each plan is flagged in its own transaction.
     """
-    today = today or timezone.localdate(timezone=ZoneInfo(settings.CLINIC_DEFAULT_TIME_ZONE))
+    today = today or clinic_today()
     horizon = today + timedelta(days=days)
     closing = (
         TreatmentSession.objects.filter(
@@ -325,3 +319,55 @@ def plans_flag_closing_windows(*, today: date | None = None, days: int = 7) -> i
         )
         flagged += (plan.needs_attention, plan.attention_reason) != before
     return flagged
+
+
+# --- resolving a plan -----------------------------------------------------------------------------------------
+
+
+def plan_review(*, plan: TreatmentPlan, by, override_reason: str = "") -> TreatmentPlan:
+    """A practitioner reviews a flagged plan: it is re-screened and taken off the attention list, and its
+    appointments are re-screened so holds a newly accepted relative finding covers lift, in one transaction.
+
+    Guarantees: Contraindicated (nothing changes) while an absolute finding blocks, or a relative one without
+    `override_reason` (treatments.plans.plan_clear_attention).
+    """
+    with transaction.atomic():
+        plan_clear_attention(plan=plan, by=by, override_reason=override_reason)
+        appointments_rescreen(patient=plan.patient, by=by)
+    plan.refresh_from_db()
+    return plan
+
+
+def plan_cancel_with_appointments(*, plan: TreatmentPlan, by, reason: str) -> TreatmentPlan:
+    """Cancel a plan and its appointments still ahead (the patients get the ordinary cancellation email), in
+    one transaction: the sessions still to come are cancelled and the plan leaves the attention list.
+
+    Guarantees: InvalidTransition when the plan is not active, or a session is checked in (finish it first).
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainValidationError(errors={"reason": ["Say why the plan is cancelled."]})
+    with transaction.atomic():
+        plan = plan_lock(plan.pk)
+        if plan.status != PlanStatus.ACTIVE:
+            raise InvalidTransition(f"The plan is {plan.status}: it cannot be cancelled.")
+        for appointment in plan.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES).order_by("start"):
+            appointment_cancel(appointment=appointment, by=by, reason=f"The treatment plan was cancelled: {reason}")
+        return plan_cancel(plan=plan, by=by, reason=reason)
+
+
+def session_skip_with_appointment(*, session: TreatmentSession, by, reason: str) -> TreatmentPlan:
+    """A practitioner drops a session from its course: its appointment, if booked, is cancelled (the patient is
+    told), the session becomes `skipped` and the later windows count from the session before it; skipping the
+    last open session closes the plan. One transaction; returns the plan."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainValidationError(errors={"reason": ["Say why the session is skipped."]})
+    with transaction.atomic():
+        plan = plan_lock(session.plan_id)
+        for appointment in session.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES):
+            appointment_cancel(appointment=appointment, by=by, reason=f"Session skipped: {reason}")
+        session.refresh_from_db()
+        session_skip(session=session, by=by, reason=reason)
+    plan.refresh_from_db()
+    return plan

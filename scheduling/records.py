@@ -11,8 +11,8 @@ from clinic.exceptions import InvalidTransition
 from scheduling.booking import treatment_day
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES
 from scheduling.models import Appointment
+from treatments.consent import consent_record, visit_consent_record
 from treatments.models import Consent
-from treatments.services import consent_record, visit_consent_record
 
 
 def appointment_consent_record(
@@ -28,7 +28,7 @@ def appointment_consent_record(
 
     Guarantees: a one-off gets a consent of its own, linked to the appointment in the same transaction (a later
     consent replaces the link, the earlier row stays as history); a plan session's consent is the plan's (it is
-    recorded on the plan: treatments.services.consent_record). A visit already given, cancelled or missed is
+    recorded on the plan: treatments.consent.consent_record). A visit already given, cancelled or missed is
     refused (InvalidTransition).
     """
     with transaction.atomic():

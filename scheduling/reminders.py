@@ -75,7 +75,7 @@ def appointment_reminders_sync(appointment: Appointment, *, event: str) -> None:
     if event not in EVENT_NOTICES:
         raise ValueError(f"unknown reminder event {event!r}")
     now = timezone.now()
-    pending = appointment.reminders.filter(status=ReminderStatus.PENDING)
+    pending = appointment.reminders.filter(status__in=(ReminderStatus.PENDING, ReminderStatus.HELD))
     wanted = {}
     if event == "cancelled":
         pending.update(status=ReminderStatus.CANCELLED, updated_at=now)
@@ -92,8 +92,42 @@ def appointment_reminders_sync(appointment: Appointment, *, event: str) -> None:
             stale.exclude(kind__in=wanted).update(status=ReminderStatus.CANCELLED, updated_at=now)
     notice_kind = EVENT_NOTICES[event]
     notice = _reset_all(appointment, {**wanted, notice_kind: now}, now)[notice_kind]
+    if appointment.on_hold and event != "cancelled":
+        # A held appointment's emails wait for its release (a cancellation is still told at once).
+        appointment_reminders_hold(appointment)
+        return
     # A broker outage only delays the notice until the next sweep.
     enqueue_on_commit("scheduling.tasks.send_reminder", notice.pk)
+
+
+def appointment_reminders_hold(appointment: Appointment) -> int:
+    """The appointment went on hold: its pending emails are `held`, not sent, until it is released. Returns how
+    many. Inside the hold's transaction."""
+    return appointment.reminders.filter(status=ReminderStatus.PENDING).update(
+        status=ReminderStatus.HELD, updated_at=timezone.now()
+    )
+
+
+def appointment_reminders_release(appointment: Appointment) -> None:
+    """The hold was lifted: each held email is recomputed from the appointment's time. A reminder whose time has
+    passed meanwhile is `skipped` (an overdue "your appointment is in 48 hours" would mislead); a held notice
+    still goes out while the appointment is ahead. Inside the release's transaction."""
+    now = timezone.now()
+    start = appointment.start.astimezone(UTC)
+    offsets = {offset_kind(hours): start - timedelta(hours=hours) for hours in settings.CLINIC_REMINDER_OFFSETS_HOURS}
+    kicks = []
+    for reminder in appointment.reminders.filter(status=ReminderStatus.HELD):
+        # A reminder is due at its offset before the start; a notice (confirmation, change of time) at once.
+        due_at = offsets.get(reminder.kind, reminder.due_at) if reminder.kind.startswith(OFFSET_PREFIX) else now
+        if due_at < now or start <= now:
+            reminder.status, reminder.last_error = ReminderStatus.SKIPPED, "overdue when the hold was released"
+        else:
+            reminder.status, reminder.due_at = ReminderStatus.PENDING, due_at
+            if due_at == now:
+                kicks.append(reminder.pk)
+        reminder.save(update_fields=["status", "due_at", "last_error", "updated_at"])
+    for reminder_id in kicks:
+        enqueue_on_commit("scheduling.tasks.send_reminder", reminder_id)
 
 
 def _claimable(now: datetime) -> Q:
@@ -171,6 +205,8 @@ def _not_to_send(reminder: Reminder) -> tuple[str, str] | None:
     patient = appointment.patient
     if reminder.kind.startswith(OFFSET_PREFIX) and appointment.status != AppointmentStatus.BOOKED:
         return ReminderStatus.CANCELLED, f"the appointment is {appointment.get_status_display().lower()}"
+    if appointment.on_hold and reminder.kind != ReminderKind.CANCELLATION:
+        return ReminderStatus.HELD, "the appointment is on hold"
     if not patient.email:
         return ReminderStatus.SKIPPED, "the patient has no email address"
     if not patient.email_reminders:

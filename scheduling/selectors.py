@@ -1,9 +1,17 @@
-"""Reads across visits: who received a lot (recall)."""
+"""Reads across visits: who received a lot (recall), and the attention list (future appointments a person must
+act on, and why)."""
 
-from django.db.models import QuerySet
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from scheduling.choices import AppointmentStatus
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus
+from scheduling.closures import on_closed_days
+from scheduling.holds import HOLD_REASON
 from scheduling.models import Appointment
+from treatments.choices import PlanStatus
 from treatments.models import ProductLot
 
 
@@ -15,3 +23,88 @@ def lot_recipients(lot: ProductLot) -> QuerySet[Appointment]:
         .select_related("patient", "location", "session")
         .order_by("start", "pk")
     )
+
+
+# --- the attention list ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttentionRule:
+    """One reason a future appointment needs a person: `condition()` is a filter on Appointment, `sentence` what
+    every role reads (never clinical detail: the front desk reads it)."""
+
+    name: str
+    condition: Callable[[], Q]
+    sentence: str
+    # The same test on a loaded appointment, when it needs no query (None: ask the database).
+    check: Callable[[Appointment], bool | None] = lambda appointment: None
+
+
+def _missed_earlier_session() -> Q:
+    missed = Appointment.objects.filter(
+        plan=OuterRef("plan"), status=AppointmentStatus.NO_SHOW, start__lt=OuterRef("start")
+    )
+    return Q(plan__isnull=False, plan__status=PlanStatus.ACTIVE) & Q(Exists(missed))
+
+
+# The reasons, in the order their sentences are read; a new reason is one more row.
+ATTENTION_RULES: list[AttentionRule] = [
+    AttentionRule("on_hold", lambda: Q(on_hold=True), HOLD_REASON, check=lambda a: a.on_hold),
+    AttentionRule(
+        "practitioner_inactive",
+        lambda: Q(practitioner__active=False),
+        "The practitioner no longer takes appointments: move it to another practitioner or cancel it.",
+        check=lambda a: not a.practitioner.active,
+    ),
+    AttentionRule(
+        "missed_session",
+        _missed_earlier_session,
+        "An earlier session of this course was missed: check the plan with the patient.",
+        check=lambda a: False if a.plan_id is None else None,
+    ),
+    AttentionRule(
+        "location_closed",
+        on_closed_days,
+        "The clinic is closed that day: move it to another day or cancel it.",
+        # Booking and moving refuse a closed day: an appointment they just placed says so (`placed_on_open_day`).
+        check=lambda a: False if getattr(a, "placed_on_open_day", False) else None,
+    ),
+]
+
+
+def _still_ahead() -> Q:
+    return Q(status__in=ACTIVE_APPOINTMENT_STATUSES, end__gt=timezone.now())
+
+
+def appointments_with_attention(queryset: QuerySet[Appointment] | None = None) -> QuerySet[Appointment]:
+    """Appointments annotated `attention_<rule>` (bool) for every ATTENTION_RULES rule: only a future active
+    appointment needs attention. Serialisers read the annotations: no query per row."""
+    queryset = Appointment.objects.all() if queryset is None else queryset
+    ahead = _still_ahead()
+    return queryset.annotate(
+        **{
+            f"attention_{rule.name}": ExpressionWrapper(ahead & rule.condition(), output_field=BooleanField())
+            for rule in ATTENTION_RULES
+        }
+    )
+
+
+def appointments_needing_attention(queryset: QuerySet[Appointment] | None = None) -> QuerySet[Appointment]:
+    """The attention list: future active appointments with at least one reason, soonest first."""
+    reasons = Q()
+    for rule in ATTENTION_RULES:
+        reasons |= rule.condition()
+    return appointments_with_attention(queryset).filter(_still_ahead() & reasons).order_by("start", "pk")
+
+
+def appointment_attention_reasons(appointment: Appointment) -> list[str]:
+    """The sentences that apply to the appointment, from its annotations; without them from the loaded row where
+    every rule can tell (a booking's answer), else with one query."""
+    if not hasattr(appointment, f"attention_{ATTENTION_RULES[0].name}"):
+        if appointment.status not in ACTIVE_APPOINTMENT_STATUSES or appointment.end <= timezone.now():
+            return []
+        answers = [rule.check(appointment) for rule in ATTENTION_RULES]
+        if None not in answers:
+            return [rule.sentence for rule, applies in zip(ATTENTION_RULES, answers, strict=True) if applies]
+        appointment = appointments_with_attention().get(pk=appointment.pk)
+    return [rule.sentence for rule in ATTENTION_RULES if getattr(appointment, f"attention_{rule.name}")]

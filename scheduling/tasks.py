@@ -5,7 +5,7 @@ import time
 
 from celery import shared_task
 
-from scheduling import planning, reminders, waitlist
+from scheduling import holds, planning, reminders, waitlist
 
 SWEEP_BATCH = 200
 # At most this many sweeps run at once: enough to keep every worker process of a small deployment busy.
@@ -54,6 +54,13 @@ def book_next_session(session_id: int) -> int | None:
 def flag_plans_with_closing_windows() -> int:
     """Nightly: flag plans whose next window closes within 7 days with nothing booked; returns how many."""
     return planning.plans_flag_closing_windows()
+
+
+@shared_task
+def rescreen_at_local_midnight() -> int:
+    """Beat, every 15 minutes: where a new local day has just begun, re-screen patients with dated conditions so
+    holds appear and lift with the dates. Returns how many holds changed."""
+    return holds.holds_rescreen_at_midnight(locations=holds.locations_at_midnight())
 
 
 @shared_task

@@ -4,6 +4,8 @@
 set -uo pipefail
 PY=${PY:-.venv/bin/python}
 PORT=${PORT:-8000}
+# Links in patient emails point at this server unless told otherwise.
+export CLINIC_PUBLIC_URL=${CLINIC_PUBLIC_URL:-http://127.0.0.1:$PORT}
 
 cleanup() {
   trap - INT TERM EXIT

@@ -1,12 +1,40 @@
+from pathlib import Path
+
 import pytest
+import time_machine
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from tests import clock as test_clock
 from tests import factories
 from tests.services import require_chromium, require_postgres, require_redis
 
 # A fast hasher: tests create many users.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Tests that start other processes (workers, servers, browsers): those read the machine's real clock, so these
+# tests do too.
+REAL_CLOCK_FOLDERS = ("integration", "e2e")
+
+
+def pytest_collection_modifyitems(config, items):
+    tests_dir = Path(__file__).parent
+    for item in items:
+        relative = Path(str(item.path)).relative_to(tests_dir) if tests_dir in Path(str(item.path)).parents else None
+        if relative is not None and relative.parts[0] in REAL_CLOCK_FOLDERS:
+            item.add_marker(pytest.mark.real_clock)
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """Every test runs at tests.clock.FIXED_NOW, the clock ticking from there; `clock.move_to(...)` or
+    `clock.shift(...)` travel further. Tests marked real_clock (other processes involved) keep the real one."""
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    with time_machine.travel(test_clock.FIXED_NOW, tick=True) as traveller:
+        yield traveller
 
 
 def pytest_runtest_setup(item):

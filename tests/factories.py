@@ -7,13 +7,14 @@ from zoneinfo import ZoneInfo
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.utils import timezone
 
 from clinic.roles import CLINIC_ADMIN, FRONT_DESK, PRACTITIONER
 from patients.choices import ConditionKind
 from patients.models import Condition, Patient, PatientCondition
 from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, TimeOff, WorkingHours
+from tests import clock
 from treatments.choices import Indication, ProductSource, RegulatoryStatus, Severity
+from treatments.consent import consent_record
 from treatments.models import (
     Consent,
     Contraindication,
@@ -23,7 +24,7 @@ from treatments.models import (
     TreatmentPlan,
     TreatmentSession,
 )
-from treatments.services import consent_record, plan_create
+from treatments.plans import plan_create
 
 PASSWORD = "test-pass-123"
 
@@ -140,7 +141,7 @@ class ProductLotFactory(factory.django.DjangoModelFactory):
 
     product = factory.SubFactory(ProductFactory)
     lot_number = factory.Sequence(lambda n: f"LOT-{n:05d}")
-    expires_on = factory.LazyFunction(lambda: date.today() + timedelta(days=365))
+    expires_on = factory.LazyFunction(lambda: clock.today() + timedelta(days=365))
 
 
 class ContraindicationFactory(factory.django.DjangoModelFactory):
@@ -155,7 +156,7 @@ class ContraindicationFactory(factory.django.DjangoModelFactory):
 
 
 class TreatmentPlanFactory(factory.django.DjangoModelFactory):
-    """A bare plan row; use treatments.services.plan_create in tests of behaviour."""
+    """A bare plan row; use treatments.plans.plan_create in tests of behaviour."""
 
     class Meta:
         model = TreatmentPlan
@@ -166,7 +167,7 @@ class TreatmentPlanFactory(factory.django.DjangoModelFactory):
     sessions_planned = 3
     min_interval_days = 28
     max_interval_days = 42
-    start_date = factory.LazyFunction(date.today)
+    start_date = factory.LazyFunction(clock.today)
 
 
 class TreatmentSessionFactory(factory.django.DjangoModelFactory):
@@ -175,8 +176,8 @@ class TreatmentSessionFactory(factory.django.DjangoModelFactory):
 
     plan = factory.SubFactory(TreatmentPlanFactory)
     sequence = 1
-    window_start = factory.LazyFunction(date.today)
-    window_end = factory.LazyFunction(lambda: date.today() + timedelta(days=42))
+    window_start = factory.LazyFunction(clock.today)
+    window_end = factory.LazyFunction(lambda: clock.today() + timedelta(days=42))
 
 
 class ConsentFactory(factory.django.DjangoModelFactory):
@@ -188,7 +189,7 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     consented_to = "PRP course of 3 sessions"
     text_version = "v1"
     method = "written"
-    consented_at = factory.LazyFunction(timezone.now)
+    consented_at = factory.LazyFunction(clock.now)
     recorded_by = factory.SubFactory(UserFactory)
 
 
@@ -273,7 +274,7 @@ class TimeOffFactory(factory.django.DjangoModelFactory):
         model = TimeOff
 
     practitioner = factory.SubFactory(PractitionerFactory)
-    start = factory.LazyFunction(timezone.now)
+    start = factory.LazyFunction(clock.now)
     end = factory.LazyAttribute(lambda t: t.start + timedelta(hours=8))
 
 
@@ -288,7 +289,7 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     location = factory.SubFactory(LocationFactory)
     room = factory.SubFactory(RoomFactory, location=factory.SelfAttribute("..location"))
     therapy_type = factory.SubFactory(TherapyTypeFactory)
-    start = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0) + timedelta(days=1))
+    start = factory.LazyFunction(lambda: clock.now().replace(microsecond=0) + timedelta(days=1))
     end = factory.LazyAttribute(lambda a: a.start + timedelta(minutes=60))
 
 
@@ -298,7 +299,7 @@ class ReminderFactory(factory.django.DjangoModelFactory):
 
     appointment = factory.SubFactory(AppointmentFactory)
     kind = "confirmation"
-    due_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyFunction(clock.now)
 
 
 def build_clinic():
@@ -332,7 +333,7 @@ def build_clinic():
 
 def future_weekday(weekday: int = 0, *, after_days: int = 2) -> date:
     """The first date with that weekday (0 = Monday) at least `after_days` from today: safely past any notice."""
-    day = date.today() + timedelta(days=after_days)
+    day = clock.today() + timedelta(days=after_days)
     return day + timedelta(days=(weekday - day.weekday()) % 7)
 
 

@@ -1,10 +1,8 @@
-from django import forms
 from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
-from patients.models import PatientCondition
 from treatments.models import (
     Consent,
     Contraindication,
@@ -13,16 +11,21 @@ from treatments.models import (
     TherapyType,
     TreatmentSession,
 )
-from treatments.services import clinic_today, patient_condition_record, patient_condition_update
 
 
 class ContraindicationInline(admin.TabularInline):
-    """The therapy's rules, edited where the medical lead looks for them."""
+    """The therapy's rules, shown where the medical lead looks for them; edited in the rules' own admin, whose
+    save re-screens the patients the rule can block."""
 
     model = Contraindication
     extra = 0
-    fields = ("condition", "severity", "rationale")
-    autocomplete_fields = ("condition",)
+    fields = ("condition", "severity", "washout_days", "rationale")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(TherapyType)
@@ -56,9 +59,11 @@ class ProductAdmin(admin.ModelAdmin):
     inlines = [ProductLotInline]
 
 
-@admin.register(Contraindication)
-class ContraindicationAdmin(admin.ModelAdmin):
-    list_display = ("condition", "therapy_type", "product_source", "severity")
+class ContraindicationAdminBase(admin.ModelAdmin):
+    """How rules look in the admin. Registered by scheduling.admin, whose save and delete go through
+    scheduling.holds: a rule added or changed re-screens the patients it can block, in the same transaction."""
+
+    list_display = ("condition", "therapy_type", "product_source", "severity", "washout_days")
     list_filter = ("severity", "therapy_type", "product_source", "condition__kind")
     search_fields = ("condition__name", "condition__code", "rationale")
     autocomplete_fields = ("condition",)
@@ -200,50 +205,3 @@ class ConsentAdmin(SimpleHistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-class PatientConditionForm(forms.ModelForm):
-    class Meta:
-        model = PatientCondition
-        fields = ("patient", "condition", "active", "since", "note")
-
-    def clean_since(self):
-        since = self.cleaned_data.get("since")
-        if since and since > clinic_today():
-            raise forms.ValidationError("The date cannot be in the future.")
-        return since
-
-
-@admin.register(PatientCondition)
-class PatientConditionAdmin(SimpleHistoryAdmin):
-    """Conditions go through the treatments services, so recording one here re-screens the patient's plans."""
-
-    form = PatientConditionForm
-    list_display = ("patient", "condition", "active", "since", "updated_at")
-    list_filter = ("active", "condition__kind", "condition")
-    search_fields = ("patient__last_name", "patient__first_name", "condition__name", "condition__code")
-    autocomplete_fields = ("patient", "condition")
-    list_select_related = ("patient", "condition")
-    readonly_fields = ("recorded_by",)
-
-    def get_readonly_fields(self, request, obj=None):
-        return ("patient", "condition", "recorded_by") if obj else ("recorded_by",)
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # deactivate instead: the history of what a patient had stays
-
-    def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
-        if change:
-            fields = {name: data[name] for name in ("active", "since", "note") if name in form.changed_data}
-            saved = patient_condition_update(patient_condition=obj, by=request.user, **fields)
-        else:
-            saved = patient_condition_record(
-                patient=data["patient"],
-                condition=data["condition"],
-                by=request.user,
-                active=data["active"],
-                since=data["since"],
-                note=data["note"],
-            )
-        obj.pk = saved.pk

@@ -1,4 +1,5 @@
 import django_filters
+from django.db.models import Q
 
 from clinic.api.filters import FilterSet
 from treatments.choices import PlanStatus, ProductSource, Severity
@@ -34,8 +35,14 @@ class ContraindicationFilterSet(FilterSet):
 
 class TreatmentPlanFilterSet(FilterSet):
     status = django_filters.ChoiceFilter(choices=PlanStatus.choices)
-    needs_attention = django_filters.BooleanFilter()
+    needs_attention = django_filters.BooleanFilter(
+        method="filter_needs_attention", help_text="true: active plans flagged for a person (closed plans never are)."
+    )
 
     class Meta:
         model = TreatmentPlan
         fields = ["patient", "therapy_type", "status", "needs_attention"]
+
+    def filter_needs_attention(self, queryset, name, value):
+        flagged = Q(needs_attention=True, status=PlanStatus.ACTIVE)
+        return queryset.filter(flagged) if value else queryset.exclude(flagged)

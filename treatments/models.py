@@ -115,6 +115,9 @@ class Contraindication(models.Model):
     product_source = models.CharField(max_length=16, choices=ProductSource.choices, blank=True)
     severity = models.CharField(max_length=16, choices=Severity.choices)
     rationale = models.TextField(blank=True)
+    washout_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Days after the condition's end (its 'until') during which the rule still applies."
+    )
 
     class Meta:
         ordering = ["condition__name"]

@@ -2,13 +2,17 @@
 
 `screen` answers before a plan exists (relative findings are warnings a practitioner may override);
 `plan_screen` answers for an open plan (a relative finding blocks unless the plan's recorded override covers it).
-Both read only; the services decide what to refuse.
+Both read only; the services decide what to refuse, and `contraindicated` is the one place a refusal is built.
 """
 
 from dataclasses import asdict, dataclass
+from datetime import date, timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 
+from clinic.clock import clinic_today
+from clinic.exceptions import Contraindicated
+from clinic.roles import CLINIC_ADMIN, PRACTITIONER, has_role
 from patients.models import Patient
 from treatments.choices import Severity
 from treatments.models import Contraindication, Product, TherapyType, TreatmentPlan
@@ -70,40 +74,107 @@ class ScreeningResult:
         }
 
 
-def findings_for(patient: Patient, therapy_type: TherapyType, product: Product | None = None) -> list[Finding]:
-    """Every rule the patient's active conditions trigger for the therapy type or the product's source (one query)."""
+def _blocks_on(day: date, since: date | None, until: date | None, washout_days: int) -> bool:
+    """A condition blocks on `day` from its start (or always, without one) to its end plus the rule's washout."""
+    if since is not None and day < since:
+        return False
+    return until is None or day <= until + timedelta(days=washout_days)
+
+
+def findings_for(
+    patient: Patient, therapy_type: TherapyType, product: Product | None = None, *, on: date | None = None
+) -> list[Finding]:
+    """Every rule the patient's active conditions trigger on day `on` (today in the clinic when not given) for the
+    therapy type or the product's source (one query).
+
+    A condition counts from its `since` (or always, without one) to its `until` plus the rule's `washout_days`.
+    """
+    day = on or clinic_today()
     target = Q(therapy_type=therapy_type)
     if product is not None:
         target |= Q(product_source=product.source)
+    # One join: the annotations read the very patient-condition row the filter chose.
     rules = (
         Contraindication.objects.filter(target)
         .filter(condition__patient_conditions__patient=patient, condition__patient_conditions__active=True)
+        .annotate(
+            condition_since=F("condition__patient_conditions__since"),
+            condition_until=F("condition__patient_conditions__until"),
+        )
         .select_related("condition")
     )
-    findings = [Finding.from_rule(rule) for rule in rules]
+    findings = [
+        Finding.from_rule(rule)
+        for rule in rules
+        if _blocks_on(day, rule.condition_since, rule.condition_until, rule.washout_days)
+    ]
     # Absolute first, then by condition name: the most serious reason is what a person reads first.
     return sorted(findings, key=lambda f: (not f.is_absolute, f.condition_name, f.rule_id))
 
 
-def screen(patient: Patient, therapy_type: TherapyType, product: Product | None = None) -> ScreeningResult:
+def screen(
+    patient: Patient, therapy_type: TherapyType, product: Product | None = None, *, on: date | None = None
+) -> ScreeningResult:
     """Screening without a plan: absolute findings block; relative findings are warnings a practitioner may override."""
-    findings = findings_for(patient, therapy_type, product)
+    findings = findings_for(patient, therapy_type, product, on=on)
     return ScreeningResult(
         blocking=[f for f in findings if f.is_absolute],
         warnings=[f for f in findings if not f.is_absolute],
     )
 
 
-def covered_rule_ids(plan: TreatmentPlan) -> set[int]:
-    """The rules whose relative findings the plan's recorded override(s) cover."""
-    return {item["rule_id"] for item in plan.overridden_findings or [] if "rule_id" in item}
+def covered_rule_ids(*overridden: list[dict] | None) -> set[int]:
+    """The rules whose relative findings recorded override(s) (a plan's, an appointment's) cover."""
+    return {item["rule_id"] for findings in overridden for item in findings or [] if "rule_id" in item}
 
 
-def plan_screen(plan: TreatmentPlan) -> ScreeningResult:
-    """Re-screen an open plan: absolute findings block, relative ones block unless the plan's override covers them."""
-    covered = covered_rule_ids(plan)
-    findings = findings_for(plan.patient, plan.therapy_type, plan.product)
+def screen_covered(
+    patient: Patient,
+    therapy_type: TherapyType,
+    product: Product | None,
+    *,
+    on: date | None,
+    covered: set[int],
+) -> ScreeningResult:
+    """Screening where overrides were recorded: absolute findings block, relative ones block unless covered."""
+    findings = findings_for(patient, therapy_type, product, on=on)
     return ScreeningResult(
         blocking=[f for f in findings if f.is_absolute or f.rule_id not in covered],
         warnings=[f for f in findings if not f.is_absolute and f.rule_id in covered],
     )
+
+
+def plan_screen(plan: TreatmentPlan, *, on: date | None = None) -> ScreeningResult:
+    """Re-screen an open plan on day `on` (today when not given): absolute findings block, relative ones block
+    unless the plan's override covers them."""
+    return screen_covered(
+        plan.patient, plan.therapy_type, plan.product, on=on, covered=covered_rule_ids(plan.overridden_findings)
+    )
+
+
+def may_override(user) -> bool:
+    """Only a practitioner (or a clinic admin) may accept a relative contraindication."""
+    return has_role(user, PRACTITIONER, CLINIC_ADMIN)
+
+
+def findings_as_dicts(findings: list[Finding]) -> list[dict]:
+    return [finding.as_dict() for finding in findings]
+
+
+def contraindicated(result: ScreeningResult, *, detail: str, errors: dict | None = None) -> Contraindicated:
+    """The one place a screening result becomes the `409 contraindicated` error.
+
+    The error carries every finding; the API's exception handler gives the front desk the finding names only
+    (Contraindicated.for_front_desk), as /screenings/ does.
+    """
+    return Contraindicated(
+        detail,
+        errors=errors,
+        blocking=findings_as_dicts(result.blocking),
+        warnings=findings_as_dicts(result.warnings),
+    )
+
+
+def names(findings: list[Finding]) -> str:
+    """The findings' condition names for a sentence: "Anticoagulant therapy, Pregnancy"."""
+    return ", ".join(finding.condition_name for finding in findings)

@@ -8,7 +8,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from clinic.exceptions import DomainError
+from clinic.api.permissions import is_clinical
+from clinic.exceptions import Contraindicated, DomainError
 
 
 class IdempotencyKeyReused(exceptions.APIException):
@@ -75,7 +76,11 @@ def exception_handler(exc, context):
     """Map any exception a view raises to the contract's error shape; unknown exceptions stay 500s."""
     if isinstance(exc, DomainError):
         set_rollback()
-        body = error_body(exc.code, exc.detail, exc.errors, **exc.extra)
+        detail, extra = exc.detail, exc.extra
+        request = context.get("request")
+        if isinstance(exc, Contraindicated) and not is_clinical(getattr(request, "user", None)):
+            detail, extra = exc.for_front_desk()
+        body = error_body(exc.code, detail, exc.errors, **extra)
         return Response(body, status=exc.status_code)
     if isinstance(exc, IntegrityError):
         # A database constraint caught what the service check missed (e.g. two bookings racing): a conflict.

@@ -2,7 +2,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from clinic.api.fields import OptionalEmailField, StrictBooleanField, StrictCharField, StrictModelSerializer
-from patients.models import AccessLog, Condition, Patient, e164_validator
+from patients.models import AccessLog, Condition, Patient, PatientCondition, e164_validator
 
 
 class PatientSerializer(StrictModelSerializer):
@@ -54,6 +54,44 @@ class ConditionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Condition
         fields = ["id", "code", "name", "kind", "description"]
+
+
+class PatientConditionSerializer(StrictModelSerializer):
+    condition = serializers.PrimaryKeyRelatedField(queryset=Condition.objects.all())
+    condition_name = serializers.CharField(source="condition.name", read_only=True)
+    condition_kind = serializers.CharField(source="condition.kind", read_only=True)
+
+    class Meta:
+        model = PatientCondition
+        fields = [
+            "id",
+            "condition",
+            "condition_name",
+            "condition_kind",
+            "active",
+            "since",
+            "until",
+            "note",
+            "source",
+            "verified",
+            "verified_by",
+            "verified_at",
+        ]
+        read_only_fields = ["source", "verified", "verified_by", "verified_at"]
+
+
+class PatientConditionVerifySerializer(serializers.Serializer):
+    verified = serializers.BooleanField(
+        help_text="true confirms the condition; false rejects it (it becomes inactive and stops counting)."
+    )
+
+
+class PatientConditionUpdateSerializer(StrictModelSerializer):
+    """A recorded condition's state changes; which condition it is does not."""
+
+    class Meta:
+        model = PatientCondition
+        fields = ["active", "since", "until", "note"]
 
 
 class AccessLogSerializer(serializers.ModelSerializer):

@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
-from patients.api.serializers import PatientSerializer
+from patients.api.serializers import PatientConditionSerializer, PatientSerializer
 from scheduling.api.serializers import AppointmentClinicalSerializer, ReminderSerializer
-from treatments.api.serializers import ConsentSerializer, PatientConditionSerializer, PlanSerializer
+from treatments.api.serializers import ConsentSerializer, PlanSerializer
 
 
 class ExportPlanSerializer(PlanSerializer):

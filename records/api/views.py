@@ -7,6 +7,7 @@ from clinic.api.permissions import CLINICAL
 from patients.audit import access_record
 from patients.selectors import patients_with_attendance
 from records.api.serializers import PatientExportSerializer
+from scheduling.selectors import appointments_with_attention
 from treatments.models import TreatmentPlan
 
 PATIENT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The patient's id.")
@@ -26,8 +27,8 @@ class PatientExportView(APIView):
             "plans": TreatmentPlan.objects.filter(patient=patient).prefetch_related(
                 "sessions__appointments", "consents"
             ),
-            "appointments": patient.appointments.select_related("patient", "practitioner").prefetch_related(
-                "reminders"
+            "appointments": appointments_with_attention(
+                patient.appointments.select_related("patient", "practitioner").prefetch_related("reminders")
             ),
             "consents": patient.consents.all(),
         }

@@ -15,6 +15,7 @@ from scheduling.models import (
     WaitlistEntry,
     WaitlistOffer,
 )
+from scheduling.selectors import appointment_attention_reasons
 from treatments.models import Product, ProductLot, TherapyType, TreatmentSession
 
 MAX_AVAILABILITY_DAYS = 62
@@ -98,8 +99,9 @@ class VisitRecordSerializer(serializers.ModelSerializer):
 
 
 class AppointmentSerializer(serializers.ModelSerializer):
-    """An appointment as the front desk sees it: `record` is null (no clinical detail). Life-cycle answers carry
-    `cascade`: the other appointments the action changed (empty otherwise)."""
+    """An appointment as the front desk sees it: `record` is null (no clinical detail); holds and attention in
+    neutral sentences. Life-cycle answers carry `cascade`: the other appointments the action changed (empty
+    otherwise)."""
 
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
     practitioner_name = serializers.CharField(source="practitioner.display_name", read_only=True)
@@ -107,12 +109,30 @@ class AppointmentSerializer(serializers.ModelSerializer):
     cascade = serializers.SerializerMethodField(
         help_text="Other appointments this action moved or cancelled (life-cycle answers; empty otherwise)."
     )
+    needs_attention = serializers.SerializerMethodField(
+        help_text="A future appointment a person must act on (on hold, practitioner inactive, missed session...)."
+    )
+    attention_reason = serializers.SerializerMethodField(
+        help_text="One sentence per reason, one per line; never clinical detail. Empty when nothing is needed."
+    )
 
     def get_record(self, appointment) -> VisitRecordSerializer(allow_null=True):
         return None
 
     def get_cascade(self, appointment) -> CascadeSerializer(many=True):
         return CascadeSerializer(getattr(appointment, "cascade", []), many=True).data
+
+    def _reasons(self, appointment) -> list[str]:
+        cache = self.context.setdefault("_attention", {})
+        if appointment.pk not in cache:
+            cache[appointment.pk] = appointment_attention_reasons(appointment)
+        return cache[appointment.pk]
+
+    def get_needs_attention(self, appointment) -> bool:
+        return bool(self._reasons(appointment))
+
+    def get_attention_reason(self, appointment) -> str:
+        return "\n".join(self._reasons(appointment))
 
     class Meta:
         model = Appointment
@@ -136,6 +156,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "completed_at",
             "patient_confirmed_at",
             "late_cancellation",
+            "on_hold",
+            "needs_attention",
+            "attention_reason",
             "created_at",
             "record",
             "cascade",
@@ -144,7 +167,20 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
 
 class AppointmentClinicalSerializer(AppointmentSerializer):
-    """An appointment as practitioners and clinic admins see it: with the visit's clinical record."""
+    """An appointment as practitioners and clinic admins see it: with the visit's clinical record, the findings
+    that hold it and any override."""
+
+    class Meta(AppointmentSerializer.Meta):
+        fields = [
+            *AppointmentSerializer.Meta.fields,
+            "held_at",
+            "hold_findings",
+            "override_reason",
+            "override_by",
+            "override_at",
+            "overridden_findings",
+        ]
+        read_only_fields = fields
 
     def get_record(self, appointment) -> VisitRecordSerializer(allow_null=True):
         return VisitRecordSerializer(appointment).data
@@ -167,6 +203,19 @@ class AppointmentBookSerializer(serializers.Serializer):
         help_text="For a visit outside a plan: the product used, where the therapy uses one (a session uses its "
         "plan's).",
     )
+    location = serializers.PrimaryKeyRelatedField(
+        queryset=Location.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Book at this location (the one availability was searched at); refused when the practitioner "
+        "does not work there then.",
+    )
+    override_reason = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Practitioners only: why the visit goes ahead despite a relative contraindication.",
+    )
 
 
 class AppointmentRescheduleSerializer(serializers.Serializer):
@@ -174,6 +223,25 @@ class AppointmentRescheduleSerializer(serializers.Serializer):
     practitioner = serializers.PrimaryKeyRelatedField(
         queryset=Practitioner.objects.all(), required=False, allow_null=True
     )
+    location = serializers.PrimaryKeyRelatedField(
+        queryset=Location.objects.all(), required=False, allow_null=True, help_text="Move to this location."
+    )
+
+
+class AppointmentReleaseSerializer(serializers.Serializer):
+    override_reason = StrictCharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Needed to accept a relative contraindication."
+    )
+
+
+class PlanReviewSerializer(serializers.Serializer):
+    override_reason = StrictCharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Needed to accept a relative contraindication."
+    )
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = StrictCharField(max_length=2000)
 
 
 class AppointmentCancelSerializer(serializers.Serializer):

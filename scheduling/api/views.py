@@ -10,8 +10,10 @@ from rest_framework.views import APIView
 from clinic.api.filters import CountWithPagePagination
 from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clinic.api.permissions import CLINICAL, STAFF, is_clinical
+from patients.api import serializers as ps
 from patients.audit import access_record
-from scheduling import availability, booking, planning, records, selectors, waitlist
+from patients.models import Patient, PatientCondition
+from scheduling import availability, booking, holds, planning, records, selectors, waitlist
 from scheduling.api import serializers as s
 from scheduling.closures import closures_between
 from scheduling.filtersets import (
@@ -24,9 +26,12 @@ from scheduling.filtersets import (
     WaitlistOfferFilterSet,
 )
 from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, WaitlistEntry, WaitlistOffer
+from scheduling.selectors import appointments_with_attention
 from treatments import lots
+from treatments.api import serializers as ts
 from treatments.api.serializers import ConsentCreateSerializer, ConsentSerializer
-from treatments.models import ProductLot, TreatmentPlan
+from treatments.models import ProductLot, TreatmentPlan, TreatmentSession
+from treatments.selectors import plans_with_sessions
 
 BOOKING_CONFLICTS = (409, 422)
 
@@ -82,11 +87,21 @@ class AvailabilityView(APIView):
     roles = {"*": STAFF}
     query_serializer_class = s.AvailabilityQuerySerializer
 
-    @extend_schema(parameters=[s.AvailabilityQuerySerializer], responses={200: s.AvailabilitySerializer})
+    @extend_schema(
+        parameters=[s.AvailabilityQuerySerializer],
+        responses={200: s.AvailabilitySerializer},
+        description="With `patient`, the patient is screened first: `409 contraindicated` before any slot when they "
+        "cannot have the therapy (the front desk reads the findings' names only).",
+    )
     def get(self, request):
         query = s.AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        offer = availability.offer_free_slots(**query.validated_data)
+        params = query.validated_data
+        if params.get("patient") is not None:
+            offer = availability.offer_free_slots_for_patient(relative_allowed=is_clinical(request.user), **params)
+            access_record(request, [params["patient"]])
+        else:
+            offer = availability.offer_free_slots(**params)
         return Response(s.AvailabilitySerializer(offer).data)
 
 
@@ -147,10 +162,14 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             response.data["closures"] = s.LocationClosureSerializer(found, many=True).data
         return response
 
-    roles = {"*": STAFF, "complete": CLINICAL, "consent": CLINICAL}
+    roles = {"*": STAFF, "complete": CLINICAL, "consent": CLINICAL, "release": CLINICAL}
     error_statuses = dict.fromkeys(
-        ("create", "reschedule", "cancel", "check_in", "no_show", "complete", "consent"), BOOKING_CONFLICTS
+        ("create", "reschedule", "cancel", "check_in", "no_show", "complete", "consent", "release"), BOOKING_CONFLICTS
     )
+
+    def get_queryset(self):
+        # Built per request: "still ahead" and the closures are read now, not when the module was imported.
+        return appointments_with_attention(super().get_queryset())
 
     def get_serializer_class(self):
         # Clinical roles read the visit's record; the front desk reads `record: null`.
@@ -214,6 +233,20 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def complete(self, request, pk=None):
         appointment = booking.appointment_complete(
             appointment=self.get_object(), by=request.user, **self._input(s.AppointmentCompleteSerializer)
+        )
+        return self._answer(appointment)
+
+    @_lifecycle_schema(
+        s.AppointmentReleaseSerializer,
+        "Release an appointment from its hold after re-screening (practitioners, clinic admins). Clean: the hold "
+        "goes; relative findings need `override_reason`; absolute ones stay `409 contraindicated`. An appointment "
+        "not on hold is answered as it is.",
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    @idempotent
+    def release(self, request, pk=None):
+        appointment = holds.appointment_release(
+            appointment=self.get_object(), by=request.user, **self._input(s.AppointmentReleaseSerializer)
         )
         return self._answer(appointment)
 
@@ -307,6 +340,162 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ReminderSerializer
     filterset_class = ReminderFilterSet
     roles = {"*": STAFF}
+
+
+class PatientConditionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A patient's conditions, medications and allergies (clinical data: practitioners and clinic admins).
+
+    The rows belong to patients; the endpoint lives here because a write re-screens the patient's plans and
+    appointments in its transaction (scheduling.holds), which only the top of the import chain can reach.
+    """
+
+    serializer_class = ps.PatientConditionSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    roles = {"*": CLINICAL}
+
+    def get_patient(self) -> Patient:
+        return get_object_or_404(Patient, pk=self.kwargs["patient_pk"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PatientCondition.objects.none()
+        return PatientCondition.objects.filter(patient_id=self.kwargs["patient_pk"]).select_related("condition")
+
+    def get_serializer_class(self):
+        return ps.PatientConditionUpdateSerializer if self.action == "partial_update" else ps.PatientConditionSerializer
+
+    def list(self, request, *args, **kwargs):
+        patient = self.get_patient()
+        response = super().list(request, *args, **kwargs)
+        access_record(request, [patient])
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        access_record(request, [self.kwargs["patient_pk"]])
+        return response
+
+    @extend_schema(request=ps.PatientConditionSerializer, responses={201: ps.PatientConditionSerializer})
+    def create(self, request, *args, **kwargs):
+        patient = self.get_patient()
+        serializer = ps.PatientConditionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = holds.patient_condition_record(patient=patient, by=request.user, **serializer.validated_data)
+        return Response(ps.PatientConditionSerializer(record).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ps.PatientConditionUpdateSerializer, responses={200: ps.PatientConditionSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        patient_condition = self.get_object()
+        serializer = ps.PatientConditionUpdateSerializer(patient_condition, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        record = holds.patient_condition_update(
+            patient_condition=patient_condition, by=request.user, **serializer.validated_data
+        )
+        return Response(ps.PatientConditionSerializer(record).data)
+
+
+class PatientConditionVerifyView(APIView):
+    """A practitioner's verdict on a patient's condition, typically one the patient declared in the questionnaire
+    (true: confirmed; false: rejected, which makes it inactive and lifts the holds it caused)."""
+
+    roles = {"*": CLINICAL}
+
+    @extend_schema(
+        request=ps.PatientConditionVerifySerializer,
+        responses={200: ps.PatientConditionSerializer},
+        parameters=[
+            OpenApiParameter("patient_pk", int, OpenApiParameter.PATH),
+            OpenApiParameter("pk", int, OpenApiParameter.PATH),
+        ],
+    )
+    def post(self, request, patient_pk, pk):
+        patient_condition = get_object_or_404(PatientCondition, patient_id=patient_pk, pk=pk)
+        serializer = ps.PatientConditionVerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = holds.patient_condition_verify(
+            patient_condition=patient_condition, by=request.user, verified=serializer.validated_data["verified"]
+        )
+        access_record(request, [record.patient_id])
+        return Response(ps.PatientConditionSerializer(record).data)
+
+
+def _plan_answer(request, plan: TreatmentPlan) -> Response:
+    plan = plans_with_sessions().prefetch_related("sessions__appointments").get(pk=plan.pk)
+    access_record(request, [plan.patient_id])
+    serializer = ts.PlanSerializer if is_clinical(request.user) else ts.PlanDeskSerializer
+    return Response(serializer(plan).data)
+
+
+def _plan_action_schema(request_serializer, description: str):
+    return extend_schema(
+        request=request_serializer,
+        responses={200: ts.PlanSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER, OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        description=description,
+    )
+
+
+class PlanReviewView(APIView):
+    """A practitioner reviews a flagged plan (re-screened; relative findings need `override_reason`)."""
+
+    roles = {"*": CLINICAL}
+    error_statuses = {"post": (409,)}
+
+    @_plan_action_schema(s.PlanReviewSerializer, "Re-screen the plan and clear its attention flag, or 409.")
+    @idempotent
+    def post(self, request, pk):
+        data = _valid(s.PlanReviewSerializer, request)
+        plan = planning.plan_review(plan=get_object_or_404(TreatmentPlan, pk=pk), by=request.user, **data)
+        return _plan_answer(request, plan)
+
+
+class PlanCancelView(APIView):
+    """Cancel a plan and its appointments still ahead (the front desk may)."""
+
+    roles = {"*": STAFF}
+    error_statuses = {"post": (409,)}
+
+    @_plan_action_schema(s.ReasonSerializer, "Cancel the plan: its future appointments are cancelled too.")
+    @idempotent
+    def post(self, request, pk):
+        data = _valid(s.ReasonSerializer, request)
+        plan = get_object_or_404(TreatmentPlan, pk=pk)
+        return _plan_answer(request, planning.plan_cancel_with_appointments(plan=plan, by=request.user, **data))
+
+
+class SessionSkipView(APIView):
+    """A practitioner skips a session of a plan (its appointment, if any, is cancelled)."""
+
+    roles = {"*": CLINICAL}
+    error_statuses = {"post": (409,)}
+
+    @extend_schema(
+        request=s.ReasonSerializer,
+        responses={200: ts.PlanSerializer},
+        parameters=[
+            IDEMPOTENCY_PARAMETER,
+            OpenApiParameter("id", int, OpenApiParameter.PATH),
+            OpenApiParameter("sid", int, OpenApiParameter.PATH),
+        ],
+        description="Skip the session: status `skipped`; the next window counts from the session before it.",
+    )
+    @idempotent
+    def post(self, request, pk, sid):
+        data = _valid(s.ReasonSerializer, request)
+        session = get_object_or_404(TreatmentSession, pk=sid, plan_id=pk)
+        return _plan_answer(request, planning.session_skip_with_appointment(session=session, by=request.user, **data))
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 class WaitlistEntryViewSet(

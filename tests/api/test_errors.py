@@ -1,6 +1,7 @@
 """Every error code of the contract, reached through the API, in the one shape {"code", "detail", "errors"}."""
 
 import pytest
+import time_machine
 from django.db import IntegrityError
 from rest_framework.test import APIClient
 
@@ -112,15 +113,27 @@ def test_a_database_conflict_is_slot_unavailable():
     assert response.data["code"] == "slot_unavailable"
 
 
-def test_contraindicated_carries_blocking_and_warnings(front_desk_api, records):
+def test_contraindicated_carries_blocking_and_warnings(practitioner_api, records):
+    records.patient_condition.active = True
+    records.patient_condition.save()
+    response = practitioner_api.post(
+        "/api/v1/appointments/", booking(records, therapy_type=records.clinic.prp.pk), format="json"
+    )
+    body = assert_error(response, 409, "contraindicated")
+    assert body["blocking"][0]["condition_code"] == "pregnancy"
+    assert body["warnings"] == []
+
+
+def test_the_front_desks_contraindicated_names_the_findings_only(front_desk_api, records):
     records.patient_condition.active = True
     records.patient_condition.save()
     response = front_desk_api.post(
         "/api/v1/appointments/", booking(records, therapy_type=records.clinic.prp.pk), format="json"
     )
     body = assert_error(response, 409, "contraindicated")
-    assert body["blocking"][0]["condition_code"] == "pregnancy"
-    assert body["warnings"] == []
+    assert body["blocking"] == [{"condition_name": records.patient_condition.condition.name}]
+    assert "rationale" not in str(body) and "rule_id" not in str(body)
+    assert records.patient_condition.condition.name not in body["detail"]
 
 
 def test_outside_plan_window(front_desk_api, records):
@@ -148,7 +161,10 @@ def test_consent_missing_before_completing(practitioner_api, records):
     appointment.session, appointment.plan = records.session, records.plan
     appointment.status = AppointmentStatus.CHECKED_IN
     appointment.save()
-    response = practitioner_api.post(f"/api/v1/appointments/{appointment.pk}/complete/", {"notes": "ok"}, format="json")
+    with time_machine.travel(appointment.start, tick=False):
+        response = practitioner_api.post(
+            f"/api/v1/appointments/{appointment.pk}/complete/", {"notes": "ok"}, format="json"
+        )
     assert_error(response, 409, "consent_missing")
 
 

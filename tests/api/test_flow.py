@@ -1,6 +1,9 @@
 """A PRP course end to end through HTTP only: register, screen, open a plan, consent, schedule, check in, complete."""
 
+from datetime import datetime, timedelta
+
 import pytest
+import time_machine
 
 from tests import factories
 from tests.conftest import api_client_for
@@ -54,11 +57,14 @@ def test_front_desk_and_practitioner_run_a_prp_course(clinic):
     assert first["session"] == plan["sessions"][0]["id"]
     assert first["device"] == clinic.centrifuge.pk  # PRP needs the centrifuge
 
-    checked_in = ok(desk.post(f"/api/v1/appointments/{first['id']}/check-in/", format="json"))
-    assert checked_in["status"] == "checked_in"
-    completed = ok(
-        doctor.post(f"/api/v1/appointments/{first['id']}/complete/", {"notes": "3 ml scalp, tolerated"}, format="json")
-    )
+    with time_machine.travel(datetime.fromisoformat(first["start"]) + timedelta(minutes=5), tick=False):
+        checked_in = ok(desk.post(f"/api/v1/appointments/{first['id']}/check-in/", format="json"))
+        assert checked_in["status"] == "checked_in"
+        completed = ok(
+            doctor.post(
+                f"/api/v1/appointments/{first['id']}/complete/", {"notes": "3 ml scalp, tolerated"}, format="json"
+            )
+        )
     assert completed["status"] == "completed"
 
     plan_now = ok(doctor.get(f"/api/v1/plans/{plan['id']}/"))

@@ -247,8 +247,9 @@ def test_patient_search_reads_the_page_and_its_count_in_one_statement(front_desk
 
 
 def test_day_list_reads_its_page_and_count_together(records, front_desk_api):
-    """The day list: the token, the location of the filter, one statement for the page with its total, and the
-    location's closures that day."""
+    """The day list: the token, the location of the filter, the coming closures (each row's attention flags are
+    computed in the page's statement from them), one statement for the page with its total, and the location's
+    closures that day."""
     day = records.appointment.start.date()
     with CaptureQueriesContext(connection) as queries:
         response = front_desk_api.get("/api/v1/appointments/", {"date": day, "location": records.clinic.location.pk})
@@ -256,4 +257,4 @@ def test_day_list_reads_its_page_and_count_together(records, front_desk_api):
     assert response.json()["count"] == 1
     assert [r["id"] for r in response.json()["results"]] == [records.appointment.pk]
     assert not [q for q in queries if "COUNT(*) AS" in q["sql"]]
-    assert len(queries) == 4
+    assert len(queries) == 5

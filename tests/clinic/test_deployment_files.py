@@ -1,5 +1,8 @@
-"""docker-compose.yml cannot be run here (no Docker engine), so its shape is checked instead."""
+"""The deployment files: docker-compose.yml (no Docker engine here, so its shape is checked), the Makefile and the
+run script."""
 
+import os
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -47,3 +50,31 @@ def test_every_requirement_is_pinned():
             line = line.split("#")[0].strip()
             if line and not line.startswith("-r"):
                 assert "==" in line, f"{name}: {line} is not pinned"
+
+
+def test_make_run_installs_the_runtime_requirements_only_and_tests_the_dev_ones():
+    makefile = (ROOT / "Makefile").read_text()
+    run_line = next(line for line in makefile.splitlines() if line.startswith("run:"))
+    assert ".installed-runtime" in run_line and "install" not in run_line.replace(".installed-runtime", "")
+    runtime_recipe = makefile.split("$(VENV)/.installed-runtime: requirements.txt\n", 1)[1].split("\n\n", 1)[0]
+    assert "-r requirements.txt" in runtime_recipe and "requirements-dev" not in runtime_recipe
+    test_line = next(line for line in makefile.splitlines() if line.startswith("test:"))
+    assert "install" in test_line
+
+
+def test_make_run_points_email_links_at_its_own_port(tmp_path):
+    """The run script gives CLINIC_PUBLIC_URL the port it serves on, unless one is set."""
+    script = (ROOT / "scripts" / "run-embedded.sh").read_text()
+    prelude = script.split("cleanup()", 1)[0]  # the variables, before any process starts
+    probe = tmp_path / "probe.sh"
+    probe.write_text(prelude + 'echo "$CLINIC_PUBLIC_URL"\n')
+    env = {k: v for k, v in os.environ.items() if k != "CLINIC_PUBLIC_URL"}
+    ran = subprocess.run(["bash", str(probe)], env={**env, "PORT": "8123"}, capture_output=True, text=True)
+    assert ran.stdout.strip() == "http://127.0.0.1:8123"
+    kept = subprocess.run(
+        ["bash", str(probe)],
+        env={**env, "PORT": "8123", "CLINIC_PUBLIC_URL": "https://clinic.example"},
+        capture_output=True,
+        text=True,
+    )
+    assert kept.stdout.strip() == "https://clinic.example"

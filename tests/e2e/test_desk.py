@@ -13,7 +13,7 @@ from tests import factories
 from tests.e2e.conftest import log_in
 from treatments.choices import Indication, SessionStatus
 from treatments.models import TreatmentSession
-from treatments.services import plan_create
+from treatments.plans import plan_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -92,7 +92,7 @@ def test_two_patients_claim_one_offered_slot_the_second_is_told_it_is_gone(clini
     assert WaitlistEntry.objects.get(pk=entries[0].pk).status == WaitlistStatus.WAITING
 
 
-def test_the_questionnaire_is_a_plain_form_whose_blood_thinner_becomes_an_unverified_condition(clinic, patient_page):
+def test_the_questionnaire_is_a_plain_form_whose_blood_thinner_holds_the_prp_visit(clinic, patient_page):
     thinner = factories.ConditionFactory(code="anticoagulant-therapy", name="Anticoagulant therapy", kind="medication")
     factories.ContraindicationFactory(condition=thinner, therapy_type=clinic.prp)
     appointment = booking.appointment_book(
@@ -112,3 +112,4 @@ def test_the_questionnaire_is_a_plain_form_whose_blood_thinner_becomes_an_unveri
     expect(page.get_by_text("contraindication")).to_have_count(0)
     record = PatientCondition.objects.get(patient=appointment.patient, condition=thinner)
     assert (record.source, record.verified, record.active) == (ConditionSource.PATIENT, False, True)
+    assert Appointment.objects.get(pk=appointment.pk).on_hold  # the PRP visit waits for a practitioner

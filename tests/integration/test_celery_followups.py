@@ -13,7 +13,8 @@ from scheduling.models import Appointment
 from tests.factories import PatientFactory, future_weekday, local_time, practitioner_user
 from tests.integration.celery_harness import wait_for
 from treatments.choices import Indication, SessionStatus
-from treatments.services import consent_record, plan_create
+from treatments.consent import consent_record
+from treatments.plans import plan_create
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 LONDON = ZoneInfo("Europe/London")

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 
 from clinic.celery import app as celery_app
 from clinic.exceptions import (
@@ -42,7 +43,8 @@ from tests.factories import (
     practitioner_user,
 )
 from treatments.choices import Indication, SessionStatus, Severity
-from treatments.services import consent_record, plan_create
+from treatments.consent import consent_record
+from treatments.plans import plan_create
 
 pytestmark = pytest.mark.django_db
 
@@ -345,18 +347,19 @@ def test_cancelling_a_session_puts_it_back_to_planned(clinic, monday):
 
 def test_check_in_then_complete_and_nothing_else(clinic, monday):
     appointment = book(clinic, local_time(monday, 10))
-    with pytest.raises(InvalidTransition):
-        appointment_complete(appointment=appointment, by=practitioner_user())
-    checked_in = appointment_check_in(appointment=appointment)
-    assert checked_in.status == AppointmentStatus.CHECKED_IN and checked_in.checked_in_at
-    with pytest.raises(InvalidTransition):
-        appointment_no_show(appointment=checked_in)
-    with pytest.raises(InvalidTransition):
-        appointment_cancel(appointment=checked_in)
-    with pytest.raises(InvalidTransition):
-        appointment_reschedule(appointment=checked_in, start=local_time(monday, 14))
-    appointment_consent_record(appointment=checked_in, method="verbal", text_version="v1", by=practitioner_user())
-    done = appointment_complete(appointment=checked_in, by=practitioner_user())
+    with time_machine.travel(local_time(monday, 10, 5), tick=False):
+        with pytest.raises(InvalidTransition):
+            appointment_complete(appointment=appointment, by=practitioner_user())
+        checked_in = appointment_check_in(appointment=appointment)
+        assert checked_in.status == AppointmentStatus.CHECKED_IN and checked_in.checked_in_at
+        with pytest.raises(InvalidTransition):
+            appointment_no_show(appointment=checked_in)
+        with pytest.raises(InvalidTransition):
+            appointment_cancel(appointment=checked_in)
+        with pytest.raises(InvalidTransition):
+            appointment_reschedule(appointment=checked_in, start=local_time(monday, 14))
+        appointment_consent_record(appointment=checked_in, method="verbal", text_version="v1", by=practitioner_user())
+        done = appointment_complete(appointment=checked_in, by=practitioner_user())
     assert done.status == AppointmentStatus.COMPLETED and done.completed_at
     # The slot of a completed appointment no longer counts.
     assert book(clinic, local_time(monday, 10), patient=PatientFactory()).start == local_time(monday, 10)
@@ -366,16 +369,16 @@ def test_completing_a_session_needs_consent_and_records_it(clinic, monday):
     patient = PatientFactory()
     plan = prp_plan(clinic, patient, monday)
     session = plan.sessions.get(sequence=1)
-    appointment = appointment_check_in(
-        appointment=book(clinic, local_time(monday, 10), patient=patient, session=session)
-    )
+    appointment = book(clinic, local_time(monday, 10), patient=patient, session=session)
     by = practitioner_user()
-    with pytest.raises(ConsentMissing):
-        appointment_complete(appointment=appointment, by=by, notes="Scalp, 4 ml")
-    appointment.refresh_from_db()
-    assert appointment.status == AppointmentStatus.CHECKED_IN
-    consent_record(plan=plan, method="written", text_version="v1", by=by)
-    done = appointment_complete(appointment=appointment, by=by, notes="Scalp, 4 ml")
+    with time_machine.travel(local_time(monday, 10, 5), tick=False):
+        appointment = appointment_check_in(appointment=appointment)
+        with pytest.raises(ConsentMissing):
+            appointment_complete(appointment=appointment, by=by, notes="Scalp, 4 ml")
+        appointment.refresh_from_db()
+        assert appointment.status == AppointmentStatus.CHECKED_IN
+        consent_record(plan=plan, method="written", text_version="v1", by=by)
+        done = appointment_complete(appointment=appointment, by=by, notes="Scalp, 4 ml")
     session.refresh_from_db()
     assert done.status == AppointmentStatus.COMPLETED
     assert session.status == SessionStatus.COMPLETED and session.notes == "Scalp, 4 ml"
@@ -391,19 +394,21 @@ def test_completing_a_session_queues_the_next_booking_after_commit(
     by = practitioner_user()
     consent_record(plan=plan, method="written", text_version="v1", by=by)
     session = plan.sessions.get(sequence=1)
-    appointment = appointment_check_in(
-        appointment=book(clinic, local_time(monday, 10), patient=patient, session=session)
-    )
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        appointment_complete(appointment=appointment, by=by)
-        assert queued == []  # nothing leaves before the commit
+    appointment = book(clinic, local_time(monday, 10), patient=patient, session=session)
+    with time_machine.travel(local_time(monday, 10, 5), tick=False):
+        appointment = appointment_check_in(appointment=appointment)
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            appointment_complete(appointment=appointment, by=by)
+            assert queued == []  # nothing leaves before the commit
     assert len(callbacks) >= 1 and ("scheduling.tasks.book_next_session", [session.pk]) in queued
 
 
 def test_no_show_frees_the_slot_and_counts_against_the_patient(clinic, monday):
     patient = PatientFactory()
     for hour in (10, 13):
-        appointment_no_show(appointment=book(clinic, local_time(monday, hour), patient=patient))
+        appointment = book(clinic, local_time(monday, hour), patient=patient)
+        with time_machine.travel(local_time(monday, hour, 20), tick=False):
+            appointment_no_show(appointment=appointment)
     assert patient.appointments.filter(status=AppointmentStatus.NO_SHOW).count() == 2
     assert book(clinic, local_time(monday, 10)).start == local_time(monday, 10)
 

@@ -4,6 +4,7 @@ from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from clinic.exceptions import Contraindicated
 from scheduling.booking import appointment_book, appointment_check_in, appointment_complete, appointment_reschedule
@@ -26,7 +27,8 @@ from tests.factories import (
     practitioner_user,
 )
 from treatments.choices import Indication, SessionStatus, Severity
-from treatments.services import consent_record, plan_create
+from treatments.consent import consent_record
+from treatments.plans import plan_create
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +170,8 @@ def complete_first_session(clinic, plan, monday):
         start=local_time(monday, 11),
         session=plan.sessions.get(sequence=1),
     )
-    appointment_complete(appointment=appointment_check_in(appointment=appointment), by=by)
+    with time_machine.travel(local_time(monday, 11, 5), tick=False):
+        appointment_complete(appointment=appointment_check_in(appointment=appointment), by=by)
     return plan.sessions.get(sequence=1)
 
 

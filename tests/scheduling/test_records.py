@@ -24,7 +24,7 @@ from tests.factories import (
     practitioner_user,
 )
 from treatments.choices import LotStatus, ProductSource, Severity
-from treatments.services import plan_create
+from treatments.plans import plan_create
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +116,9 @@ def test_an_allergy_recorded_after_booking_refuses_the_one_off_at_completion(cli
     visit = one_off(clinic, local_time(monday, 10), patient=patient, product=clinic.fish_product)
     allergy = ConditionFactory(code="fish-allergy", name="Fish allergy", kind=ConditionKind.ALLERGY)
     ContraindicationFactory(condition=allergy, therapy_type=None, product_source=ProductSource.FISH)
+    # Checked in first: a patient already blocked would have been refused at the door (scheduling.holds).
+    with time_machine.travel(visit.start + timedelta(minutes=5), tick=False):
+        appointment_check_in(appointment=visit)
     PatientConditionFactory(patient=patient, condition=allergy)
     fish_lot = clinic.fish_lot
     with pytest.raises(Contraindicated):

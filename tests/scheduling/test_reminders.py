@@ -243,9 +243,10 @@ def test_a_reminder_for_an_appointment_no_longer_booked_is_not_sent(clinic):
     assert len(mail.outbox) == 1
 
 
-def test_dst_nine_oclock_london_after_the_october_change_says_nine_and_fires_48_hours_before(clinic):
+def test_dst_nine_oclock_london_after_the_october_change_says_nine_and_fires_48_hours_before(clinic, clock):
     # Clocks go back on Sunday 31 October 2027; Monday 1 November 09:00 is 09:00 GMT (UTC+0), while 48 hours
     # earlier London was still on BST, so the reminder goes at 10:00 local on the Saturday: 48 h, not "2 days".
+    clock.move_to(datetime(2027, 10, 1, 12, tzinfo=LONDON))  # a month before: every reminder is still ahead
     start = datetime(2027, 11, 1, 9, tzinfo=LONDON)
     appointment = AppointmentFactory(location=clinic.location, start=start, end=start + timedelta(hours=1))
     synced(appointment, "booked")

@@ -7,7 +7,7 @@ import pytest
 from patients.choices import ConditionKind
 from tests import factories
 from treatments.choices import Indication, ProductSource, Severity
-from treatments.services import plan_create
+from treatments.plans import plan_create
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from django.urls import reverse
 from tests import factories
 from treatments.choices import Indication, ProductSource, Severity
 from treatments.models import Contraindication
-from treatments.services import plan_create
+from treatments.plans import RESCREEN_ATTENTION, plan_create
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +44,18 @@ def test_plans_are_opened_through_screening_not_by_hand(admin_client):
 
 def test_the_medical_lead_adds_rules_to_the_catalog(admin_client, prp, anticoagulant, fish_allergy):
     add = reverse("admin:treatments_contraindication_add")
-    therapy_rule = {"condition": anticoagulant.pk, "therapy_type": prp.pk, "severity": Severity.ABSOLUTE}
-    source_rule = {"condition": fish_allergy.pk, "product_source": ProductSource.FISH, "severity": Severity.ABSOLUTE}
+    therapy_rule = {
+        "condition": anticoagulant.pk,
+        "therapy_type": prp.pk,
+        "severity": Severity.ABSOLUTE,
+        "washout_days": 0,
+    }
+    source_rule = {
+        "condition": fish_allergy.pk,
+        "product_source": ProductSource.FISH,
+        "severity": Severity.ABSOLUTE,
+        "washout_days": 0,
+    }
 
     assert admin_client.post(add, {**therapy_rule, "rationale": "Bleeding"}).status_code == 302
     assert admin_client.post(add, {**source_rule, "rationale": "Allergy"}).status_code == 302
@@ -95,7 +105,7 @@ def test_a_condition_recorded_in_the_admin_re_screens_the_patients_plans(
     assert answer.status_code == 302
     plan.refresh_from_db()
     assert plan.needs_attention
-    assert "Anticoagulant" in plan.attention_reason
+    assert plan.attention_reason == RESCREEN_ATTENTION
 
 
 def test_the_patient_page_shows_conditions_without_editing_them(admin_client, patient, cardiovascular):

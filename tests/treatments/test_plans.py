@@ -5,20 +5,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from clinic.clock import clinic_today
 from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition
 from tests import factories
 from tests.treatments.conftest import START
 from treatments.choices import Indication, PlanStatus, SessionStatus
 from treatments.models import TreatmentPlan, TreatmentSession
-from treatments.services import (
-    PLAN_TRANSITIONS,
-    clinic_today,
-    plan_cancel,
-    plan_clear_attention,
-    plan_create,
-    plan_flag_attention,
-    session_mark_booked,
-)
+from treatments.plans import PLAN_TRANSITIONS, plan_cancel, plan_clear_attention, plan_create, plan_flag_attention
+from treatments.sessions import session_mark_booked
 
 pytestmark = pytest.mark.django_db
 

@@ -1,23 +1,17 @@
 """Re-screening: a condition recorded (or re-activated) between sessions flags the plans it now rules out."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
+from clinic.clock import clinic_today
 from clinic.exceptions import Contraindicated, DomainValidationError
 from patients.models import PatientCondition
+from scheduling.holds import patient_condition_record, patient_condition_update
 from tests import factories
-from treatments.choices import Indication, PlanStatus, SessionStatus
+from treatments.choices import Indication, PlanStatus
+from treatments.plans import RESCREEN_ATTENTION, plan_cancel, plan_clear_attention, plan_create
 from treatments.screening import plan_screen
-from treatments.services import (
-    clinic_today,
-    patient_condition_record,
-    patient_condition_update,
-    plan_cancel,
-    plan_clear_attention,
-    plan_create,
-    session_mark_booked,
-)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,13 +31,12 @@ def test_a_new_absolute_condition_flags_the_active_plan_and_blocks_its_next_sess
     assert (record.active, record.recorded_by, record.note) == (True, practitioner, "Warfarin")
     plan = refreshed(prp_plan)
     assert plan.needs_attention
-    assert "Anticoagulant therapy (absolute contraindication)" in plan.attention_reason
+    # The flag is read by the front desk: it names no condition; the finding is the practitioner's to screen.
+    assert plan.attention_reason == RESCREEN_ATTENTION
+    assert [f.condition_name for f in plan_screen(plan).blocking] == ["Anticoagulant therapy"]
     assert [f.condition_code for f in plan_screen(plan).blocking] == ["anticoagulant-therapy"]
-    first = plan.sessions.get(sequence=1)
-    with pytest.raises(Contraindicated):
-        session_mark_booked(session=first, start=datetime(2026, 3, 23, 10, tzinfo=UTC))
-    first.refresh_from_db()
-    assert (first.status, first.scheduled_date) == (SessionStatus.PLANNED, None)
+    # Booking screens with plan_screen (once, in scheduling.booking): the next sessions cannot be booked.
+    assert not plan_screen(plan).eligible
 
 
 def test_a_new_relative_condition_flags_the_plan_unless_its_override_covers_it(
@@ -54,7 +47,8 @@ def test_a_new_relative_condition_flags_the_plan_unless_its_override_covers_it(
     patient_condition_record(patient=patient, condition=cardiovascular, by=practitioner)
 
     assert refreshed(plan).needs_attention
-    assert "Cardiovascular disease (relative contraindication)" in plan.attention_reason
+    assert plan.attention_reason == RESCREEN_ATTENTION
+    assert [f.condition_name for f in plan_screen(plan).blocking] == ["Cardiovascular disease"]
 
 
 def test_an_overridden_relative_condition_coming_back_flags_nothing(patient, prp, rules, cardiovascular, practitioner):

@@ -4,8 +4,8 @@ import pytest
 
 from tests import factories
 from treatments.choices import Indication
+from treatments.plans import plan_cancel, plan_create, plan_flag_attention
 from treatments.selectors import patient_active_plans, plans_needing_attention
-from treatments.services import plan_cancel, plan_create, plan_flag_attention
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ import pytest
 
 from clinic.exceptions import (
     ConsentMissing,
-    Contraindicated,
     DomainValidationError,
     InvalidTransition,
     OutsidePlanWindow,
@@ -15,10 +14,9 @@ from clinic.exceptions import (
 from tests import factories
 from tests.treatments.conftest import START
 from treatments.choices import Indication, PlanStatus, SessionStatus
-from treatments.services import (
+from treatments.plans import plan_cancel, plan_create
+from treatments.sessions import (
     SESSION_TRANSITIONS,
-    plan_cancel,
-    plan_create,
     session_complete,
     session_mark_booked,
     session_mark_unbooked,
@@ -262,20 +260,6 @@ def test_a_therapy_without_product_takes_no_lot(prp_plan, plant_product, practit
             product_lot=factories.ProductLotFactory(product=plant_product),
         )
     assert "product_lot" in refused.value.errors
-
-
-def test_a_session_is_not_completed_over_a_new_blocking_finding(prp_plan, practitioner, rules, anticoagulant):
-    factories.ConsentFactory(plan=prp_plan)
-    first = session(prp_plan, 1)
-    session_mark_booked(session=first, start=at(START))
-    factories.PatientConditionFactory(patient=prp_plan.patient, condition=anticoagulant)
-
-    with pytest.raises(Contraindicated) as refused:
-        session_complete(session=first, by=practitioner, completed_at=at(START, 11))
-
-    assert [f["condition_code"] for f in refused.value.extra["blocking"]] == ["anticoagulant-therapy"]
-    first.refresh_from_db()
-    assert first.status == SessionStatus.BOOKED
 
 
 def test_a_skipped_session_is_passed_over_by_the_windows(prp_plan, practitioner, front_desk):

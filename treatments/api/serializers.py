@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
-from clinic.api.fields import StrictCharField, StrictModelSerializer
-from patients.models import Condition, Patient, PatientCondition
+from clinic.api.fields import StrictCharField
+from patients.models import Patient
 from treatments.choices import ConsentMethod, Indication, Severity
 from treatments.models import (
     Consent,
@@ -12,7 +12,7 @@ from treatments.models import (
     TreatmentPlan,
     TreatmentSession,
 )
-from treatments.services import MAX_INTERVAL_DAYS, MAX_SESSIONS, MIN_SESSIONS
+from treatments.plans import MAX_INTERVAL_DAYS, MAX_SESSIONS, MIN_SESSIONS
 
 
 class TherapyTypeSerializer(serializers.ModelSerializer):
@@ -52,44 +52,7 @@ class ProductLotSerializer(serializers.ModelSerializer):
 class ContraindicationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contraindication
-        fields = ["id", "condition", "therapy_type", "product_source", "severity", "rationale"]
-
-
-class PatientConditionSerializer(StrictModelSerializer):
-    condition = serializers.PrimaryKeyRelatedField(queryset=Condition.objects.all())
-    condition_name = serializers.CharField(source="condition.name", read_only=True)
-    condition_kind = serializers.CharField(source="condition.kind", read_only=True)
-
-    class Meta:
-        model = PatientCondition
-        fields = [
-            "id",
-            "condition",
-            "condition_name",
-            "condition_kind",
-            "active",
-            "since",
-            "note",
-            "source",
-            "verified",
-            "verified_by",
-            "verified_at",
-        ]
-        read_only_fields = ["source", "verified", "verified_by", "verified_at"]
-
-
-class PatientConditionVerifySerializer(serializers.Serializer):
-    verified = serializers.BooleanField(
-        help_text="true confirms the condition; false rejects it (it becomes inactive and stops counting)."
-    )
-
-
-class PatientConditionUpdateSerializer(StrictModelSerializer):
-    """A recorded condition's state changes; which condition it is does not."""
-
-    class Meta:
-        model = PatientCondition
-        fields = ["active", "since", "note"]
+        fields = ["id", "condition", "therapy_type", "product_source", "severity", "rationale", "washout_days"]
 
 
 class FindingSerializer(serializers.Serializer):

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("scheduling", "0008_waitlist_entry_product"),
+        ("scheduling", "0009_appointment_holds"),
     ]
 
     operations = [

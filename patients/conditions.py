@@ -1,0 +1,137 @@
+"""A patient's conditions, medications and allergies: validating and writing the rows.
+
+These functions write the row only. Recording or changing a condition can change screening, so the use case a
+person calls is scheduling.holds.patient_condition_record / patient_condition_update, which writes through here
+and re-screens the patient's plans and appointments in the same transaction (imports run scheduling ->
+treatments -> patients: only the top of that chain can reach everything the write changes).
+"""
+
+from datetime import date, datetime
+
+from django.utils import timezone
+
+from clinic.clock import clinic_today
+from clinic.exceptions import DomainValidationError
+from clinic.lookups import instance_or_none
+from patients.choices import ConditionSource
+from patients.models import Condition, Patient, PatientCondition
+
+PATIENT_CONDITION_EDITABLE_FIELDS = ("active", "since", "until", "note")
+
+
+def _validate_since(since) -> list[str]:
+    if since is None:
+        return []
+    if not isinstance(since, date) or isinstance(since, datetime):
+        return ["Give a date."]
+    if since > clinic_today():
+        return ["The date cannot be in the future."]
+    return []
+
+
+def _validate_until(until) -> list[str]:
+    if until is not None and (not isinstance(until, date) or isinstance(until, datetime)):
+        return ["Give a date."]
+    return []
+
+
+def _validate_dates(since, until) -> dict[str, list[str]]:
+    errors = {}
+    if since_errors := _validate_since(since):
+        errors["since"] = since_errors
+    if until_errors := _validate_until(until):
+        errors["until"] = until_errors
+    if not errors and since is not None and until is not None and until < since:
+        errors["until"] = ["A condition cannot end before it began."]
+    return errors
+
+
+def patient_condition_write_new(
+    *,
+    patient: Patient,
+    condition: Condition | int,
+    by,
+    active: bool = True,
+    since: date | None = None,
+    until: date | None = None,
+    note: str = "",
+    source: str = ConditionSource.CLINIC,
+    verified: bool = True,
+) -> PatientCondition:
+    """Validate and save a new patient condition (one per patient and condition); DomainValidationError names
+    the fields. Call it inside the use case's transaction."""
+    condition_obj = instance_or_none(Condition, condition)
+    errors = {}
+    if condition_obj is None:
+        errors["condition"] = ["Choose a known condition."]
+    elif PatientCondition.objects.filter(patient=patient, condition=condition_obj).exists():
+        errors["condition"] = [f"{condition_obj.name} is already recorded for this patient: update it instead."]
+    errors.update(_validate_dates(since, until))
+    if errors:
+        raise DomainValidationError(errors=errors)
+    record = PatientCondition(
+        patient=patient,
+        condition=condition_obj,
+        active=active,
+        since=since,
+        until=until,
+        note=note,
+        recorded_by=by,
+        source=source,
+        verified=verified,
+    )
+    record.full_clean()
+    record.save()
+    return record
+
+
+def patient_condition_validate_change(fields: dict) -> None:
+    """Refuse (DomainValidationError) a change of anything but the editable fields, or a bad value."""
+    errors = {
+        name: ["This field cannot be changed here."] for name in fields if name not in PATIENT_CONDITION_EDITABLE_FIELDS
+    }
+    if "active" in fields and not isinstance(fields["active"], bool):
+        errors["active"] = ["Give true or false."]
+    if "since" in fields and (since_errors := _validate_since(fields["since"])):
+        errors["since"] = since_errors
+    if "until" in fields and (until_errors := _validate_until(fields["until"])):
+        errors["until"] = until_errors
+    if errors:
+        raise DomainValidationError(errors=errors)
+
+
+def patient_condition_write_change(*, patient_condition: PatientCondition, fields: dict) -> PatientCondition:
+    """Lock the row, apply the (validated) change and save; returns the row. Inside the use case's transaction."""
+    record = (
+        PatientCondition.objects.select_for_update(of=("self",))
+        .select_related("patient", "condition")
+        .get(pk=patient_condition.pk)
+    )
+    for name, value in fields.items():
+        setattr(record, name, value)
+    if errors := _validate_dates(record.since, record.until):
+        raise DomainValidationError(errors=errors)
+    record.full_clean()
+    record.save()
+    return record
+
+
+def patient_condition_write_verdict(*, patient_condition: PatientCondition, by, verified: bool) -> PatientCondition:
+    """Record a practitioner's verdict on a condition (typically one the patient declared): `verified=True`
+    confirms it; `verified=False` rejects it, which also makes it inactive (it no longer counts in screening).
+    Who and when are kept. Inside the use case's transaction (scheduling.holds.patient_condition_verify)."""
+    if not isinstance(verified, bool):
+        raise DomainValidationError(errors={"verified": ["Give true or false."]})
+    record = (
+        PatientCondition.objects.select_for_update(of=("self",))
+        .select_related("patient", "condition")
+        .get(pk=patient_condition.pk)
+    )
+    record.verified = verified
+    record.verified_by = by
+    record.verified_at = timezone.now()
+    if not verified:
+        record.active = False
+    record.full_clean()
+    record.save()
+    return record

@@ -392,6 +392,9 @@ class WaitlistEntry(models.Model):
         indexes = [
             # Matching reads the open entries of one location and therapy, in the order they joined.
             models.Index(fields=["location", "therapy_type", "status", "joined_at"], name="waitlist_match_idx"),
+            # Matching a freed slot walks a location's waiting entries in join order (whatever the therapy) and
+            # stops at the first that fit: no sort of every open entry.
+            models.Index(fields=["location", "status", "joined_at", "id"], name="waitlist_queue_idx"),
         ]
 
     def __str__(self):

@@ -112,6 +112,13 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
     practitioner_name = serializers.CharField(source="practitioner.display_name", read_only=True)
+    # "session k of N" on the desk's cards without a request per plan.
+    session_sequence = serializers.IntegerField(source="session.sequence", read_only=True, allow_null=True)
+    sessions_planned = serializers.IntegerField(source="plan.sessions_planned", read_only=True, allow_null=True)
+    # The patient's attendance on each card of a list; null in life-cycle answers, which are not read as a list.
+    patient_no_show_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
+    patient_late_cancellation_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
+
     record = serializers.SerializerMethodField(help_text="The visit's clinical record; null for the front desk.")
     cascade = serializers.SerializerMethodField(
         help_text="Other appointments this action moved or cancelled (life-cycle answers; empty otherwise)."
@@ -154,7 +161,11 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "device",
             "therapy_type",
             "session",
+            "session_sequence",
             "plan",
+            "sessions_planned",
+            "patient_no_show_count",
+            "patient_late_cancellation_count",
             "start",
             "end",
             "status",
@@ -315,11 +326,19 @@ class PlanScheduleSerializer(serializers.Serializer):
 
 
 class ReminderSerializer(serializers.ModelSerializer):
+    # What the desk's failed-reminders list shows, without a request per appointment.
+    patient = serializers.IntegerField(source="appointment.patient_id", read_only=True)
+    patient_name = serializers.CharField(source="appointment.patient.full_name", read_only=True)
+    appointment_start = serializers.DateTimeField(source="appointment.start", read_only=True)
+
     class Meta:
         model = Reminder
         fields = [
             "id",
             "appointment",
+            "patient",
+            "patient_name",
+            "appointment_start",
             "kind",
             "due_at",
             "status",
@@ -351,12 +370,14 @@ class WaitlistEntrySerializer(StrictModelSerializer):
     )
     earliest = BoundedDateField(help_text="First acceptable day, in the location's time zone.")
     latest = BoundedDateField(help_text="Last acceptable day, in the location's time zone.")
+    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
 
     class Meta:
         model = WaitlistEntry
         fields = [
             "id",
             "patient",
+            "patient_name",
             "therapy_type",
             "product",
             "location",

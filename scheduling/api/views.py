@@ -144,7 +144,7 @@ class AppointmentPagination(CountWithPagePagination):
 class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Appointments: list and book, then the life cycle. Every POST accepts an Idempotency-Key."""
 
-    queryset = Appointment.objects.select_related("patient", "practitioner")
+    queryset = Appointment.objects.select_related("patient", "practitioner", "session", "plan")
     serializer_class = s.AppointmentClinicalSerializer
     filterset_class = AppointmentFilterSet
     pagination_class = AppointmentPagination
@@ -172,7 +172,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_queryset(self):
         # Built per request: "still ahead" and the closures are read now, not when the module was imported.
-        return appointments_with_attention(super().get_queryset())
+        return selectors.with_patient_attendance(appointments_with_attention(super().get_queryset()))
 
     def get_serializer_class(self):
         # Clinical roles read the visit's record; the front desk reads `record: null`.
@@ -339,7 +339,7 @@ class PlanScheduleView(APIView):
 class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
     """Reminder emails owed to patients and their delivery state."""
 
-    queryset = Reminder.objects.all()
+    queryset = Reminder.objects.select_related("appointment__patient")
     serializer_class = s.ReminderSerializer
     filterset_class = ReminderFilterSet
     roles = {"*": STAFF}
@@ -528,7 +528,7 @@ class WaitlistEntryViewSet(
 ):
     """Patients waiting for a slot. DELETE takes an entry off the list (status `removed`); the row is kept."""
 
-    queryset = WaitlistEntry.objects.all()
+    queryset = WaitlistEntry.objects.select_related("patient")
     serializer_class = s.WaitlistEntrySerializer
     filterset_class = WaitlistEntryFilterSet
     roles = {"*": STAFF}

@@ -121,12 +121,14 @@ class PlanDeskSerializer(serializers.ModelSerializer):
     """A plan as the front desk sees it: no override reason, no clinical notes."""
 
     sessions = TreatmentSessionSerializer(many=True, read_only=True)
+    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
 
     class Meta:
         model = TreatmentPlan
         fields = [
             "id",
             "patient",
+            "patient_name",
             "therapy_type",
             "product",
             "indication",

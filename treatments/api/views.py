@@ -52,7 +52,7 @@ class ContraindicationViewSet(viewsets.ReadOnlyModelViewSet):
 class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Treatment plans; the front desk reads them without override reasons or notes."""
 
-    queryset = TreatmentPlan.objects.prefetch_related("sessions__appointments")
+    queryset = TreatmentPlan.objects.select_related("patient").prefetch_related("sessions__appointments")
     filterset_class = TreatmentPlanFilterSet
     roles = {"*": STAFF, "create": CLINICAL, "consent": CLINICAL}
     error_statuses = {"create": (409,), "consent": (409,)}

@@ -14,7 +14,7 @@ def give_each_appointment_its_own_secret(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0009_appointment_holds'),
+        ('scheduling', '0010_waitlist_queue_index'),
     ]
 
     operations = [

@@ -11,8 +11,9 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
-# collectstatic needs settings that load; the real secret comes from the environment at run time.
-RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=build-only-key-build-only-key-build-only-key-build-only \
+# collectstatic needs settings that load: a throw-away random key for this one command (never a committed one;
+# the real secret comes from the environment at run time).
+RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
     python manage.py collectstatic --noinput
 
 RUN useradd --create-home clinic && mkdir -p /app/var && chown -R clinic /app/var

@@ -26,6 +26,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt
 
 run: $(VENV)/.installed-runtime
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)"
 	@echo "Clinic on http://127.0.0.1:$(PORT)/  -  admin: /admin/  front desk: /desk/  API docs: /api/docs/"
 	@echo "Log in as admin, frontdesk, practitioner or practitioner2 with password: $(DEMO_PASSWORD)   (Ctrl-C stops all)"

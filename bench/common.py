@@ -91,11 +91,12 @@ def setup_django(db: str) -> None:
 
 
 def bench_tokens(count: int) -> list[str]:
-    """API tokens of `count` front-desk users made for the benchmark (created once, reused)."""
+    """Fresh API tokens of `count` front-desk users made for the benchmark (users created once, reused; tokens are
+    stored hashed and expire, so each run signs in anew)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-    from rest_framework.authtoken.models import Token
 
+    from clinic.api.authentication import api_token_issue
     from clinic.roles import FRONT_DESK
 
     group = Group.objects.get_or_create(name=FRONT_DESK)[0]
@@ -106,7 +107,7 @@ def bench_tokens(count: int) -> list[str]:
             user.set_unusable_password()
             user.save()
             user.groups.add(group)
-        tokens.append(Token.objects.get_or_create(user=user)[0].key)
+        tokens.append(api_token_issue(user=user)[1])
     return tokens
 
 

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from knox.models import AbstractAuthToken
 
 
 class IdempotencyKey(models.Model):
@@ -23,3 +24,17 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.key} ({self.response_status})"
+
+
+class ApiToken(AbstractAuthToken):
+    """A django-rest-knox token (stored as a SHA-512 digest, expiring), bound to the password it was issued under:
+    once the user's password changes, every token issued before no longer signs anything in
+    (clinic.api.authentication), whichever way the password was changed (admin, command, API)."""
+
+    password_fingerprint = models.CharField(max_length=128, editable=False)
+
+    class Meta:
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.token_key}... of {self.user} (expires {self.expiry:%Y-%m-%d %H:%M})"

@@ -1,9 +1,12 @@
 """Settings for the clinic, read from the environment only (see README "Modes and variables").
 
-Without any variable set this is the embedded default: SQLite, a filesystem Celery broker, console email,
-debug on. Production sets DATABASE_URL, REDIS_URL, EMAIL_URL, DJANGO_SECRET_KEY and DJANGO_DEBUG=false.
+Without any variable set this is the embedded default: SQLite, a filesystem Celery broker, console email, debug
+off and a secret key made once for this install (var/secret_key). Production sets DATABASE_URL, REDIS_URL,
+EMAIL_URL, DJANGO_SECRET_KEY and CLINIC_PUBLIC_URL (https://...).
 """
 
+import os
+import secrets
 import warnings
 from datetime import timedelta
 from pathlib import Path
@@ -30,16 +33,45 @@ def _env_or_fail(parse, name: str, sentence: str, **kwargs):
         raise ImproperlyConfigured(f"{sentence} ({exc})") from None
 
 
-_debug = env.str("DJANGO_DEBUG", default="true").strip().lower()
+# Debug pages (tracebacks, settings) only when someone asks for them.
+_debug = env.str("DJANGO_DEBUG", default="false").strip().lower()
 if _debug not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
     raise ImproperlyConfigured(f"DJANGO_DEBUG must be true or false, not {_debug!r}.")
 DEBUG = _debug in ("true", "1", "yes", "on")
 
+
+def _install_secret_key(path: Path) -> str:
+    """This install's own random key, made on first use and kept in `path` (mode 0600). Several processes starting
+    at once agree on one key: the file appears complete or not at all (written aside, then linked into place)."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    try:
+        path.parent.mkdir(exist_ok=True)
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"Cannot keep this install's secret key in {path} ({exc.strerror}); "
+            "set DJANGO_SECRET_KEY or CLINIC_VAR_DIR."
+        ) from None
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_urlsafe(64))
+    try:
+        os.link(draft, path)  # fails when another process linked its key first; then theirs is the key
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return path.read_text().strip()
+
+
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a long random value when DJANGO_DEBUG is false.")
-    SECRET_KEY = "django-insecure-embedded-development-key-not-for-production"
+    # Never a key from the repository: anyone could sign links with it. Several hosts sharing one database must
+    # set DJANGO_SECRET_KEY instead (docker-compose.yml does).
+    SECRET_KEY = _install_secret_key(VAR_DIR / "secret_key")
 elif not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 random characters in production.")
 
@@ -56,9 +88,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
     "simple_history",
     "axes",
     "clinic",
@@ -71,6 +105,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "clinic.middleware.RequestSizeLimitMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,10 +206,11 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "clinic.staticfiles.ForgivingManifestStaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# Files not collected yet are still served from the apps' folders (a start without collectstatic is no 500).
+WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/desk/"
@@ -189,6 +226,8 @@ EMAIL_CONFIG = _env_or_fail(
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("CLINIC_FROM_EMAIL", default="Clinic <appointments@clinic.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Every SMTP operation gives up after this long, so a hung mail server cannot hold a worker (or a claim) for ever.
+EMAIL_TIMEOUT = env.float("CLINIC_EMAIL_TIMEOUT_SECONDS", default=15)
 CLINIC_PUBLIC_URL = env.str("CLINIC_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Celery ---------------------------------------------------------------------------------------------
@@ -210,6 +249,14 @@ else:
 # A web process publishing while the broker is down fails at once instead of retrying for seconds inside the
 # request; the reminder outbox sweep sends later. Workers reconnect with their own retry policy.
 CELERY_BROKER_TRANSPORT_OPTIONS["max_retries"] = 0
+# A hung broker (accepting connections, never answering) must not hold a request either: every socket operation
+# gives up after this long. Above the 1 s a worker's BRPOP waits, so an idle worker's poll never trips it.
+CLINIC_BROKER_TIMEOUT_SECONDS = env.float("CLINIC_BROKER_TIMEOUT_SECONDS", default=1.5)
+# (Set for every transport: a process may publish to Redis through CELERY_BROKER_WRITE_URL; others ignore them.)
+CELERY_BROKER_TRANSPORT_OPTIONS.update(
+    socket_timeout=CLINIC_BROKER_TIMEOUT_SECONDS, socket_connect_timeout=CLINIC_BROKER_TIMEOUT_SECONDS
+)
+CELERY_BROKER_CONNECTION_TIMEOUT = CLINIC_BROKER_TIMEOUT_SECONDS
 # One queue name for every task; tests give their worker processes a queue of their own on a shared Redis.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CLINIC_CELERY_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True
@@ -251,10 +298,18 @@ CELERY_BEAT_SCHEDULE = {
 CLINIC_SLOT_STEP_MINUTES = env.int("CLINIC_SLOT_STEP_MINUTES", default=15)
 CLINIC_MIN_NOTICE_MINUTES = env.int("CLINIC_MIN_NOTICE_MINUTES", default=60)
 CLINIC_REMINDER_OFFSETS_HOURS = env.list("CLINIC_REMINDER_OFFSETS_HOURS", cast=int, default=[48, 2])
-CLINIC_REMINDER_MAX_ATTEMPTS = env.int("CLINIC_REMINDER_MAX_ATTEMPTS", default=5)
 CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS = env.int("CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS", default=300)
-# A failed send waits base * 2**(attempts - 1) seconds before the next try.
+# One send is a handful of SMTP round trips, each bounded by EMAIL_TIMEOUT; a claim shorter than that would expire
+# under a worker still sending, and a second worker would send the same email again.
+if CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS < 4 * EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        "CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS must be at least 4 times CLINIC_EMAIL_TIMEOUT_SECONDS "
+        f"({CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS} < 4 x {EMAIL_TIMEOUT:g})."
+    )
+# A failed send waits base * 2**(attempts - 1) seconds (at most the maximum) before the next try; it is retried
+# until the appointment starts, when a reminder stops being useful.
 CLINIC_REMINDER_RETRY_BASE_SECONDS = env.float("CLINIC_REMINDER_RETRY_BASE_SECONDS", default=60)
+CLINIC_REMINDER_RETRY_MAX_SECONDS = env.float("CLINIC_REMINDER_RETRY_MAX_SECONDS", default=1800)
 CLINIC_CANCELLATION_POLICY_HOURS = env.int("CLINIC_CANCELLATION_POLICY_HOURS", default=24)
 # Check-in opens this many minutes before an appointment's start (no-show and complete only after the start).
 CLINIC_CHECK_IN_OPENS_MINUTES = env.int("CLINIC_CHECK_IN_OPENS_MINUTES", default=120)
@@ -265,6 +320,13 @@ CLINIC_WAITLIST_OFFER_MINUTES = env.int("CLINIC_WAITLIST_OFFER_MINUTES", default
 # How far ahead the reschedule page looks for alternatives to an appointment outside a plan.
 CLINIC_RESCHEDULE_HORIZON_DAYS = env.int("CLINIC_RESCHEDULE_HORIZON_DAYS", default=28)
 CLINIC_IDEMPOTENCY_TTL_HOURS = env.int("CLINIC_IDEMPOTENCY_TTL_HOURS", default=24)
+# How far ahead an appointment may be booked or moved.
+CLINIC_BOOKING_HORIZON_DAYS = env.int("CLINIC_BOOKING_HORIZON_DAYS", default=730)
+# API tokens expire this long after sign-in.
+CLINIC_TOKEN_TTL_HOURS = env.float("CLINIC_TOKEN_TTL_HOURS", default=12)
+# Request bodies above this size are refused (413) before they are read.
+CLINIC_MAX_BODY_BYTES = env.int("CLINIC_MAX_BODY_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = CLINIC_MAX_BODY_BYTES
 
 # --- REST framework and OpenAPI -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -272,9 +334,15 @@ REST_FRAMEWORK = {
         "clinic.api.authentication.TokenWithRolesAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Scoped rates (clinic.api.throttling), per user or, signed out, per address. Generous by default so that a
+    # busy desk, the test suite and the benchmarks never meet them; tighten with the variables.
+    "DEFAULT_THROTTLE_RATES": {
+        "sign_in": env.str("CLINIC_THROTTLE_SIGN_IN", default="60/min"),
+        "booking": env.str("CLINIC_THROTTLE_BOOKING", default="600/min"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["clinic.api.permissions.HasRole"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["clinic.api.parsers.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "clinic.api.filters.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["clinic.api.filters.FilterBackend"],
@@ -288,6 +356,10 @@ SPECTACULAR_SETTINGS = {
     "Every error has the shape of the Error component.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files come from drf-spectacular-sidecar through our static files: the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # API clients use tokens; the session auth that browser pages use is not part of the documented contract.
     "AUTHENTICATION_WHITELIST": ["clinic.api.authentication.TokenWithRolesAuthentication"],
@@ -312,19 +384,44 @@ AXES_FAILURE_LIMIT = env.int("CLINIC_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# By the pair: a stranger guessing the shared desk account's password locks out themselves, not the whole desk.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_CALLABLE = "clinic.api.auth.lockout_response"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# HTTPS settings follow the address people use: `make run` serves plain http on 127.0.0.1, where a redirect to
+# https or secure-only cookies would lock everyone out; a public https address turns all of them on.
+_https = CLINIC_PUBLIC_URL.startswith("https://")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=_https)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # health checks probe the container over plain http
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=_https)
+if _https:
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+# No inline script anywhere: scripts come from our own static files only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+
+KNOX_TOKEN_MODEL = "clinic.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=CLINIC_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,6 @@
 """Pages that only hand the browser a shell: every read and write goes through the REST API (/api/v1/)."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
@@ -22,6 +23,7 @@ def _staff_context(request) -> dict:
             "indications": dict(Indication.choices),
             "consent_methods": dict(ConsentMethod.choices),
             "appointment_statuses": dict(AppointmentStatus.choices),
+            "check_in_opens_minutes": getattr(settings, "CLINIC_CHECK_IN_OPENS_MINUTES", 120),
         }
     }
 

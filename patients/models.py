@@ -64,6 +64,9 @@ class Patient(models.Model):
         max_length=16, blank=True, validators=[e164_validator], help_text="E.164, e.g. +447700900123"
     )
     email_reminders = models.BooleanField(default=True, help_text="Send confirmation and reminder emails.")
+    # Patients are never deleted (their history and access log must stay): one who leaves is deactivated, which
+    # hides them from search and new bookings.
+    active = models.BooleanField(default=True, help_text="Inactive patients are kept but hidden from search.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -137,7 +140,9 @@ class AccessLog(models.Model):
     """One read of a patient's record or clinical data through the API: who, which patient, what, when."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="access_log")
+    # The audit trail outlives whatever happens to the patient row: no database constraint and no cascade, so the
+    # entry keeps the patient's id even if the row were ever removed (patients are deactivated, never deleted).
+    patient = models.ForeignKey(Patient, on_delete=models.DO_NOTHING, db_constraint=False, related_name="access_log")
     endpoint = models.CharField(max_length=255)
     method = models.CharField(max_length=8)
     at = models.DateTimeField(auto_now_add=True)

@@ -4,7 +4,7 @@ from datetime import date
 from difflib import SequenceMatcher
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
 from clinic.exceptions import PossibleDuplicate
@@ -98,3 +98,15 @@ def _match(patient: Patient, reasons: list[str]) -> dict:
         "phone": patient.phone,
         "matched_on": reasons,
     }
+
+
+def patients_set_active(*, patients: QuerySet[Patient], active: bool) -> int:
+    """Deactivate (or reactivate) patients; returns how many changed. Nothing is deleted: a deactivated patient
+    keeps every record and access-log entry and is only hidden from search. Each change is kept in the history."""
+    changed = 0
+    with transaction.atomic():
+        for patient in patients.select_for_update().exclude(active=active):
+            patient.active = active
+            patient.save(update_fields=["active", "updated_at"])
+            changed += 1
+    return changed

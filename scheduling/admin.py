@@ -28,6 +28,7 @@ from scheduling.models import (
 from scheduling.practitioners import practitioner_deactivate
 from scheduling.reminders import reminder_retry
 from scheduling.selectors import lot_recipients
+from scheduling.working_time import time_off_delete, time_off_save, working_hours_delete, working_hours_save
 from treatments.admin import ContraindicationAdminBase, TreatmentPlanAdminBase
 from treatments.lots import lot_status_change
 from treatments.models import Contraindication, ProductLot, TreatmentPlan
@@ -93,12 +94,40 @@ class PractitionerAdmin(admin.ModelAdmin):
             ahead = practitioner_deactivate(practitioner=practitioner, by=request.user).count()
             self.message_user(request, f"{practitioner} deactivated: {ahead} future appointment(s) need a person.")
 
+    def save_formset(self, request, form, formset, change):
+        """Working hours and time off edited inline go through their services, so the waitlist hears of time that
+        opens up; other inlines save as usual."""
+        if formset.model is WorkingHours:
+            for hours in formset.save(commit=False):
+                working_hours_save(hours=hours)
+            for hours in formset.deleted_objects:
+                working_hours_delete(hours=hours)
+        elif formset.model is TimeOff:
+            for time_off in formset.save(commit=False):
+                time_off_save(time_off=time_off)
+            for time_off in formset.deleted_objects:
+                time_off_delete(time_off=time_off)
+        else:
+            super().save_formset(request, form, formset, change)
 
+
+# Working hours and time off are saved and deleted through scheduling.working_time, one row at a time, so the
+# time a change opens up reaches the waitlist.
 @admin.register(WorkingHours)
 class WorkingHoursAdmin(admin.ModelAdmin):
     list_display = ("practitioner", "location", "weekday", "start_time", "end_time")
     list_filter = ("practitioner", "location", "weekday")
     list_select_related = ("practitioner", "location")
+
+    def save_model(self, request, obj, form, change):
+        working_hours_save(hours=obj)
+
+    def delete_model(self, request, obj):
+        working_hours_delete(hours=obj)
+
+    def delete_queryset(self, request, queryset):
+        for hours in queryset:
+            working_hours_delete(hours=hours)
 
 
 @admin.register(TimeOff)
@@ -108,6 +137,16 @@ class TimeOffAdmin(admin.ModelAdmin):
     search_fields = ("reason", "practitioner__display_name")
     date_hierarchy = "start"
     list_select_related = ("practitioner",)
+
+    def save_model(self, request, obj, form, change):
+        time_off_save(time_off=obj)
+
+    def delete_model(self, request, obj):
+        time_off_delete(time_off=obj)
+
+    def delete_queryset(self, request, queryset):
+        for time_off in queryset:
+            time_off_delete(time_off=time_off)
 
 
 class ReminderInline(admin.TabularInline):

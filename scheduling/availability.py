@@ -247,47 +247,78 @@ def offer_free_slots(
     return SlotOffer(slots=sorted(chosen, key=lambda slot: (slot.start, slot.practitioner_id)), more=True)
 
 
-def _search(therapy_type, location, start, end, practitioner, patient) -> _Search | None:
-    """Load what the search needs (six queries at most) and list the candidate starts; None when nothing can fit."""
-    earliest = max(start, timezone.now() + timedelta(minutes=settings.CLINIC_MIN_NOTICE_MINUTES))
-    length = therapy_type.session_minutes * 60
-    if earliest + timedelta(seconds=length) > end:
-        return None
-    hours = _working_hours(therapy_type, location, practitioner)
-    if not hours:
-        return None
-    rooms = list(
+def free_starts_by_therapy(
+    *, therapy_types: list[TherapyType], location: Location, practitioner: Practitioner, start: datetime, end: datetime
+) -> dict[int, list[Slot]]:
+    """For each therapy (by id), every slot of the practitioner at the location that starts within [start, end):
+    the slots find_free_slots finds for that therapy and practitioner (limit=None, search end extended by the
+    session's length), from one reading of rooms, devices, closures, time off and appointments shared by the
+    therapies: five queries and one per therapy.
+    """
+    _validate(start, end, None)
+    earliest = _earliest(start)
+    hours = {therapy.pk: _working_hours(therapy, location, practitioner) for therapy in therapy_types}
+    worked = [therapy for therapy in therapy_types if hours[therapy.pk]]
+    if not worked or earliest >= end:
+        return {}
+    # The widest stretch any of the therapies searches, and the widest buffers around it.
+    last = end + timedelta(minutes=max(therapy.session_minutes for therapy in worked))
+    largest_buffer = timedelta(minutes=hours[worked[0].pk][0][4] or 0)
+    kinds = {therapy.device_kind for therapy in worked if therapy.device_kind}
+    devices: dict[str, list[int]] = defaultdict(list)
+    if kinds:
+        for pk, kind in Device.objects.filter(location=location, active=True, kind__in=kinds).values_list("id", "kind"):
+            devices[kind].append(pk)
+    days = _local_days(earliest, last, location.zone)
+    shared = _Shared(
+        rooms=_rooms(location),
+        devices=devices,
+        closed=closed_days(location=location, first_day=days[0], last_day=days[-1]),
+        time_off=list(_time_off([practitioner.pk], earliest, last)),
+        appointments=list(
+            _appointments(location, [practitioner.pk], None, earliest - largest_buffer, last + largest_buffer)
+        ),
+    )
+    found: dict[int, list[Slot]] = {}
+    for therapy in worked:
+        search_end = end + timedelta(minutes=therapy.session_minutes)
+        search = _search(
+            therapy, location, start, search_end, practitioner, None, hours=hours[therapy.pk], shared=shared
+        )
+        if search is not None:
+            slots = _with_resources(
+                search.candidates, length=search.length, rooms=search.rooms, devices=search.devices, limit=None
+            )
+            found[therapy.pk] = [slot for slot in slots if slot.start < end]
+    return found
+
+
+def _earliest(start: datetime) -> datetime:
+    return max(start, timezone.now() + timedelta(minutes=settings.CLINIC_MIN_NOTICE_MINUTES))
+
+
+def _rooms(location: Location) -> list[int]:
+    return list(
         Room.objects.filter(location=location, active=True, kind=RoomKind.TREATMENT).values_list("id", flat=True)
     )
-    devices: list[int] = []
-    if therapy_type.device_kind:
-        devices = list(
-            Device.objects.filter(location=location, active=True, kind=therapy_type.device_kind).values_list(
-                "id", flat=True
-            )
-        )
-    if not rooms or (therapy_type.device_kind and not devices):
-        return None
-    days = _local_days(earliest, end, location.zone)
-    closed = closed_days(location=location, first_day=days[0], last_day=days[-1])
-    days = [day for day in days if day not in closed]
-    if not days:
-        return None
 
-    practitioner_ids = sorted({row[0] for row in hours})
-    buffer = therapy_type.buffer_minutes * 60
-    largest_buffer = timedelta(minutes=hours[0][4] or 0)
-    time_off = (
+
+def _time_off(practitioner_ids, earliest: datetime, end: datetime):
+    return (
         TimeOff.objects.filter(practitioner_id__in=practitioner_ids, start__lt=end, end__gt=earliest)
         .annotate(start_s=EpochSeconds("start"), end_s=EpochSeconds("end"))
         .order_by()
         .values_list("practitioner_id", "start_s", "end_s")
     )
+
+
+def _appointments(location: Location, practitioner_ids, patient, first: datetime, last: datetime):
+    """Active appointments of the location, the practitioners or the patient that meet [first, last)."""
     whose = Q(location=location) | Q(practitioner_id__in=practitioner_ids)
     if patient is not None:
         whose |= Q(patient=patient)
-    appointments = (
-        Appointment.objects.overlapping(earliest - largest_buffer, end + timedelta(seconds=buffer))
+    return (
+        Appointment.objects.overlapping(first, last)
         .filter(whose, status__in=ACTIVE_APPOINTMENT_STATUSES)
         .annotate(start_s=EpochSeconds("start"), end_s=EpochSeconds("end"))
         .order_by()  # the intervals are sorted in memory anyway
@@ -295,6 +326,59 @@ def _search(therapy_type, location, start, end, practitioner, patient) -> _Searc
             "practitioner_id", "room_id", "device_id", "patient_id", "start_s", "end_s", "therapy_type__buffer_minutes"
         )
     )
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What searches of several therapies for the same practitioner and stretch of time read once."""
+
+    rooms: list[int]
+    devices: dict[str, list[int]]
+    closed: set[date]
+    time_off: list
+    appointments: list
+
+
+def _search(therapy_type, location, start, end, practitioner, patient, *, hours=None, shared=None) -> _Search | None:
+    """Load what the search needs (six queries at most) and list the candidate starts; None when nothing can fit.
+    `hours` and `shared`, when given, were loaded for a stretch covering this one (free_starts_by_therapy)."""
+    earliest = _earliest(start)
+    length = therapy_type.session_minutes * 60
+    if earliest + timedelta(seconds=length) > end:
+        return None
+    hours = _working_hours(therapy_type, location, practitioner) if hours is None else hours
+    if not hours:
+        return None
+    rooms = _rooms(location) if shared is None else shared.rooms
+    devices: list[int] = []
+    if therapy_type.device_kind:
+        devices = (
+            list(
+                Device.objects.filter(location=location, active=True, kind=therapy_type.device_kind).values_list(
+                    "id", flat=True
+                )
+            )
+            if shared is None
+            else shared.devices.get(therapy_type.device_kind, [])
+        )
+    if not rooms or (therapy_type.device_kind and not devices):
+        return None
+    days = _local_days(earliest, end, location.zone)
+    closed = closed_days(location=location, first_day=days[0], last_day=days[-1]) if shared is None else shared.closed
+    days = [day for day in days if day not in closed]
+    if not days:
+        return None
+
+    practitioner_ids = sorted({row[0] for row in hours})
+    buffer = therapy_type.buffer_minutes * 60
+    largest_buffer = timedelta(minutes=hours[0][4] or 0)
+    if shared is None:
+        time_off = _time_off(practitioner_ids, earliest, end)
+        appointments = _appointments(
+            location, practitioner_ids, patient, earliest - largest_buffer, end + timedelta(seconds=buffer)
+        )
+    else:
+        time_off, appointments = shared.time_off, shared.appointments
 
     busy_practitioner: dict[int, list[Interval]] = defaultdict(list)
     busy_room: dict[int, list[Interval]] = defaultdict(list)

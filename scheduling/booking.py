@@ -36,6 +36,7 @@ from scheduling.models import (
     Room,
     TimeOff,
     WorkingHours,
+    new_link_secret,
 )
 from scheduling.reminders import appointment_reminders_sync
 from treatments.choices import PlanStatus, SessionStatus
@@ -101,8 +102,13 @@ def _validate(
     if not isinstance(start, datetime) or timezone.is_naive(start):
         raise DomainValidationError(errors={"start": ["Give a date and time with its UTC offset."]})
     notice = settings.CLINIC_MIN_NOTICE_MINUTES
+    horizon = settings.CLINIC_BOOKING_HORIZON_DAYS
     if start < timezone.now() + timedelta(minutes=notice):
         errors["start"] = [f"Choose a time at least {notice} minutes from now."]
+    elif start > timezone.now() + timedelta(days=horizon):
+        errors["start"] = [f"Appointments can be booked at most {horizon} days ahead."]
+    if not patient.active:
+        errors["patient"] = ["This patient is deactivated; reactivate them in the admin before booking."]
     if not practitioner.active:
         errors["practitioner"] = [f"{practitioner} no longer takes appointments."]
     elif not practitioner.therapy_types.filter(pk=therapy_type.pk).exists():
@@ -497,7 +503,8 @@ def appointment_reschedule(
     Guarantees: the same checks as appointment_book at the new time, ignoring the appointment itself; it keeps
     its location (or moves to `location`, when given) and, when free, its room and device; an appointment on hold
     may be moved (re-screened on the new day: it stays held, or the hold lifts), one not on hold is refused a day
-    its patient is blocked; the calendar sequence goes up and the reminders follow. For
+    its patient is blocked; the calendar sequence goes up, the reminders follow, the patient's
+    confirmation is cleared and the links of earlier emails stop working. For
     a plan session, it may not go on or after a later booked session (OutsidePlanWindow), and later sessions that
     fall out of their recomputed windows are moved to the nearest fit or cancelled with the plan flagged
     (scheduling.planning.sessions_follow_move; listed in the appointment's `cascade`) unless `move_later_sessions`
@@ -553,6 +560,9 @@ def appointment_reschedule(
             appointment.start = start
             appointment.end = start + timedelta(minutes=appointment.therapy_type.session_minutes)
             appointment.sequence += 1
+            # A new time must be confirmed again, and the links of earlier emails must change nothing.
+            appointment.patient_confirmed_at = None
+            appointment.link_secret = new_link_secret()
             _save(appointment)
             appointment.placed_on_open_day = True  # _place refused a closed day
             appointment_reminders_sync(appointment, event="moved")

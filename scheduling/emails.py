@@ -17,8 +17,10 @@ LINK_ACTIONS = ("confirm", "cancel", "reschedule", "questionnaire")
 
 
 def appointment_link_token(appointment: Appointment, *, action: str) -> str:
-    """A signed token for one action on one version (sequence) of an appointment; it expires, see links.py."""
-    return signing.dumps({"a": appointment.pk, "s": appointment.sequence, "do": action}, salt=LINK_SALT)
+    """A signed token for one action on one version (sequence) of an appointment, carrying the appointment's random
+    link secret (so the signing key alone cannot make a link); it expires, see links.py."""
+    payload = {"a": appointment.pk, "s": appointment.sequence, "n": appointment.link_secret, "do": action}
+    return signing.dumps(payload, salt=LINK_SALT)
 
 
 def appointment_link_url(appointment: Appointment, *, action: str) -> str:

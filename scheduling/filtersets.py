@@ -1,10 +1,9 @@
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import django_filters
-from django.conf import settings
 
 from clinic.api.filters import FilterSet
+from clinic.clock import clinic_zone
 from scheduling.choices import AppointmentStatus, OfferStatus, ReminderStatus, WaitlistStatus
 from scheduling.closures import local_day_bounds
 from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, WaitlistEntry, WaitlistOffer
@@ -86,7 +85,7 @@ class AppointmentFilterSet(FilterSet):
 
     def _zone(self):
         location = self.form.cleaned_data.get("location")
-        return location.zone if location else ZoneInfo(settings.CLINIC_DEFAULT_TIME_ZONE)
+        return location.zone if location else clinic_zone()
 
     def filter_needs_attention(self, queryset, name, value):
         attention = appointments_needing_attention(queryset)

@@ -1,9 +1,13 @@
 """What the signed links in patient emails may do: confirm attendance, or cancel outside the policy window.
 
-A link names one action on one version (sequence) of one appointment and expires after
-CLINIC_EMAIL_LINK_MAX_AGE_DAYS. A bad, expired or outdated link changes nothing and says why.
+A link names one action on one version (sequence) of one appointment, carries the appointment's random link
+secret and expires after CLINIC_EMAIL_LINK_MAX_AGE_DAYS. A link signed with another key, or for another version
+of the appointment (it moved since: the secret was renewed), changes nothing and says why. The checks that
+depend on the appointment run again on the locked row, in the transaction that acts, so a move racing a click
+can never let an old link act on the new time.
 """
 
+import hmac
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,36 +19,60 @@ from clinic.exceptions import DomainValidationError, InvalidTransition
 from scheduling import booking
 from scheduling.choices import AppointmentStatus
 from scheduling.emails import LINK_ACTIONS, LINK_SALT
+from scheduling.locks import appointment_lock
 from scheduling.models import Appointment
 
 PATIENT_CANCEL_REASON = "Cancelled by the patient with the link in their email."
+NOT_VALID = "This link is not valid. Nothing was changed."
 
 
 def _refuse(sentence: str) -> DomainValidationError:
     return DomainValidationError(sentence, errors={"token": [sentence]})
 
 
-def appointment_from_link(*, token: str, action: str) -> Appointment:
-    """The appointment a link is for; raises DomainValidationError when the link is bad, expired or outdated."""
+def _payload(token: str, action: str) -> dict:
     max_age = timedelta(days=settings.CLINIC_EMAIL_LINK_MAX_AGE_DAYS)
     try:
         payload = signing.loads(token, salt=LINK_SALT, max_age=max_age)
     except signing.SignatureExpired:
         raise _refuse("This link has expired. Nothing was changed; please call the clinic.") from None
     except signing.BadSignature:
-        raise _refuse("This link is not valid. Nothing was changed.") from None
-    if action not in LINK_ACTIONS or payload.get("do") != action:
-        raise _refuse("This link is not valid. Nothing was changed.")
-    appointment = (
-        Appointment.objects.select_related("patient", "practitioner", "location", "therapy_type")
-        .filter(pk=payload.get("a"))
-        .first()
-    )
+        raise _refuse(NOT_VALID) from None
+    if action not in LINK_ACTIONS or not isinstance(payload, dict) or payload.get("do") != action:
+        raise _refuse(NOT_VALID)
+    if not isinstance(payload.get("a"), int) or not isinstance(payload.get("n"), str):
+        raise _refuse(NOT_VALID)
+    return payload
+
+
+def _check(appointment: Appointment | None, payload: dict) -> Appointment:
     if appointment is None:
         raise _refuse("This appointment no longer exists. Nothing was changed.")
     if appointment.sequence != payload.get("s"):
         raise _refuse("Your appointment has moved since this email. Nothing was changed; use the latest email.")
+    if not hmac.compare_digest(appointment.link_secret, payload["n"]):
+        raise _refuse(NOT_VALID)
     return appointment
+
+
+def appointment_from_link(*, token: str, action: str) -> Appointment:
+    """The appointment a link is for (read, not locked: for showing the page); raises DomainValidationError when
+    the link is bad, expired or outdated."""
+    payload = _payload(token, action)
+    appointment = (
+        Appointment.objects.select_related("patient", "practitioner", "location", "therapy_type")
+        .filter(pk=payload["a"])
+        .first()
+    )
+    return _check(appointment, payload)
+
+
+def _locked_from_link(*, token: str, action: str) -> Appointment:
+    """Inside a transaction: the appointment of a valid link, locked (its plan first, as booking locks), checked
+    against the link on the locked row."""
+    payload = _payload(token, action)
+    appointment = Appointment.objects.filter(pk=payload["a"]).only("pk", "plan_id").first()
+    return _check(appointment_lock(appointment) if appointment else None, payload)
 
 
 def cancellable_online(appointment: Appointment, *, now=None) -> bool:
@@ -67,14 +95,10 @@ def link_refusal(appointment: Appointment, *, action: str) -> str | None:
 
 
 def appointment_confirm_by_link(*, token: str) -> Appointment:
-    """Record that the patient will come; repeating it changes nothing. Only a booked appointment is confirmed."""
+    """Record that the patient will come to the appointment at the time their email named; repeating it changes
+    nothing. Only a booked appointment, still at that time, is confirmed."""
     with transaction.atomic():
-        appointment = appointment_from_link(token=token, action="confirm")
-        appointment = (
-            Appointment.objects.select_for_update()
-            .select_related("practitioner", "location", "therapy_type")
-            .get(pk=appointment.pk)
-        )
+        appointment = _locked_from_link(token=token, action="confirm")
         refusal = link_refusal(appointment, action="confirm")
         if refusal:
             raise InvalidTransition(refusal)
@@ -85,9 +109,11 @@ def appointment_confirm_by_link(*, token: str) -> Appointment:
 
 
 def appointment_cancel_by_link(*, token: str) -> Appointment:
-    """Cancel through the booking service, unless the link is bad or the policy window has closed."""
-    appointment = appointment_from_link(token=token, action="cancel")
-    refusal = link_refusal(appointment, action="cancel")
-    if refusal:
-        raise InvalidTransition(refusal)
-    return booking.appointment_cancel(appointment=appointment, by=None, reason=PATIENT_CANCEL_REASON)
+    """Cancel through the booking service, in the same transaction that checked the link on the locked row, unless
+    the link is bad or outdated or the policy window has closed."""
+    with transaction.atomic():
+        appointment = _locked_from_link(token=token, action="cancel")
+        refusal = link_refusal(appointment, action="cancel")
+        if refusal:
+            raise InvalidTransition(refusal)
+        return booking.appointment_cancel(appointment=appointment, by=None, reason=PATIENT_CANCEL_REASON)

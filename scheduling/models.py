@@ -1,3 +1,4 @@
+import secrets
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -169,6 +170,11 @@ class AppointmentQuerySet(models.QuerySet):
         return self.filter(start__lt=end, end__gt=start, start__gt=start - LONGEST_APPOINTMENT)
 
 
+def new_link_secret() -> str:
+    """A random value that every emailed link of an appointment carries: a link also needs it, not only the key."""
+    return secrets.token_urlsafe(16)
+
+
 class Appointment(models.Model):
     """A booked stretch of time [start, end) holding a practitioner, a room, maybe a device, and a patient.
 
@@ -205,6 +211,12 @@ class Appointment(models.Model):
     checked_in_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     patient_confirmed_at = models.DateTimeField(null=True, blank=True)
+    link_secret = models.CharField(
+        max_length=32,
+        default=new_link_secret,
+        editable=False,
+        help_text="Carried by the links in emails; renewed on every move, so older links change nothing.",
+    )
     late_cancellation = models.BooleanField(
         default=False,
         db_default=False,
@@ -252,7 +264,7 @@ class Appointment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["link_secret"])
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -380,6 +392,9 @@ class WaitlistEntry(models.Model):
         indexes = [
             # Matching reads the open entries of one location and therapy, in the order they joined.
             models.Index(fields=["location", "therapy_type", "status", "joined_at"], name="waitlist_match_idx"),
+            # Matching a freed slot walks a location's waiting entries in join order (whatever the therapy) and
+            # stops at the first that fit: no sort of every open entry.
+            models.Index(fields=["location", "status", "joined_at", "id"], name="waitlist_queue_idx"),
         ]
 
     def __str__(self):

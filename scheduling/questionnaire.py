@@ -1,7 +1,8 @@
 """The pre-visit health questionnaire: a short form behind a signed link in the confirmation email of a first
 visit and of every session that needs a blood draw (PRP). The patient's answers become their conditions with
 `source="patient"` and `verified=False`; a declared condition that blocks the therapy puts the appointment on hold
-at once (holds.appointments_rescreen). The patient is told only that the clinic will contact them.
+at once (scheduling.holds re-screens the patient's plans and appointments). The patient is told only that the
+clinic will contact them.
 """
 
 from dataclasses import dataclass
@@ -13,9 +14,8 @@ from patients.choices import ConditionKind, ConditionSource
 from patients.models import Condition, PatientCondition
 from scheduling import links
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus
-from scheduling.holds import patient_condition_record, patient_screening_changed
+from scheduling.holds import appointment_screen, patient_condition_record, patient_screening_changed
 from scheduling.models import Appointment, QuestionnaireAnswer
-from treatments.screening import screen
 
 PREGNANCY_CODE = "pregnancy"
 DECLARED_NOTE = "Declared by the patient in the pre-visit questionnaire."
@@ -48,10 +48,6 @@ def questionnaire_choices() -> list[tuple[str, list[Condition]]]:
 class QuestionnaireOutcome:
     answer: QuestionnaireAnswer
     clinic_will_contact: bool
-
-
-def _rescreen(patient) -> None:
-    patient_screening_changed(patient=patient, by=None)
 
 
 def _declare(appointment: Appointment, condition: Condition) -> None:
@@ -106,8 +102,8 @@ def questionnaire_submit_by_link(*, token: str, condition_ids: list[int], other:
             appointment=locked,
             answers={"conditions": sorted(c.code for c in conditions), "other": (other or "")[:MAX_OTHER_CHARS]},
         )
-        _rescreen(locked.patient)
-        result = screen(locked.patient, locked.therapy_type)
+        patient_screening_changed(patient=locked.patient, by=None)
+        result = appointment_screen(locked)
     return QuestionnaireOutcome(
         answer=answer, clinic_will_contact=bool(result.blocking or result.warnings or other.strip())
     )

@@ -3,7 +3,9 @@
 Nothing lost: a row exists as soon as the booking commits, whatever the broker does; the beat sweep finds every
 due row, and a row left `sending` by a dead worker is claimed again after CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS.
 Nothing twice: a row is sent only by the worker that claimed it (skip-locked rows on PostgreSQL, a conditional
-UPDATE on SQLite), and each email carries a deterministic Message-ID so a mail system can drop a rare re-send.
+UPDATE on SQLite), a claim lasts longer than any one send can (EMAIL_TIMEOUT bounds each SMTP step; settings.py
+checks the two), and each email carries a deterministic Message-ID so a mail system can drop a rare re-send.
+A failed send is retried with back-off for as long as the email is useful, i.e. until the appointment starts.
 """
 
 import logging
@@ -215,7 +217,8 @@ def _not_to_send(reminder: Reminder) -> tuple[str, str] | None:
 
 
 def _retry_delay(attempts: int) -> timedelta:
-    return timedelta(seconds=settings.CLINIC_REMINDER_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
+    seconds = settings.CLINIC_REMINDER_RETRY_BASE_SECONDS * 2 ** min(attempts - 1, 32)
+    return timedelta(seconds=min(seconds, settings.CLINIC_REMINDER_RETRY_MAX_SECONDS))
 
 
 def _deliver(reminders: list[Reminder], *, now: datetime) -> int:
@@ -239,13 +242,18 @@ def _deliver(reminders: list[Reminder], *, now: datetime) -> int:
                 mail.send_messages([emails.reminder_message(reminder)])
             except Exception as exc:  # SMTP refusals, network errors, timeouts: all mean "try again later"
                 mail.close()  # a half-broken connection would fail the next message too
-                failed = attempts >= settings.CLINIC_REMINDER_MAX_ATTEMPTS
+                next_attempt_at = now + _retry_delay(attempts)
+                # Worth another try only while the appointment has not started; after that the email is no use.
+                failed = next_attempt_at >= reminder.appointment.start
+                error = f"{type(exc).__name__}: {exc}"
+                if failed:
+                    error = f"Gave up: the appointment starts before another try. Last error: {error}"
                 _finish(
                     reminder,
                     status=ReminderStatus.FAILED if failed else ReminderStatus.PENDING,
                     attempts=attempts,
-                    next_attempt_at=None if failed else now + _retry_delay(attempts),
-                    last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                    next_attempt_at=None if failed else next_attempt_at,
+                    last_error=error[:2000],
                 )
                 logger.warning("reminder %s attempt %s failed: %s", reminder.pk, attempts, exc)
                 continue
@@ -266,8 +274,9 @@ def reminders_dispatch_due(*, now: datetime | None = None, limit: int = 200) -> 
     """Claim up to `limit` due reminders and send them; returns how many were claimed.
 
     Guarantees: each claimed row ends `sent`, `skipped` (no email, reminders off), `cancelled` (appointment no
-    longer booked), `pending` again with a later `next_attempt_at` (send failed), or `failed` after
-    CLINIC_REMINDER_MAX_ATTEMPTS. Concurrent callers never claim the same row.
+    longer booked), `pending` again with a later `next_attempt_at` (send failed: back-off doubling from
+    CLINIC_REMINDER_RETRY_BASE_SECONDS up to CLINIC_REMINDER_RETRY_MAX_SECONDS), or `failed` once the next try
+    would come after the appointment starts. Concurrent callers never claim the same row.
     """
     now = now or timezone.now()
     reminders = _claim(now=now, limit=limit)

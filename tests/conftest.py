@@ -47,6 +47,14 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Request rates are counted in the cache: each test starts with none spent (user ids repeat across tests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
@@ -63,11 +71,19 @@ def clinic():
 
 
 def api_client_for(user) -> APIClient:
-    """An API client that signs its requests with the user's token, as real API clients do."""
-    from rest_framework.authtoken.models import Token
+    """An API client that signs its requests with a token of the user, as real API clients do."""
+    from datetime import timedelta
 
+    from django.utils import timezone
+
+    from clinic.api.authentication import api_token_issue
+    from clinic.models import ApiToken
+
+    row, token = api_token_issue(user=user)
+    # Tests travel in time (time-machine) far past CLINIC_TOKEN_TTL_HOURS; expiry has tests of its own.
+    ApiToken.objects.filter(digest=row.digest).update(expiry=timezone.now() + timedelta(days=3650))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     client.user = user
     return client
 

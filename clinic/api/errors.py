@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -22,6 +22,10 @@ class LockedOut(exceptions.APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_code = "locked_out"
     default_detail = "Too many failed sign-in attempts for this account. Try again later or ask a clinic admin."
+
+    def __init__(self, detail=None, code=None, wait: int | None = None):
+        super().__init__(detail, code)
+        self.wait = wait  # seconds, sent as Retry-After
 
 
 # DRF exceptions whose own code would not be the contract's: the contract's code for each class.
@@ -83,11 +87,19 @@ def exception_handler(exc, context):
         body = error_body(exc.code, detail, exc.errors, **extra)
         return Response(body, status=exc.status_code)
     if isinstance(exc, IntegrityError):
-        # A database constraint caught what the service check missed (e.g. two bookings racing): a conflict.
+        # A database rule caught what a service check missed. The overlap constraints are turned into
+        # slot_unavailable by the booking service, which knows them; any other clash is a plain conflict.
         set_rollback()
         return Response(
-            error_body("slot_unavailable", "That time is no longer free. Pick another slot."),
+            error_body("conflict", "This clashes with data already stored; nothing was changed."),
             status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, DataError):
+        # A value the column cannot hold (a number too large, ...) that no serializer bound caught.
+        set_rollback()
+        return Response(
+            error_body("validation_error", "A value is out of the range this field can store."),
+            status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = exceptions.NotFound()

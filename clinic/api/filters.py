@@ -1,11 +1,19 @@
 """Query parameters and pagination as strict as the schema that documents them."""
 
+from datetime import date
+
 import django_filters
 from django.core.paginator import Paginator
 from django.db.models import Count, Window
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
+
+from clinic.api.fields import BOUNDS_MESSAGE, within_bounds
+
+# No list is anywhere near this many pages; a larger number is refused before it reaches an OFFSET (where a
+# 64-bit overflow would be a database error).
+MAX_PAGE = 1_000_000
 
 
 class FilterSet(django_filters.FilterSet):
@@ -24,6 +32,10 @@ class FilterSet(django_filters.FilterSet):
             elif isinstance(filter_, django_filters.BooleanFilter) and not set(values) <= {"true", "false"}:
                 self.form.add_error(name, "Give true or false.")
                 valid = False
+        for name, value in list(getattr(self.form, "cleaned_data", {}).items()):
+            if isinstance(value, date) and not within_bounds(value):
+                self.form.add_error(name, BOUNDS_MESSAGE)
+                valid = False
         return valid
 
 
@@ -34,7 +46,7 @@ class Pagination(PageNumberPagination):
         number = request.query_params.get(self.page_query_param, "1")
         if number in self.last_page_strings:
             return paginator.num_pages
-        if not number.isdigit():
+        if not (number.isascii() and number.isdigit()) or not 0 < int(number) <= MAX_PAGE:
             raise NotFound("Invalid page.")
         return number
 

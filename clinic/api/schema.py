@@ -1,6 +1,8 @@
 """OpenAPI: the error component and every error status an operation can answer, added in one place."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -25,6 +27,16 @@ class ErrorSerializer(serializers.Serializer):
         ref_name = "Error"
 
 
+class TokenScheme(OpenApiAuthenticationExtension):
+    """`Authorization: Token <token>`, the token from POST /api/v1/auth/token/ (expires; see `expires_at`)."""
+
+    target_class = "clinic.api.authentication.TokenWithRolesAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
+
+
 _DESCRIPTIONS = {
     "400": "validation_error (or parse_error): the request is malformed; `errors` names the fields.",
     "401": "not_authenticated: send `Authorization: Token <token>` or sign in.",
@@ -33,10 +45,12 @@ _DESCRIPTIONS = {
     "405": "method_not_allowed.",
     "406": "not_acceptable: this API answers application/json.",
     "409": "A domain conflict: slot_unavailable, contraindicated (with blocking and warnings), "
-    "outside_plan_window, invalid_transition, consent_missing or possible_duplicate (with matches).",
+    "outside_plan_window, invalid_transition, consent_missing, possible_duplicate (with matches), or conflict (any "
+    "other clash with stored data).",
+    "413": "payload_too_large: the body is over CLINIC_MAX_BODY_BYTES (1 MB).",
     "415": "unsupported_media_type: send application/json.",
     "422": "idempotency_key_reused: this Idempotency-Key was used with another body.",
-    "429": "locked_out or throttled: too many attempts.",
+    "429": "locked_out or throttled: too many attempts; Retry-After says how many seconds to wait.",
 }
 
 
@@ -58,7 +72,9 @@ class ClinicAutoSchema(AutoSchema):
         if AllowAny not in getattr(self.view, "permission_classes", ()):
             statuses |= {"401", "403"}
         if self.method in ("POST", "PUT", "PATCH"):
-            statuses |= {"400", "415"}
+            statuses |= {"400", "413", "415"}
+            if getattr(self.view, "throttle_scope", None):
+                statuses.add("429")
         if self.get_filter_backends() or self._is_list_view() or self._has_query_parameters():
             statuses.add("400")
         if self._is_list_view() or "{" in self.path:

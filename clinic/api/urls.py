@@ -3,10 +3,10 @@
 from django.http import JsonResponse
 from django.urls import include, path, re_path, register_converter
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
-from clinic.api.auth import TokenView
+from clinic.api.auth import LogoutView, TokenView
 from clinic.api.converters import IdConverter
 from clinic.api.errors import error_body
 
@@ -22,6 +22,7 @@ register_converter(IdConverter, "id")
 
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("auth/logout/", LogoutView.as_view(), name="logout"),
     path("", include("patients.api.urls")),
     path("", include("treatments.api.urls")),
     path("", include("scheduling.api.urls")),
@@ -31,7 +32,8 @@ v1 = [
 urlpatterns = [
     path("v1/", include((v1, "api"), namespace="v1")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]), name="docs"),
+    # The split view serves its set-up script as a file: the page has no inline script (Content-Security-Policy).
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema", permission_classes=[AllowAny]), name="docs"),
     # [\s\S], not ".": a decoded path may hold a line break (%0A), which "." does not match.
     re_path(r"^[\s\S]*$", unknown_endpoint),
 ]

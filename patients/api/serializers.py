@@ -1,7 +1,15 @@
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from rest_framework import serializers
 
-from clinic.api.fields import OptionalEmailField, StrictBooleanField, StrictCharField, StrictModelSerializer
+from clinic.api.fields import (
+    IdRelatedField,
+    OptionalEmailField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictModelSerializer,
+    StrictSerializer,
+)
 from patients.models import AccessLog, Condition, Patient, PatientCondition, e164_validator
 
 
@@ -47,7 +55,14 @@ class PatientSerializer(StrictModelSerializer):
             "no_show_count",
             "late_cancellation_count",
             "allow_duplicate",
+            "active",
         ]
+        read_only_fields = ["active"]
+
+    def validate_date_of_birth(self, value):
+        if value > timezone.localdate():
+            raise serializers.ValidationError("A date of birth cannot be in the future.")
+        return value
 
 
 class ConditionSerializer(serializers.ModelSerializer):
@@ -57,7 +72,7 @@ class ConditionSerializer(serializers.ModelSerializer):
 
 
 class PatientConditionSerializer(StrictModelSerializer):
-    condition = serializers.PrimaryKeyRelatedField(queryset=Condition.objects.all())
+    condition = IdRelatedField(queryset=Condition.objects.all())
     condition_name = serializers.CharField(source="condition.name", read_only=True)
     condition_kind = serializers.CharField(source="condition.kind", read_only=True)
 
@@ -80,7 +95,7 @@ class PatientConditionSerializer(StrictModelSerializer):
         read_only_fields = ["source", "verified", "verified_by", "verified_at"]
 
 
-class PatientConditionVerifySerializer(serializers.Serializer):
+class PatientConditionVerifySerializer(StrictSerializer):
     verified = serializers.BooleanField(
         help_text="true confirms the condition; false rejects it (it becomes inactive and stops counting)."
     )

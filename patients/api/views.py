@@ -4,6 +4,7 @@ from rest_framework import generics, mixins, status, viewsets
 from rest_framework.response import Response
 
 from clinic.api.filters import CountWithPagePagination
+from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clinic.api.permissions import ADMIN, STAFF
 from patients.api.serializers import AccessLogSerializer, ConditionSerializer, PatientSerializer
 from patients.audit import access_record
@@ -20,7 +21,8 @@ class PatientViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Patients' demographics; `?search=` on name, email and phone. Reading one record is logged."""
+    """Patients' demographics; `?search=` on name, email and phone. Reading one record is logged. The list holds
+    active patients only; a deactivated one (clinic admin, in the admin) is still read by id."""
 
     queryset = patients_with_attendance()
     serializer_class = PatientSerializer
@@ -29,18 +31,24 @@ class PatientViewSet(
     pagination_class = CountWithPagePagination
     http_method_names = ["get", "post", "patch", "head", "options"]
     roles = {"*": STAFF}
-    error_statuses = {"create": (409,)}
+    error_statuses = {"create": (409, 422)}
 
     @extend_schema(
         description="Register a patient. 409 possible_duplicate, with `matches` (id, names, date of birth, email, "
         "phone, `matched_on`), when someone registered has the same date of birth and a similar name, or the same "
-        'email or phone; send `"allow_duplicate": true` to register anyway.'
+        'email or phone; send `"allow_duplicate": true` to register anyway.',
+        parameters=[IDEMPOTENCY_PARAMETER],
     )
+    @idempotent
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         patient = patient_register(**serializer.validated_data)
         return Response(self.get_serializer(patient).data, status=status.HTTP_201_CREATED)
+
+    def get_queryset(self):
+        patients = super().get_queryset()
+        return patients.filter(active=True) if self.action == "list" else patients
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)

@@ -24,11 +24,13 @@ class PatientExportView(APIView):
         document = {
             "patient": patient,
             "conditions": patient.conditions.select_related("condition"),
-            "plans": TreatmentPlan.objects.filter(patient=patient).prefetch_related(
-                "sessions__appointments", "consents"
-            ),
+            "plans": TreatmentPlan.objects.filter(patient=patient)
+            .select_related("patient")
+            .prefetch_related("sessions__appointments", "consents"),
             "appointments": appointments_with_attention(
-                patient.appointments.select_related("patient", "practitioner").prefetch_related("reminders")
+                patient.appointments.select_related("patient", "practitioner", "session", "plan").prefetch_related(
+                    "reminders"
+                )
             ),
             "consents": patient.consents.all(),
         }

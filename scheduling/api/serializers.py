@@ -4,7 +4,14 @@ from datetime import date, datetime, timedelta
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
-from clinic.api.fields import StrictCharField
+from clinic.api.fields import (
+    AwareDateTimeField,
+    BoundedDateField,
+    IdRelatedField,
+    StrictCharField,
+    StrictModelSerializer,
+    StrictSerializer,
+)
 from patients.models import Patient
 from scheduling.models import (
     Appointment,
@@ -53,13 +60,13 @@ class DeviceSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "location", "kind", "active"]
 
 
-class AvailabilityQuerySerializer(serializers.Serializer):
-    therapy_type = serializers.PrimaryKeyRelatedField(queryset=TherapyType.objects.all())
-    location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all())
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
-    practitioner = serializers.PrimaryKeyRelatedField(queryset=Practitioner.objects.all(), required=False)
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all(), required=False)
+class AvailabilityQuerySerializer(StrictSerializer):
+    therapy_type = IdRelatedField(queryset=TherapyType.objects.all())
+    location = IdRelatedField(queryset=Location.objects.all())
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+    practitioner = IdRelatedField(queryset=Practitioner.objects.all(), required=False)
+    patient = IdRelatedField(queryset=Patient.objects.all(), required=False)
     limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
 
     def validate(self, attrs):
@@ -107,6 +114,13 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
     practitioner_name = serializers.CharField(source="practitioner.display_name", read_only=True)
+    # "session k of N" on the desk's cards without a request per plan.
+    session_sequence = serializers.IntegerField(source="session.sequence", read_only=True, allow_null=True)
+    sessions_planned = serializers.IntegerField(source="plan.sessions_planned", read_only=True, allow_null=True)
+    # The patient's attendance on each card of a list; null in life-cycle answers, which are not read as a list.
+    patient_no_show_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
+    patient_late_cancellation_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
+
     record = serializers.SerializerMethodField(help_text="The visit's clinical record; null for the front desk.")
     cascade = serializers.SerializerMethodField(
         help_text="Other appointments this action moved or cancelled (life-cycle answers; empty otherwise)."
@@ -149,7 +163,11 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "device",
             "therapy_type",
             "session",
+            "session_sequence",
             "plan",
+            "sessions_planned",
+            "patient_no_show_count",
+            "patient_late_cancellation_count",
             "start",
             "end",
             "status",
@@ -212,10 +230,12 @@ class AppointmentRows:
     took ~90 % of that request. The serializers stay the single answer for one appointment and the schema; a test
     holds the two to the same output.
 
-    Use: `rows.page(queryset.values(*rows.columns))` on a queryset of appointments_with_attention()."""
+    Use: `rows.page(queryset.values(*rows.columns))` on a queryset of appointments_with_attention() and
+    with_patient_attendance()."""
 
-    # Output name -> column, in the serializer's order; None: built below.
-    _COMMON = {
+    # Output field -> column (None: built below). The order is the serializer's Meta.fields; a field added there
+    # and not here is a KeyError on the first list.
+    _COLUMNS = {
         "id": "id",
         "patient": "patient_id",
         "patient_name": None,
@@ -226,7 +246,11 @@ class AppointmentRows:
         "device": "device_id",
         "therapy_type": "therapy_type_id",
         "session": "session_id",
+        "session_sequence": "session__sequence",
         "plan": "plan_id",
+        "sessions_planned": "plan__sessions_planned",
+        "patient_no_show_count": "patient_no_show_count",
+        "patient_late_cancellation_count": "patient_late_cancellation_count",
         "start": "start",
         "end": "end",
         "status": "status",
@@ -241,8 +265,6 @@ class AppointmentRows:
         "created_at": "created_at",
         "record": None,
         "cascade": None,
-    }
-    _CLINICAL = {
         "held_at": "held_at",
         "hold_findings": "hold_findings",
         "override_reason": "override_reason",
@@ -250,6 +272,7 @@ class AppointmentRows:
         "override_at": "override_at",
         "overridden_findings": "overridden_findings",
     }
+    # VisitRecordSerializer's fields -> columns.
     _RECORD = {
         "notes": "notes",
         "product": "product_id",
@@ -263,10 +286,11 @@ class AppointmentRows:
 
     def __init__(self, *, clinical: bool):
         self.clinical = clinical
-        self.fields = {**self._COMMON, **(self._CLINICAL if clinical else {})}
-        record = self._RECORD if clinical else {}
+        serializer = AppointmentClinicalSerializer if clinical else AppointmentSerializer
+        self.fields = {name: self._COLUMNS[name] for name in serializer.Meta.fields}
+        self.record = {name: self._RECORD[name] for name in VisitRecordSerializer.Meta.fields} if clinical else {}
         self.columns = sorted(
-            {column for column in (*self.fields.values(), *record.values()) if column}
+            {column for column in (*self.fields.values(), *self.record.values()) if column}
             | {"patient__first_name", "patient__last_name", *ATTENTION_COLUMNS}
         )
 
@@ -291,30 +315,28 @@ class AppointmentRows:
             if self.clinical:
                 item["record"] = {
                     name: instant(row[column]) if name in self._DATETIMES else row[column]
-                    for name, column in self._RECORD.items()
+                    for name, column in self.record.items()
                 }
             answer.append(item)
         return answer
 
 
-class AppointmentBookSerializer(serializers.Serializer):
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
-    therapy_type = serializers.PrimaryKeyRelatedField(queryset=TherapyType.objects.all())
-    practitioner = serializers.PrimaryKeyRelatedField(queryset=Practitioner.objects.all())
-    start = serializers.DateTimeField()
-    session = serializers.PrimaryKeyRelatedField(
-        queryset=TreatmentSession.objects.all(), required=False, allow_null=True
-    )
-    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.all(), required=False, allow_null=True)
-    device = serializers.PrimaryKeyRelatedField(queryset=Device.objects.all(), required=False, allow_null=True)
-    product = serializers.PrimaryKeyRelatedField(
+class AppointmentBookSerializer(StrictSerializer):
+    patient = IdRelatedField(queryset=Patient.objects.all())
+    therapy_type = IdRelatedField(queryset=TherapyType.objects.all())
+    practitioner = IdRelatedField(queryset=Practitioner.objects.all())
+    start = AwareDateTimeField()
+    session = IdRelatedField(queryset=TreatmentSession.objects.all(), required=False, allow_null=True)
+    room = IdRelatedField(queryset=Room.objects.all(), required=False, allow_null=True)
+    device = IdRelatedField(queryset=Device.objects.all(), required=False, allow_null=True)
+    product = IdRelatedField(
         queryset=Product.objects.all(),
         required=False,
         allow_null=True,
         help_text="For a visit outside a plan: the product used, where the therapy uses one (a session uses its "
         "plan's).",
     )
-    location = serializers.PrimaryKeyRelatedField(
+    location = IdRelatedField(
         queryset=Location.objects.all(),
         required=False,
         allow_null=True,
@@ -329,39 +351,37 @@ class AppointmentBookSerializer(serializers.Serializer):
     )
 
 
-class AppointmentRescheduleSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    practitioner = serializers.PrimaryKeyRelatedField(
-        queryset=Practitioner.objects.all(), required=False, allow_null=True
-    )
-    location = serializers.PrimaryKeyRelatedField(
+class AppointmentRescheduleSerializer(StrictSerializer):
+    start = AwareDateTimeField()
+    practitioner = IdRelatedField(queryset=Practitioner.objects.all(), required=False, allow_null=True)
+    location = IdRelatedField(
         queryset=Location.objects.all(), required=False, allow_null=True, help_text="Move to this location."
     )
 
 
-class AppointmentReleaseSerializer(serializers.Serializer):
+class AppointmentReleaseSerializer(StrictSerializer):
     override_reason = StrictCharField(
         required=False, allow_blank=True, max_length=2000, help_text="Needed to accept a relative contraindication."
     )
 
 
-class PlanReviewSerializer(serializers.Serializer):
+class PlanReviewSerializer(StrictSerializer):
     override_reason = StrictCharField(
         required=False, allow_blank=True, max_length=2000, help_text="Needed to accept a relative contraindication."
     )
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(StrictSerializer):
     reason = StrictCharField(max_length=2000)
 
 
-class AppointmentCancelSerializer(serializers.Serializer):
+class AppointmentCancelSerializer(StrictSerializer):
     reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
 
 
-class AppointmentCompleteSerializer(serializers.Serializer):
+class AppointmentCompleteSerializer(StrictSerializer):
     notes = StrictCharField(required=False, allow_blank=True, max_length=10000)
-    product_lot = serializers.PrimaryKeyRelatedField(queryset=ProductLot.objects.all(), required=False, allow_null=True)
+    product_lot = IdRelatedField(queryset=ProductLot.objects.all(), required=False, allow_null=True)
 
 
 class LotRecipientSerializer(serializers.ModelSerializer):
@@ -396,7 +416,7 @@ class LotRecipientSerializer(serializers.ModelSerializer):
         return appointment.start.astimezone(appointment.location.zone).date()
 
 
-class LotRecallSerializer(serializers.Serializer):
+class LotRecallSerializer(StrictSerializer):
     reason = StrictCharField(max_length=2000)
 
 
@@ -423,11 +443,19 @@ class PlanScheduleSerializer(serializers.Serializer):
 
 
 class ReminderSerializer(serializers.ModelSerializer):
+    # What the desk's failed-reminders list shows, without a request per appointment.
+    patient = serializers.IntegerField(source="appointment.patient_id", read_only=True)
+    patient_name = serializers.CharField(source="appointment.patient.full_name", read_only=True)
+    appointment_start = serializers.DateTimeField(source="appointment.start", read_only=True)
+
     class Meta:
         model = Reminder
         fields = [
             "id",
             "appointment",
+            "patient",
+            "patient_name",
+            "appointment_start",
             "kind",
             "due_at",
             "status",
@@ -438,9 +466,9 @@ class ReminderSerializer(serializers.ModelSerializer):
         ]
 
 
-class ClosureRangeQuerySerializer(serializers.Serializer):
-    date_from = serializers.DateField(help_text="First local day.")
-    date_to = serializers.DateField(help_text="Last local day, included (at most 366 days after date_from).")
+class ClosureRangeQuerySerializer(StrictSerializer):
+    date_from = BoundedDateField(help_text="First local day.")
+    date_to = BoundedDateField(help_text="Last local day, included (at most 366 days after date_from).")
 
     def validate(self, attrs):
         if attrs["date_to"] < attrs["date_from"]:
@@ -450,21 +478,23 @@ class ClosureRangeQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class WaitlistEntrySerializer(serializers.ModelSerializer):
+class WaitlistEntrySerializer(StrictModelSerializer):
     weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6),
         required=False,
         max_length=7,
         help_text="Wanted weekdays, 0 = Monday to 6 = Sunday; empty means any day.",
     )
-    earliest = serializers.DateField(help_text="First acceptable day, in the location's time zone.")
-    latest = serializers.DateField(help_text="Last acceptable day, in the location's time zone.")
+    earliest = BoundedDateField(help_text="First acceptable day, in the location's time zone.")
+    latest = BoundedDateField(help_text="Last acceptable day, in the location's time zone.")
+    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
 
     class Meta:
         model = WaitlistEntry
         fields = [
             "id",
             "patient",
+            "patient_name",
             "therapy_type",
             "product",
             "location",

@@ -10,10 +10,11 @@ from rest_framework.views import APIView
 from clinic.api.filters import CountWithPagePagination
 from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clinic.api.permissions import CLINICAL, STAFF, is_clinical
+from clinic.api.throttling import ScopedPostThrottle
 from patients.api import serializers as ps
 from patients.audit import access_record
 from patients.models import Patient, PatientCondition
-from scheduling import availability, booking, holds, planning, records, selectors, waitlist
+from scheduling import availability, booking, holds, planning, records, reminders, selectors, waitlist
 from scheduling.api import serializers as s
 from scheduling.closures import closures_between
 from scheduling.filtersets import (
@@ -143,7 +144,7 @@ class AppointmentPagination(CountWithPagePagination):
 class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Appointments: list and book, then the life cycle. Every POST accepts an Idempotency-Key."""
 
-    queryset = Appointment.objects.select_related("patient", "practitioner")
+    queryset = Appointment.objects.select_related("patient", "practitioner", "session", "plan")
     serializer_class = s.AppointmentClinicalSerializer
     filterset_class = AppointmentFilterSet
     pagination_class = AppointmentPagination
@@ -168,13 +169,15 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return response
 
     roles = {"*": STAFF, "complete": CLINICAL, "consent": CLINICAL, "release": CLINICAL}
+    throttle_classes = [ScopedPostThrottle]
+    throttle_scope = "booking"
     error_statuses = dict.fromkeys(
         ("create", "reschedule", "cancel", "check_in", "no_show", "complete", "consent", "release"), BOOKING_CONFLICTS
     )
 
     def get_queryset(self):
         # Built per request: "still ahead" and the closures are read now, not when the module was imported.
-        return appointments_with_attention(super().get_queryset())
+        return selectors.with_patient_attendance(appointments_with_attention(super().get_queryset()))
 
     def get_serializer_class(self):
         # Clinical roles read the visit's record; the front desk reads `record: null`.
@@ -341,10 +344,23 @@ class PlanScheduleView(APIView):
 class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
     """Reminder emails owed to patients and their delivery state."""
 
-    queryset = Reminder.objects.all()
+    queryset = Reminder.objects.select_related("appointment__patient")
     serializer_class = s.ReminderSerializer
     filterset_class = ReminderFilterSet
     roles = {"*": STAFF}
+    error_statuses = {"retry": (409,)}
+
+    @extend_schema(
+        request=None,
+        responses={200: s.ReminderSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        description="Send a failed reminder again: it becomes pending and goes out at once (409 unless failed).",
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    @idempotent
+    def retry(self, request, pk=None):
+        reminder = reminders.reminder_retry(reminder=self.get_object(), by=request.user)
+        return Response(s.ReminderSerializer(reminder).data)
 
 
 class PatientConditionViewSet(
@@ -386,7 +402,12 @@ class PatientConditionViewSet(
         access_record(request, [self.kwargs["patient_pk"]])
         return response
 
-    @extend_schema(request=ps.PatientConditionSerializer, responses={201: ps.PatientConditionSerializer})
+    @extend_schema(
+        request=ps.PatientConditionSerializer,
+        responses={201: ps.PatientConditionSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
     def create(self, request, *args, **kwargs):
         patient = self.get_patient()
         serializer = ps.PatientConditionSerializer(data=request.data)
@@ -512,7 +533,7 @@ class WaitlistEntryViewSet(
 ):
     """Patients waiting for a slot. DELETE takes an entry off the list (status `removed`); the row is kept."""
 
-    queryset = WaitlistEntry.objects.all()
+    queryset = WaitlistEntry.objects.select_related("patient")
     serializer_class = s.WaitlistEntrySerializer
     filterset_class = WaitlistEntryFilterSet
     roles = {"*": STAFF}

@@ -117,6 +117,9 @@ def test_every_row_of_the_week_is_the_appointment_as_its_own_page_shows_it(reque
     assert "missed" in reasons[4] and "no longer" in reasons[2]
     assert len(reasons[8].splitlines()) == 2 and "closed" in reasons[8].splitlines()[1]
     assert by_id[rows[5].pk]["late_cancellation"] is True
+    assert by_id[rows[5].pk]["patient_late_cancellation_count"] == 1
+    course = by_id[rows[4].pk]
+    assert (course["session_sequence"], course["sessions_planned"], course["patient_no_show_count"]) == (2, 3, 1)
     record = by_id[rows[6].pk]["record"]
     if role == "front_desk_api":
         assert record is None and "hold_findings" not in by_id[rows[1].pk]

@@ -107,10 +107,23 @@ def test_slot_unavailable_when_the_time_is_taken(front_desk_api, records):
     assert_error(response, 409, "slot_unavailable")
 
 
-def test_a_database_conflict_is_slot_unavailable():
-    response = exception_handler(IntegrityError("appointment_no_overlap"), {})
+def test_a_database_clash_other_than_an_overlap_is_a_conflict_not_slot_unavailable():
+    response = exception_handler(IntegrityError("UNIQUE constraint failed: clinic_idempotencykey.key"), {})
     assert response.status_code == 409
-    assert response.data["code"] == "slot_unavailable"
+    assert response.data["code"] == "conflict"
+
+
+def test_the_overlap_constraint_is_slot_unavailable(front_desk_api, records, monkeypatch):
+    """The booking service knows the overlap constraints: their violation (a race the checks lost) is still the
+    contract's slot_unavailable."""
+    from scheduling import booking as booking_service
+
+    def lose_the_race(**kwargs):
+        raise IntegrityError('violates exclusion constraint "appointment_no_practitioner_overlap"')
+
+    monkeypatch.setattr(booking_service, "_place", lose_the_race)
+    response = front_desk_api.post("/api/v1/appointments/", booking(records), format="json")
+    assert_error(response, 409, "slot_unavailable")
 
 
 def test_contraindicated_carries_blocking_and_warnings(practitioner_api, records):

@@ -211,7 +211,7 @@ def test_roles_come_with_the_token_and_follow_the_groups(clinic):
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/api/v1/locations/").status_code == 200
     assert [q["sql"] for q in queries if "auth_group" in q["sql"]] == [queries[0]["sql"]]
-    assert "authtoken_token" in queries[0]["sql"]
+    assert "clinic_apitoken" in queries[0]["sql"]
 
     user.groups.remove(Group.objects.get(name="front_desk"))
     assert client.get("/api/v1/locations/").status_code == 403

@@ -22,7 +22,6 @@ def manage(*args, **env):
 @pytest.mark.parametrize(
     "env,sentence",
     [
-        ({"DJANGO_DEBUG": "false"}, "DJANGO_SECRET_KEY must be set"),
         ({"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "short"}, "at least 50 random characters"),
         ({"DATABASE_URL": "mysql://u:p@h/db"}, "DATABASE_URL must point to PostgreSQL"),
         ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
@@ -49,6 +48,7 @@ def test_production_settings_pass_the_deploy_check():
         DJANGO_SECRET_KEY=GOOD_SECRET,
         DJANGO_ALLOWED_HOSTS="clinic.example",
         EMAIL_URL="smtp://mail.clinic.example:587",
+        CLINIC_PUBLIC_URL="https://clinic.example",
     )
     assert result.returncode == 0, result.stderr
 
@@ -58,7 +58,11 @@ def test_reading_the_settings_creates_no_folder_and_a_first_run_makes_what_it_ne
     imported = subprocess.run(
         [sys.executable, "-c", "import clinic.settings"],
         cwd=ROOT,
-        env={**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, "CLINIC_VAR_DIR": str(var_dir)},
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            "CLINIC_VAR_DIR": str(var_dir),
+            "DJANGO_SECRET_KEY": GOOD_SECRET,  # without one, the folder holds the install's key (test below)
+        },
         capture_output=True,
         text=True,
         timeout=60,
@@ -68,3 +72,50 @@ def test_reading_the_settings_creates_no_folder_and_a_first_run_makes_what_it_ne
     # The embedded mode's first command makes the folder its SQLite file lives in.
     checked = manage("migrate", "--check", CLINIC_VAR_DIR=str(var_dir))
     assert var_dir.is_dir(), checked.stderr
+
+
+def settings_of(*names, **env) -> list[str]:
+    """The values of settings as a fresh process with `env` loads them."""
+    code = (
+        f"from django.conf import settings; print(*[repr(getattr(settings, n)) for n in {list(names)!r}], sep=chr(10))"
+    )
+    result = manage("shell", "--verbosity", "0", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()
+
+
+def test_without_a_secret_key_the_install_makes_its_own_once_kept_private(tmp_path):
+    var = tmp_path / "var"  # does not exist yet: made for the key, and nothing else
+    first = settings_of("SECRET_KEY", "DEBUG", CLINIC_VAR_DIR=str(var))
+    key_file = var / "secret_key"
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert first == [repr(key_file.read_text().strip()), "False"]  # and debug is off unless asked for
+    assert len(key_file.read_text().strip()) >= 50
+    assert settings_of("SECRET_KEY", CLINIC_VAR_DIR=str(var)) == first[:1]  # the same key on every start
+    other = settings_of("SECRET_KEY", CLINIC_VAR_DIR=str(tmp_path / "other-install"))
+    assert other != first[:1]  # another install, another key
+
+
+def test_debug_pages_only_when_asked_for_and_plain_http_on_loopback_keeps_working(tmp_path):
+    var = str(tmp_path)
+    assert settings_of("DEBUG", CLINIC_VAR_DIR=var) == ["False"]
+    assert settings_of("DEBUG", CLINIC_VAR_DIR=var, DJANGO_DEBUG="true") == ["True"]
+    # make run: http://127.0.0.1 with debug off; no redirect to https, cookies a browser sends over plain http.
+    assert settings_of("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", CLINIC_VAR_DIR=var) == [
+        "False",
+        "False",
+        "False",
+    ]
+    assert settings_of(
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        CLINIC_VAR_DIR=var,
+        CLINIC_PUBLIC_URL="https://clinic.example",
+        DJANGO_SECRET_KEY=GOOD_SECRET,
+    ) == ["True", "True"]
+
+
+def test_a_claim_shorter_than_a_send_can_take_is_refused_at_start_up():
+    result = manage("check", CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS="30", CLINIC_EMAIL_TIMEOUT_SECONDS="15")
+    assert result.returncode != 0
+    assert "CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS must be at least" in result.stderr

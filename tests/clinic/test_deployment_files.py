@@ -15,12 +15,12 @@ def compose():
 
 
 def test_compose_names_every_production_service():
-    assert set(compose()["services"]) == {"web", "worker", "beat", "postgres", "redis", "mailpit"}
+    assert set(compose()["services"]) == {"migrate", "web", "worker", "beat", "postgres", "redis", "mailpit"}
 
 
 def test_compose_defines_the_django_service_once_and_reuses_it():
     services = compose()["services"]
-    django = [services[name] for name in ("web", "worker", "beat")]
+    django = [services[name] for name in ("migrate", "web", "worker", "beat")]
     assert all(s["image"] == "clinic:latest" and s["build"] == "." for s in django)
     assert all(s["environment"] == django[0]["environment"] for s in django)
     env = django[0]["environment"]
@@ -36,6 +36,26 @@ def test_compose_runs_gunicorn_a_worker_and_exactly_one_beat():
     assert services["worker"]["command"].startswith("celery -A clinic worker")
     assert services["beat"]["command"].startswith("celery -A clinic beat")
     assert "deploy" not in services["beat"]  # never replicated
+
+
+def test_worker_and_beat_start_after_migrations_and_web_has_a_health_check():
+    services = compose()["services"]
+    assert services["migrate"]["command"] == "python manage.py migrate --noinput"
+    assert services["migrate"]["restart"] == "no"
+    for name in ("web", "worker", "beat"):
+        depends = services[name]["depends_on"]
+        assert depends["migrate"] == {"condition": "service_completed_successfully"}, name
+        assert depends["postgres"] == {"condition": "service_healthy"}, name
+        assert "migrate" not in services[name]["command"], name
+    check = services["web"]["healthcheck"]
+    assert "/healthz" in " ".join(check["test"]) and check["retries"] >= 1
+    assert "migrate" not in services["migrate"].get("depends_on", {})
+
+
+def test_dockerfile_signs_nothing_with_a_committed_key():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "secrets.token_urlsafe" in dockerfile
+    assert "DJANGO_SECRET_KEY=build" not in dockerfile
 
 
 def test_dockerfile_installs_the_pinned_runtime_requirements():

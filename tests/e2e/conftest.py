@@ -12,6 +12,7 @@ from tests.services import require_chromium
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
+NARROW = {"width": 820, "height": 1180}
 TIMEOUT_MS = 10_000
 
 
@@ -35,16 +36,52 @@ def browser():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+class PageProblems:
+    """What went wrong in the pages of one test: script errors, console errors, and API answers of 4xx/5xx.
+
+    A browser logs every refused request as a console error ("Failed to load resource"); those are kept apart as
+    `refusals`, which a test that provokes a refusal (a 409 on a drop) checks and clears; any other fails the test.
+    """
+
+    def __init__(self):
+        self.errors: list[str] = []
+        self.refusals: list[str] = []
+
+    def watch(self, page):
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+        page.on(
+            "console",
+            lambda message: message.type == "error"
+            and not message.text.startswith("Failed to load resource")
+            and self.errors.append(f"console: {message.text}"),
+        )
+        page.on(
+            "response",
+            lambda response: response.status >= 400
+            and "/api/" in response.url
+            and (self.errors if response.status >= 500 else self.refusals).append(f"{response.status} {response.url}"),
+        )
+
+
 @pytest.fixture
-def new_page(browser, live_server, request):
-    """Open a fresh browser context (its own cookies: one person at one desk); screenshot each page at the end."""
+def page_problems():
+    return PageProblems()
+
+
+@pytest.fixture
+def new_page(browser, live_server, request, page_problems):
+    """Open a fresh browser context (its own cookies: one person at one desk); screenshot each page at the end.
+
+    Every test using it fails on a script error, a console error or a 5xx from the API."""
     contexts = []
 
     def open_page(viewport=DESKTOP):
         context = browser.new_context(viewport=viewport, base_url=live_server.url, locale="en-GB")
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page_problems.watch(page)
+        return page
 
     yield open_page
     SCREENSHOTS.mkdir(exist_ok=True)
@@ -53,6 +90,8 @@ def new_page(browser, live_server, request):
             suffix = "" if number == 1 else f"-{number}"
             page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}{suffix}.png"), full_page=True)
         context.close()
+    assert page_problems.errors == [], page_problems.errors
+    assert page_problems.refusals == [], f"requests the desk should not have made: {page_problems.refusals}"
 
 
 def log_in(page, username: str, password: str, path: str = "/desk/"):

@@ -1,5 +1,6 @@
 """The front desk and the practitioner in a real browser (Chromium) against the live server and the real API."""
 
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,7 +33,7 @@ def local_today_at(hour: int, days: int = 0) -> datetime:
 
 
 def open_booking_for(page, patient):
-    page.get_by_label("Find a patient (name, email or phone)").fill(patient.last_name)
+    page.get_by_label("Find a patient (name, email, phone or date of birth)").fill(patient.last_name)
     page.get_by_role("button", name=f"Book for {patient.first_name} {patient.last_name}").click()
     expect(page.locator("#booking-patient")).to_have_text(f"Patient: {patient.first_name} {patient.last_name}")
 
@@ -63,7 +64,7 @@ def test_front_desk_logs_in_and_sees_the_day_per_practitioner_and_per_room(new_p
     page = new_page()
     log_in(page, "desk", factories.PASSWORD)
 
-    expect(page.get_by_role("heading", name="Day view")).to_be_visible()
+    expect(page.get_by_role("heading", name="Appointments", exact=True)).to_be_visible()
     expect(page.locator("#attention-plans")).to_contain_text("Ada Lovelace")
     expect(page.locator("#attention-plans")).to_contain_text("Session 2 could not be placed in its window.")
     expect(page.locator("#failed-reminders")).to_contain_text("550 mailbox unavailable")
@@ -75,25 +76,25 @@ def test_front_desk_logs_in_and_sees_the_day_per_practitioner_and_per_room(new_p
     expect(card).to_contain_text("10:00")
     expect(card).to_contain_text("PRP")
     expect(card).to_contain_text("Room A · Centrifuge 1")
-    expect(card).to_have_class("card status-booked")
+    expect(card).to_have_class(re.compile(r"\bstatus-booked\b"))
 
     page.get_by_label("Rooms").check()
     expect(page.locator(".col-head")).to_have_text(["Room A", "Room B"])
-    expect(page.locator('[data-column^="room-"] .card', has_text="Ada Lovelace")).to_contain_text(
+    expect(page.locator('[data-key="room"] .card', has_text="Ada Lovelace")).to_contain_text(
         clinic.practitioners[0].display_name
     )
-    page.get_by_role("button", name="Next day").click()
+    page.get_by_role("button", name="Next", exact=True).click()
     expect(page.locator(".card")).to_have_count(0)
 
 
-def test_register_a_patient_with_field_errors_then_find_them(new_page, clinic, desk_user):
+def test_register_a_patient_with_field_errors_then_find_them(new_page, clinic, desk_user, page_problems):
     page = new_page(viewport=TABLET)
     log_in(page, "desk", factories.PASSWORD)
 
     page.get_by_text("Register a new patient").click()
     page.get_by_label("First name").fill("Grace")
     page.get_by_label("Last name").fill("Hopper")
-    page.get_by_label("Date of birth").fill("1970-12-09")
+    page.get_by_label("Date of birth", exact=True).fill("1970-12-09")
     page.get_by_label("Email", exact=True).fill("grace@example.com")
     page.get_by_label("Phone (international, e.g. +447700900123)").fill("0770 0900")
     page.get_by_role("button", name="Register patient").click()
@@ -101,15 +102,17 @@ def test_register_a_patient_with_field_errors_then_find_them(new_page, clinic, d
     phone_error = page.locator("#reg-phone-error")
     expect(phone_error).to_contain_text("E.164")
     expect(page.get_by_label("Phone (international, e.g. +447700900123)")).to_have_attribute("aria-invalid", "true")
+    assert [r.split(" ")[0] for r in page_problems.refusals] == ["400"]
+    page_problems.refusals.clear()
 
     page.get_by_label("Phone (international, e.g. +447700900123)").fill("+447700900123")
     page.get_by_role("button", name="Register patient").click()
     expect(page.locator("#flash")).to_contain_text("Grace Hopper registered.")
     expect(page.locator("#booking-patient")).to_have_text("Patient: Grace Hopper")
 
-    page.get_by_label("Find a patient (name, email or phone)").fill("hopp")
+    page.get_by_label("Find a patient (name, email, phone or date of birth)").fill("hopp")
     expect(page.locator("#patient-results")).to_contain_text("Grace Hopper")
-    page.get_by_label("Find a patient (name, email or phone)").fill("+4477009001")
+    page.get_by_label("Find a patient (name, email, phone or date of birth)").fill("+4477009001")
     expect(page.locator("#patient-results")).to_contain_text("grace@example.com")
 
 
@@ -139,7 +142,9 @@ def test_book_a_prp_session_from_the_offered_slots_and_see_it_on_the_day(new_pag
     expect(card).to_contain_text(appointment.start.astimezone(LONDON).strftime("%H:%M"))
 
 
-def test_a_slot_taken_by_another_desk_meanwhile_is_refused_and_the_list_refreshed(new_page, clinic, desk_user):
+def test_a_slot_taken_by_another_desk_meanwhile_is_refused_and_the_list_refreshed(
+    new_page, clinic, desk_user, page_problems
+):
     factories.front_desk_user(username="desk2")
     first_patient = factories.PatientFactory(first_name="Rosalind", last_name="Franklin")
     second_patient = factories.PatientFactory(first_name="Lise", last_name="Meitner")
@@ -165,6 +170,8 @@ def test_a_slot_taken_by_another_desk_meanwhile_is_refused_and_the_list_refreshe
     expect(desk_one.locator("#slots .slot").first).to_be_visible()
     expect(desk_one.locator(same_slot)).to_have_count(0)
     assert list(Appointment.objects.values_list("patient_id", flat=True)) == [second_patient.id]
+    assert [r.split(" ")[0] for r in page_problems.refusals] == ["409"]
+    page_problems.refusals.clear()
 
 
 def test_check_in_one_appointment_and_cancel_another_with_a_reason(new_page, clinic, desk_user):
@@ -195,7 +202,7 @@ def test_check_in_one_appointment_and_cancel_another_with_a_reason(new_page, cli
     expect(dialog).to_contain_text("single visit")
     dialog.get_by_role("button", name="Check in").click()
     expect(page.locator(".card", has_text="Alan Turing")).to_contain_text("Checked in")
-    expect(page.locator(".card", has_text="Alan Turing")).to_have_class("card status-checked_in")
+    expect(page.locator(".card", has_text="Alan Turing")).to_have_class(re.compile(r"\bstatus-checked_in\b"))
 
     page.get_by_label("Date", exact=True).fill(staying_home.start.astimezone(LONDON).date().isoformat())
     page.get_by_label("Date", exact=True).dispatch_event("change")
@@ -212,7 +219,7 @@ def test_check_in_one_appointment_and_cancel_another_with_a_reason(new_page, cli
     assert staying_home.cancel_reason == "Patient has the flu"
 
 
-def test_a_contraindicated_patient_is_refused_with_the_reason_shown(new_page, clinic, desk_user):
+def test_a_contraindicated_patient_is_refused_with_the_reason_shown(new_page, clinic, desk_user, page_problems):
     anticoagulant = factories.ConditionFactory(
         code="anticoagulant-therapy", name="Anticoagulant therapy", kind=ConditionKind.MEDICATION
     )
@@ -233,6 +240,8 @@ def test_a_contraindicated_patient_is_refused_with_the_reason_shown(new_page, cl
         page.get_by_role("button", name="Confirm booking").click()
     expect(message).to_contain_text("Not eligible: Anticoagulant therapy")
     assert not Appointment.objects.filter(patient=patient).exists()
+    assert {r.split(" ")[0] for r in page_problems.refusals} == {"409"}
+    page_problems.refusals.clear()
 
 
 def test_the_practitioner_completes_a_session_with_the_lot_used(new_page, clinic):
@@ -265,6 +274,7 @@ def test_the_practitioner_completes_a_session_with_the_lot_used(new_page, clinic
         room=clinic.rooms[1],
         device=None,
         therapy_type=clinic.exosome,
+        product=clinic.plant_product,
         session=first,
         plan=plan,
         start=local_today_at(9),
@@ -322,7 +332,7 @@ def test_reschedule_to_an_offered_slot_and_mark_a_no_show(new_page, clinic, desk
 
     page.locator(".card", has_text="Katherine Johnson").click()
     dialog.get_by_role("button", name="No-show").click()
-    expect(page.locator(".card", has_text="Katherine Johnson")).to_have_class("card status-no_show inactive")
+    expect(page.locator(".card", has_text="Katherine Johnson")).to_have_class(re.compile(r"\bstatus-no_show\b"))
 
     page.locator(".card", has_text="Hedy Lamarr").click()
     dialog.get_by_role("button", name="Reschedule").click()
@@ -382,7 +392,7 @@ def test_book_a_plans_next_session_then_schedule_the_rest_with_a_result_per_sess
         expect(result).to_contain_text(local.strftime("%H:%M"))
 
 
-def test_practitioner_records_a_condition_and_opens_a_plan_over_a_relative_finding(new_page, clinic):
+def test_practitioner_records_a_condition_and_opens_a_plan_over_a_relative_finding(new_page, clinic, page_problems):
     practitioner = clinic.practitioners[0]
     heart = factories.ConditionFactory(code="cardiovascular-disease", name="Cardiovascular disease")
     factories.ContraindicationFactory(
@@ -407,6 +417,8 @@ def test_practitioner_records_a_condition_and_opens_a_plan_over_a_relative_findi
     expect(page.locator("#plan-override_reason-error")).to_contain_text("Cardiovascular disease")
     expect(override).to_have_attribute("aria-invalid", "true")
     expect(override).to_be_focused()
+    assert [r.split(" ")[0] for r in page_problems.refusals] == ["400"]
+    page_problems.refusals.clear()
 
     page.keyboard.type("Cardiologist cleared the patient in writing.")
     page.get_by_role("button", name="Open plan").click()

@@ -237,7 +237,8 @@ class Workers:
             CLINIC_VAR_DIR=str(self.log_dir),
             CLINIC_REMINDER_SWEEP_SECONDS="1",
             CLINIC_REMINDER_RETRY_BASE_SECONDS="0.3",
-            CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS="3",
+            CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS="4",
+            CLINIC_EMAIL_TIMEOUT_SECONDS="1",
             DJANGO_DEBUG="true",
             PYTHONUNBUFFERED="1",
         )

@@ -105,7 +105,7 @@ def test_broker_down_at_booking_time_the_booking_stands_and_the_email_follows(cl
 
 def test_smtp_down_the_email_is_retried_and_delivered_when_it_returns(clinic, workers):
     smtp = SmtpSink()  # its port is chosen, nothing listens yet
-    workers.start(smtp.url, beat=True, CLINIC_REMINDER_MAX_ATTEMPTS=10)
+    workers.start(smtp.url, beat=True)
     try:
         appointment = book(clinic)
         wait_for(
@@ -122,24 +122,6 @@ def test_smtp_down_the_email_is_retried_and_delivered_when_it_returns(clinic, wo
         assert confirmation_of(appointment).status == ReminderStatus.SENT
     finally:
         smtp.stop()
-
-
-def test_smtp_permanently_down_the_reminder_fails_after_the_limit_and_nothing_is_lost(clinic, workers):
-    smtp = SmtpSink()
-    workers.start(smtp.url, beat=True, CLINIC_REMINDER_MAX_ATTEMPTS=3)
-    appointment = book(clinic)
-
-    wait_for(
-        lambda: confirmation_of(appointment).status == ReminderStatus.FAILED,
-        timeout=20,
-        what=f"the confirmation to fail\n{workers.logs()}",
-    )
-    failed = confirmation_of(appointment)
-    assert failed.attempts == 3
-    assert failed.last_error
-    assert Reminder.objects.filter(status=ReminderStatus.FAILED).count() == 1  # what GET ?status=failed lists
-    later = appointment.reminders.exclude(kind="confirmation")
-    assert set(later.values_list("status", flat=True)) == {ReminderStatus.PENDING}
 
 
 def test_a_worker_killed_while_sending_does_not_lose_the_email(clinic, workers, smtp):

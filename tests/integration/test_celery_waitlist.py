@@ -27,6 +27,7 @@ def test_cancel_offers_by_email_first_claim_books_second_is_refused(clinic, work
     appointment = booking.appointment_book(
         patient=PatientFactory(email_reminders=False),
         therapy_type=clinic.exosome,
+        product=clinic.plant_product,
         practitioner=clinic.practitioners[0],
         start=local_time(day, 10),
     )
@@ -34,6 +35,7 @@ def test_cancel_offers_by_email_first_claim_books_second_is_refused(clinic, work
         waitlist.waitlist_entry_create(
             patient=PatientFactory(email_reminders=False),
             therapy_type=clinic.exosome,
+            product=clinic.plant_product,
             location=clinic.location,
             earliest=day,
             latest=day + timedelta(days=3),

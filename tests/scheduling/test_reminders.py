@@ -192,11 +192,13 @@ def test_no_email_or_reminders_off_gets_nothing_and_the_desk_sees_why(clinic, pa
     assert reason in confirmation.last_error
 
 
-def test_failed_sends_back_off_then_fail_after_the_limit(clinic, settings):
+def test_failed_sends_back_off_and_are_retried_until_the_appointment_starts(clinic, settings):
+    """An outage longer than the old five-attempt budget (about 15 minutes) fails nothing: the email is tried
+    again, the wait doubling up to its maximum, for as long as it is useful."""
     settings.EMAIL_BACKEND = f"{__name__}.FailingBackend"
-    settings.CLINIC_REMINDER_MAX_ATTEMPTS = 3
     settings.CLINIC_REMINDER_RETRY_BASE_SECONDS = 60
-    appointment = AppointmentFactory(start=timezone.now() + timedelta(days=5))
+    settings.CLINIC_REMINDER_RETRY_MAX_SECONDS = 1800
+    appointment = AppointmentFactory(start=timezone.now() + timedelta(hours=6))
     synced(appointment, "booked")
     now = timezone.now()
 
@@ -207,16 +209,23 @@ def test_failed_sends_back_off_then_fail_after_the_limit(clinic, settings):
     assert "Connection unexpectedly closed" in confirmation.last_error
     assert reminders.reminders_dispatch_due(now=now + timedelta(seconds=59)) == 0  # backing off
 
-    reminders.reminders_dispatch_due(now=now + timedelta(seconds=60))
-    confirmation.refresh_from_db()
-    assert confirmation.next_attempt_at == now + timedelta(seconds=60 + 120)  # the wait doubles
-    reminders.reminders_dispatch_due(now=now + timedelta(seconds=180))
-    confirmation.refresh_from_db()
-    assert (confirmation.status, confirmation.attempts) == (ReminderStatus.FAILED, 3)
-    assert reminders.reminders_dispatch_due(now=now + timedelta(days=1)) == 0
+    waits = []
+    at = now
+    while confirmation.status == ReminderStatus.PENDING:
+        at = confirmation.next_attempt_at
+        reminders.reminders_dispatch_due(now=at)
+        confirmation.refresh_from_db()
+        if confirmation.next_attempt_at:
+            waits.append((confirmation.next_attempt_at - at).total_seconds())
+    assert waits[:5] == [120, 240, 480, 960, 1800]  # doubling, then capped
+    assert set(waits[5:]) == {1800}
+    assert confirmation.attempts > 5  # more than the old budget
+    assert confirmation.status == ReminderStatus.FAILED
+    assert at + timedelta(seconds=1800) >= appointment.start  # given up only when another try would be too late
+    assert "appointment starts before another try" in confirmation.last_error
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert reminders.reminders_dispatch_due(now=now + timedelta(days=1)) == 0  # failed stays failed, visibly
+    assert reminders.reminders_dispatch_due(now=at + timedelta(minutes=1)) == 0  # failed stays failed, visibly
 
 
 def test_a_row_left_sending_by_a_dead_worker_is_reclaimed_after_the_timeout(clinic, settings):
@@ -362,11 +371,12 @@ def test_the_cancel_link_is_refused_inside_the_policy_window(clinic, client, set
     assert appointment.status == AppointmentStatus.BOOKED
 
 
-def test_signed_tokens_name_the_appointment_version_and_action():
+def test_signed_tokens_name_the_appointment_version_its_link_secret_and_action():
     appointment = AppointmentFactory()
     token = token_of(appointment_link_url(appointment, action="confirm"))
     payload = signing.loads(token, salt="scheduling.appointment-link")
-    assert payload == {"a": appointment.pk, "s": appointment.sequence, "do": "confirm"}
+    assert payload == {"a": appointment.pk, "s": appointment.sequence, "n": appointment.link_secret, "do": "confirm"}
+    assert len(appointment.link_secret) >= 20 and AppointmentFactory().link_secret != appointment.link_secret
 
 
 def test_a_worker_whose_row_was_reclaimed_does_not_send_it_too(clinic, settings):

@@ -12,6 +12,7 @@ from scheduling import booking, waitlist
 from scheduling.choices import AppointmentStatus, OfferDelivery, OfferStatus, WaitlistStatus
 from scheduling.models import Appointment, FreedTime, WaitlistEntry, WaitlistOffer
 from tests.factories import ContraindicationFactory, PatientConditionFactory, PatientFactory, future_weekday, local_time
+from treatments.choices import ProductSource
 
 pytestmark = pytest.mark.django_db
 MONDAY = 0
@@ -193,3 +194,19 @@ def test_a_moved_appointment_frees_its_old_time_for_the_waitlist(clinic, freed):
     waitlist.freed_time_match(freed_id=FreedTime.objects.get(reason="moved").pk)
     offer = WaitlistOffer.objects.get()
     assert (offer.entry_id, offer.start) == (entry.pk, local_time(day, 10))
+
+
+def test_a_rule_on_the_product_source_keeps_the_entry_from_offers(clinic, freed):
+    day, appointment = freed
+    allergic = join(clinic, day, product=clinic.fish_product)
+    ContraindicationFactory(
+        condition=PatientConditionFactory(patient=allergic.patient).condition,
+        therapy_type=None,
+        product_source=ProductSource.FISH,
+    )
+    plant = join(clinic, day, patient=allergic.patient, therapy_type=clinic.prp)  # the same patient, no fish
+    other = join(clinic, day)
+
+    offers = cancel_and_match(appointment)
+
+    assert [offer.entry_id for offer in offers] == [plant.pk, other.pk]

@@ -1,6 +1,12 @@
 from rest_framework import serializers
 
-from clinic.api.fields import StrictCharField
+from clinic.api.fields import (
+    AwareDateTimeField,
+    BoundedDateField,
+    IdRelatedField,
+    StrictCharField,
+    StrictSerializer,
+)
 from patients.models import Patient
 from treatments.choices import ConsentMethod, Indication, Severity
 from treatments.models import (
@@ -71,10 +77,10 @@ class FindingNameSerializer(serializers.Serializer):
     condition_name = serializers.CharField()
 
 
-class ScreeningRequestSerializer(serializers.Serializer):
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
-    therapy_type = serializers.PrimaryKeyRelatedField(queryset=TherapyType.objects.all())
-    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), required=False, allow_null=True)
+class ScreeningRequestSerializer(StrictSerializer):
+    patient = IdRelatedField(queryset=Patient.objects.all())
+    therapy_type = IdRelatedField(queryset=TherapyType.objects.all())
+    product = IdRelatedField(queryset=Product.objects.all(), required=False, allow_null=True)
 
 
 class ScreeningResultSerializer(serializers.Serializer):
@@ -115,12 +121,14 @@ class PlanDeskSerializer(serializers.ModelSerializer):
     """A plan as the front desk sees it: no override reason, no clinical notes."""
 
     sessions = TreatmentSessionSerializer(many=True, read_only=True)
+    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
 
     class Meta:
         model = TreatmentPlan
         fields = [
             "id",
             "patient",
+            "patient_name",
             "therapy_type",
             "product",
             "indication",
@@ -151,24 +159,24 @@ class PlanSerializer(PlanDeskSerializer):
         read_only_fields = fields
 
 
-class PlanCreateSerializer(serializers.Serializer):
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.all())
-    therapy_type = serializers.PrimaryKeyRelatedField(queryset=TherapyType.objects.all())
-    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), required=False, allow_null=True)
+class PlanCreateSerializer(StrictSerializer):
+    patient = IdRelatedField(queryset=Patient.objects.all())
+    therapy_type = IdRelatedField(queryset=TherapyType.objects.all())
+    product = IdRelatedField(queryset=Product.objects.all(), required=False, allow_null=True)
     indication = serializers.ChoiceField(choices=Indication.choices)
     sessions_planned = serializers.IntegerField(min_value=MIN_SESSIONS, max_value=MAX_SESSIONS, required=False)
     min_interval_days = serializers.IntegerField(min_value=0, max_value=MAX_INTERVAL_DAYS, required=False)
     max_interval_days = serializers.IntegerField(min_value=0, max_value=MAX_INTERVAL_DAYS, required=False)
-    start_date = serializers.DateField(required=False)
+    start_date = BoundedDateField(required=False)
     override_reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
     notes = StrictCharField(required=False, allow_blank=True, max_length=10000)
 
 
-class ConsentCreateSerializer(serializers.Serializer):
+class ConsentCreateSerializer(StrictSerializer):
     method = serializers.ChoiceField(choices=ConsentMethod.choices)
     text_version = StrictCharField(max_length=64)
     consented_to = StrictCharField(required=False, allow_blank=True, max_length=2000)
-    consented_at = serializers.DateTimeField(required=False)
+    consented_at = AwareDateTimeField(required=False)
 
 
 class ConsentSerializer(serializers.ModelSerializer):

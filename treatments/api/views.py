@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clinic.api.permissions import CLINICAL, STAFF, is_clinical
 from patients.audit import access_record
 from treatments import consent as consent_services
@@ -51,7 +52,7 @@ class ContraindicationViewSet(viewsets.ReadOnlyModelViewSet):
 class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Treatment plans; the front desk reads them without override reasons or notes."""
 
-    queryset = TreatmentPlan.objects.prefetch_related("sessions__appointments")
+    queryset = TreatmentPlan.objects.select_related("patient").prefetch_related("sessions__appointments")
     filterset_class = TreatmentPlanFilterSet
     roles = {"*": STAFF, "create": CLINICAL, "consent": CLINICAL}
     error_statuses = {"create": (409,), "consent": (409,)}
@@ -71,7 +72,10 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         access_record(request, [response.data["patient"]])
         return response
 
-    @extend_schema(request=s.PlanCreateSerializer, responses={201: s.PlanSerializer})
+    @extend_schema(
+        request=s.PlanCreateSerializer, responses={201: s.PlanSerializer}, parameters=[IDEMPOTENCY_PARAMETER]
+    )
+    @idempotent
     def create(self, request):
         """Open a plan. A relative contraindication needs `override_reason` (practitioners only)."""
         serializer = s.PlanCreateSerializer(data=request.data)
@@ -80,8 +84,11 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         plan = self.get_queryset().get(pk=plan.pk)
         return Response(s.PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.ConsentCreateSerializer, responses={201: s.ConsentSerializer})
+    @extend_schema(
+        request=s.ConsentCreateSerializer, responses={201: s.ConsentSerializer}, parameters=[IDEMPOTENCY_PARAMETER]
+    )
     @action(detail=True, methods=["post"], filterset_class=None)
+    @idempotent
     def consent(self, request, pk=None):
         """Record the patient's consent to this plan (needed before a session is completed)."""
         serializer = s.ConsentCreateSerializer(data=request.data)

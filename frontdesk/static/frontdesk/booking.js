@@ -1,0 +1,250 @@
+// The booking panel: a patient, what to book (a therapy or a plan's next session), then either a free slot from the
+// search or the time clicked on the grid, then Confirm. The same panel moves an appointment to another slot.
+import { ApiError, api, listAll, newIdempotencyKey } from "./api.js";
+import { cascadeText } from "./card.js";
+import { byId, catalog, state, therapyName, today, zone } from "./store.js";
+import { addDays, contraindicationMessage, findingsList, flash, h, localDateLabel, localParts, localTime, showMessage, zoneMidnight } from "./ui.js";
+import { showWaitlistOffer } from "./waitlist.js";
+
+const $ = (id) => document.getElementById(id);
+const LIMIT = 40;
+let booking = null;
+let hooks = null;
+
+export function setupBooking(options) {
+  hooks = options; // { booked(appointment), pickPatient(box, onPick) }
+  $("find-slots").addEventListener("click", () => findSlots());
+  $("more-slots").addEventListener("click", () => findSlots(booking.nextFrom));
+  $("confirm-booking").addEventListener("click", confirm);
+  $("cancel-booking").addEventListener("click", () => {
+    $("confirm").hidden = true;
+  });
+  $("close-booking").addEventListener("click", closeBooking);
+}
+
+const name = (p) => `${p.first_name} ${p.last_name}`;
+
+function open(mode) {
+  booking = { patient: null, choice: null, slot: null, at: null, reschedule: null, nextFrom: null, ...mode };
+  $("booking").hidden = false;
+  $("booking-heading").textContent = booking.reschedule ? "Reschedule" : "Book";
+  for (const id of ["slots", "plan-actions", "booking-options", "booking-patient", "booking-picker", "booking-at", "booking-extra", "waitlist-box"]) $(id).replaceChildren();
+  showMessage($("booking-message"), "");
+  $("confirm").hidden = true;
+  $("more-slots").hidden = true;
+  $("booking-search").hidden = Boolean(booking.at);
+  $("booking-from").value = today();
+  $("booking-heading").focus();
+}
+
+// From a patient: the desk then searches for a free slot.
+export async function startBooking(patient) {
+  open({});
+  await choosePatient(patient);
+}
+
+// From the empty time clicked on the grid: the time is fixed, the patient and what to book are chosen here.
+export function startBookingAt(at) {
+  open({ at });
+  const who = at.practitioner ? byId(catalog.practitioners, at.practitioner).display_name : byId(catalog.rooms, at.room).name;
+  $("booking-at").append(h("strong", {}, `${localDateLabel(at.start, zone())} at ${localTime(at.start, zone())} with ${who}`));
+  if (!at.practitioner) {
+    const select = h("select", { id: "booking-at-practitioner" },
+      catalog.practitioners.filter((p) => p.active && p.locations.includes(state.location)).map((p) => h("option", { value: p.id }, p.display_name)));
+    $("booking-at").append(h("div", { class: "field" }, h("label", { for: select.id }, "Practitioner"), select));
+  }
+  $("booking-patient").textContent = "Patient: choose below";
+  hooks.pickPatient($("booking-picker"), choosePatient);
+}
+
+export async function startReschedule(appointment) {
+  open({ reschedule: appointment });
+  booking.patient = { id: appointment.patient, first_name: appointment.patient_name, last_name: "" };
+  $("booking-patient").textContent = `Patient: ${appointment.patient_name}`;
+  booking.choice = { therapyType: appointment.therapy_type, session: appointment.session };
+  $("booking-practitioner").value = "";
+  await findSlots();
+}
+
+async function choosePatient(patient) {
+  booking.patient = patient;
+  $("booking-picker").replaceChildren();
+  $("plan-actions").replaceChildren();
+  $("booking-patient").textContent = `Patient: ${name(patient)}`;
+  const options = catalog.therapyTypes.map((t) => choiceRadio(`therapy-${t.id}`, t.name, { therapyType: t.id }));
+  const plans = await listAll("plans/", { patient: patient.id, status: "active" });
+  for (const plan of plans) {
+    const next = plan.sessions.find((s) => s.status === "planned");
+    if (!next) continue;
+    options.unshift(choiceRadio(`plan-${plan.id}`,
+      `${therapyName(plan.therapy_type)} plan: next session ${next.sequence} of ${plan.sessions_planned} (window ${next.window_start} to ${next.window_end})`,
+      { therapyType: plan.therapy_type, session: next.id, window: next }));
+    if (!booking.at) {
+      const all = h("button", { type: "button" }, `Schedule all remaining ${therapyName(plan.therapy_type)} sessions`);
+      all.addEventListener("click", () => scheduleAll(plan));
+      $("plan-actions").append(all);
+    }
+  }
+  $("booking-options").replaceChildren(...options);
+  if (booking.at) $("booking-options").querySelector("input").click();
+}
+
+// Every unbooked session of the plan placed in its window by the server; one line per session saying where.
+async function scheduleAll(plan) {
+  try {
+    const { placements } = await api(`plans/${plan.id}/schedule/`, { method: "POST", body: {} });
+    const booked = new Map((await listAll("appointments/", { plan: plan.id })).map((a) => [a.id, a]));
+    const items = placements.map((p) => {
+      const a = booked.get(p.appointment);
+      return a
+        ? h("li", {}, `Session ${p.sequence}: ${p.reason || "booked"} ${localDateLabel(a.start, zone())} at ${localTime(a.start, zone())}`)
+        : h("li", { class: "error" }, `Session ${p.sequence}: not placed: ${p.reason}`);
+    });
+    await choosePatient(booking.patient);
+    const heading = h("h3", { tabindex: "-1" }, "Scheduled sessions");
+    $("plan-actions").append(h("div", { class: "schedule-result" }, heading, h("ul", {}, items)));
+    heading.focus();
+    await hooks.booked(null);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    showRefusal(error);
+  }
+}
+
+function choiceRadio(id, label, choice) {
+  const input = h("input", { type: "radio", name: "booking-choice", id: `choice-${id}` });
+  input.addEventListener("change", () => selectChoice(choice));
+  return h("label", { class: "choice", for: input.id }, input, ` ${label}`);
+}
+
+function selectChoice(choice) {
+  Object.assign(booking, { choice, slot: null });
+  $("slots").replaceChildren();
+  $("more-slots").hidden = true;
+  const products = catalog.products.filter((p) => p.therapy_type === choice.therapyType && p.active);
+  // A one-off visit of a therapy that uses a product names it (screened by its source); a plan already has one.
+  $("booking-extra").replaceChildren(
+    ...(choice.session || !products.length ? [] : [h("div", { class: "field" }, h("label", { for: "booking-product" }, "Product"),
+      h("select", { id: "booking-product" }, products.map((p) => h("option", { value: p.id }, `${p.name} (${p.source})`))))]),
+    choice.window ? h("p", { class: "warning", id: "booking-window" }, `Session ${choice.window.sequence} must fall between ${choice.window.window_start} and ${choice.window.window_end}.`) : "",
+  );
+  if (choice.window && choice.window.window_start > today()) $("booking-from").value = choice.window.window_start;
+  if (booking.at) showConfirm();
+}
+
+async function findSlots(from = null) {
+  if (!booking.choice) return;
+  showMessage($("booking-message"), "");
+  $("confirm").hidden = true;
+  const tz = zone();
+  const start = from || new Date(Math.max(zoneMidnight($("booking-from").value || today(), tz).getTime(), Date.now())).toISOString();
+  const end = booking.choice.window ? zoneMidnight(addDays(booking.choice.window.window_end, 1), tz) : new Date(Date.parse(start) + 14 * 86400000);
+  const box = $("slots");
+  box.setAttribute("aria-busy", "true");
+  try {
+    const data = await api("availability/", {
+      params: { therapy_type: booking.choice.therapyType, location: state.location, practitioner: $("booking-practitioner").value,
+        patient: booking.patient.id, limit: LIMIT, start, end: end.toISOString() },
+    });
+    renderSlots(data, Boolean(from));
+  } catch (error) {
+    box.replaceChildren();
+    showRefusal(error);
+  } finally {
+    box.setAttribute("aria-busy", "false");
+  }
+}
+
+function renderSlots({ slots, more }, append) {
+  const box = $("slots");
+  if (!append) box.replaceChildren();
+  booking.nextFrom = slots.length ? slots[slots.length - 1].end : null;
+  $("more-slots").hidden = !more;
+  if (!slots.length && !append) box.append(h("p", { class: "empty" }, "No free slot in this range. Try later dates or any practitioner."));
+  const tz = zone();
+  for (const slot of slots) {
+    const day = localParts(slot.start, tz).date;
+    let list = box.querySelector(`[data-day="${day}"] .slot-list`);
+    if (!list) {
+      list = h("div", { class: "slot-list", role: "group", "aria-label": localDateLabel(day, tz) });
+      box.append(h("section", { class: "slot-day", dataset: { day } }, h("h3", {}, localDateLabel(day, tz)), list));
+    }
+    const label = `${localTime(slot.start, tz)} ${byId(catalog.practitioners, slot.practitioner).display_name} · ${byId(catalog.rooms, slot.room).name}`;
+    const b = h("button", { type: "button", class: "slot", "aria-pressed": "false", dataset: { start: slot.start, practitioner: slot.practitioner } }, label);
+    b.addEventListener("click", () => {
+      box.querySelectorAll(".slot").forEach((other) => other.setAttribute("aria-pressed", String(other === b)));
+      booking.slot = slot;
+      showConfirm();
+    });
+    list.append(b);
+  }
+  if (!booking.reschedule) showWaitlistOffer($("waitlist-box"), { patient: booking.patient, therapyType: booking.choice.therapyType, location: state.location });
+}
+
+function target() {
+  if (booking.slot) return booking.slot;
+  const at = booking.at;
+  return { start: at.start, practitioner: at.practitioner || Number($("booking-at-practitioner").value), room: at.room || null, device: null };
+}
+
+function showConfirm() {
+  if (!booking.patient || !booking.choice) return;
+  const t = target();
+  const verb = booking.reschedule ? "Move" : "Book";
+  $("confirm-text").textContent = `${verb} ${therapyName(booking.choice.therapyType)} for ${booking.reschedule ? booking.reschedule.patient_name : name(booking.patient)} on ${localDateLabel(t.start, zone())} at ${localTime(t.start, zone())}?`;
+  $("confirm-booking").textContent = booking.reschedule ? "Confirm new time" : "Confirm booking";
+  $("confirm").hidden = false;
+  $("confirm-booking").focus();
+}
+
+async function confirm() {
+  const t = target();
+  const button = $("confirm-booking");
+  button.disabled = true;
+  try {
+    const answer = booking.reschedule
+      ? await api(`appointments/${booking.reschedule.id}/reschedule/`, { method: "POST", body: { start: t.start, practitioner: t.practitioner } })
+      : await api("appointments/", { method: "POST", headers: { "Idempotency-Key": newIdempotencyKey() }, body: bookingBody(t) });
+    flash(`${booking.reschedule ? "Moved" : "Booked"}: ${answer.patient_name} on ${localDateLabel(answer.start, zone())} at ${localTime(answer.start, zone())}. ${cascadeText(answer.cascade)}`, "success");
+    closeBooking();
+    await hooks.booked(answer);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.code === "slot_unavailable" && booking.slot) {
+      await findSlots();
+      showMessage($("booking-message"), "That slot was just taken, pick another. The list below is fresh.");
+    } else {
+      showRefusal(error);
+    }
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function bookingBody(t) {
+  const body = { patient: booking.patient.id, therapy_type: booking.choice.therapyType, practitioner: t.practitioner, start: t.start };
+  if (t.room) body.room = t.room;
+  if (t.device) body.device = t.device;
+  if (booking.choice.session) body.session = booking.choice.session;
+  if ($("booking-product")) body.product = Number($("booking-product").value);
+  return body;
+}
+
+// A refusal as what it means to the desk: the finding names of a contraindication, or the API's sentence.
+export function showRefusal(error) {
+  if (error.code === "contraindicated") {
+    showMessage($("booking-message"), contraindicationMessage(error), "error", findingsList([...error.body.blocking, ...error.body.warnings]));
+    return;
+  }
+  const fields = Object.entries(error.errors).map(([f, m]) => `${f}: ${[].concat(m).join(" ")}`);
+  showMessage($("booking-message"), [error.message, ...fields].join(" "));
+}
+
+export function closeBooking() {
+  booking = null;
+  $("booking").hidden = true;
+}
+
+export function bookingOpen() {
+  return booking !== null;
+}

@@ -1,0 +1,159 @@
+// The Day and Week grid: a time gutter, then per day one lane per practitioner (or room) with its cards.
+// Empty time is a column of buttons (15 minutes each): clicking one starts a booking there.
+import { card } from "./card.js";
+import { ACTIVE, byId, catalog, dateOf, resources, shownDays, state, zone } from "./store.js";
+import { h, localDateLabel, localParts, localTime, minutesLabel, zoneMidnight } from "./ui.js";
+
+export const STEP = 15;
+const DAY_START = 8 * 60;
+const DAY_END = 18 * 60;
+
+export function scale() {
+  return state.view === "day" ? 1.4 : 1;
+}
+
+// The UTC instant of a local date and minute of the day in the location's zone.
+export function instantOf(date, minutes) {
+  return new Date(zoneMidnight(date, zone()).getTime() + minutes * 60000);
+}
+
+function hoursShown() {
+  const tz = zone();
+  const spans = state.appointments.map((a) => [localParts(a.start, tz).minutes, localParts(a.end, tz).minutes || 1440]);
+  return {
+    first: Math.min(DAY_START, ...spans.map(([s]) => Math.floor(s / 60) * 60)),
+    last: Math.max(DAY_END, ...spans.map(([, e]) => Math.ceil(e / 60) * 60)),
+  };
+}
+
+function dayLabel(date) {
+  const d = new Date(`${date}T12:00:00Z`);
+  return d.toLocaleDateString("en-GB", { timeZone: "UTC", weekday: "short", day: "numeric", month: "short" });
+}
+
+function closureOf(date) {
+  return state.closures.find((c) => c.date === date);
+}
+
+function cells(date, resource, first, last) {
+  const now = Date.now();
+  const name = resource.name;
+  const out = [];
+  for (let m = first; m < last; m += STEP) {
+    const start = instantOf(date, m);
+    if (start.getTime() < now) continue;
+    out.push(
+      h("button", {
+        type: "button",
+        class: "cell",
+        tabindex: "-1",
+        style: `top:${(m - first) * scale()}px;height:${STEP * scale()}px`,
+        dataset: { start: start.toISOString(), minutes: m },
+        "aria-label": `Book ${name}, ${dayLabel(date)} ${minutesLabel(m)}`,
+      }),
+    );
+  }
+  return out;
+}
+
+function cardStyle(appointment, first) {
+  const tz = zone();
+  const start = localParts(appointment.start, tz).minutes;
+  const end = localParts(appointment.end, tz).minutes || 1440;
+  const side = ACTIVE.includes(appointment.status) || appointment.status === "completed" ? "" : "left:50%;opacity:.75;";
+  return `${side}top:${(start - first) * scale()}px;height:${Math.max((end - start) * scale(), 26)}px`;
+}
+
+function lane(date, resource, first, last) {
+  const height = (last - first) * scale();
+  const closure = closureOf(date);
+  const el = h("div", {
+    class: `lane${closure ? " closed" : ""}`,
+    role: "group",
+    "aria-label": `${resource.name}, ${dayLabel(date)}`,
+    style: `height:${height}px`,
+    dataset: { date, key: resource.key, resource: resource.id },
+  });
+  for (let m = first; m < last; m += 60) {
+    el.append(h("span", { class: "hour-line", style: `top:${(m - first) * scale()}px` }));
+  }
+  if (closure) el.append(h("p", { class: "closure" }, `Closed: ${closure.name}`));
+  else el.append(...cells(date, resource, first, last));
+  state.appointments
+    .filter((a) => a[resource.key] === resource.id && dateOf(a) === date)
+    .forEach((a) => el.append(card(a, cardStyle(a, first))));
+  return el;
+}
+
+export function renderGrid(grid) {
+  const tz = zone();
+  const days = shownDays();
+  const cols = resources();
+  const { first, last } = hoursShown();
+  const height = (last - first) * scale();
+  const location = byId(catalog.locations, state.location);
+  const range = days.length === 1 ? localDateLabel(days[0], tz) : `${localDateLabel(days[0], tz)} to ${localDateLabel(days[6], tz)}`;
+  document.getElementById("day-title").textContent = `${range} at ${location.name} (times in ${tz})`;
+
+  const template = `4rem repeat(${Math.max(days.length * cols.length, 1)}, minmax(${state.view === "day" ? "9rem" : "5.5rem"}, 1fr))`;
+  const dayHead = h("div", { class: "grid-head days", style: `grid-template-columns:${template}` }, h("span", { class: "gutter-head" }, "Time"));
+  const colHead = h("div", { class: "grid-head cols", style: `grid-template-columns:${template}` }, h("span", {}, ""));
+  const gutter = h("div", { class: "gutter", style: `height:${height}px`, "aria-hidden": "true" });
+  for (let m = first; m < last; m += 60) {
+    gutter.append(h("span", { class: "hour", style: `top:${(m - first) * scale()}px` }, minutesLabel(m)));
+  }
+  const body = h("div", { class: "grid-body", style: `grid-template-columns:${template}`, dataset: { first, last } }, gutter);
+  for (const date of days) {
+    const closure = closureOf(date);
+    dayHead.append(
+      h("span", { class: `day-head${closure ? " closed" : ""}`, style: `grid-column:span ${Math.max(cols.length, 1)}`, dataset: { date } },
+        dayLabel(date), closure ? h("small", {}, `Closed: ${closure.name}`) : null),
+    );
+    for (const col of cols) {
+      colHead.append(h("span", { class: "col-head" }, col.name));
+      body.append(lane(date, col, first, last));
+    }
+    body.lastElementChild.classList.add("day-end");
+  }
+  body.append(nowLine(first, last));
+  const cellsShown = body.querySelector(".cell");
+  if (cellsShown) cellsShown.tabIndex = 0; // the grid is one tab stop; arrows move inside it
+  const scrollTop = grid.scrollTop;
+  const keep = grid.dataset.shown === `${state.view}/${state.location}/${days[0]}`;
+  grid.classList.toggle("view-week", state.view === "week");
+  grid.replaceChildren(dayHead, colHead, body);
+  if (!cols.length) grid.append(h("p", { class: "empty" }, "No practitioners or rooms at this location."));
+  if (!state.appointments.length) grid.append(h("p", { class: "empty" }, "No appointments in this range."));
+  grid.dataset.shown = `${state.view}/${state.location}/${days[0]}`;
+  grid.scrollTop = keep ? scrollTop : Math.max(0, (body.querySelector(".card")?.offsetTop ?? 0) - 80);
+}
+
+function nowLine(first, last) {
+  const now = localParts(Date.now(), zone());
+  const line = h("div", { class: "now-line", "aria-hidden": "true", title: `Now ${localTime(Date.now(), zone())}` });
+  line.hidden = !(shownDays().includes(now.date) && now.minutes >= first && now.minutes <= last) || state.view !== "day";
+  line.style.top = `${(now.minutes - first) * scale()}px`;
+  return line;
+}
+
+// Arrow keys move between the empty-time buttons: up/down in a lane, left/right to the same time in the next lane.
+export function setupGridKeys(grid) {
+  grid.addEventListener("keydown", (event) => {
+    const cell = event.target.closest(".cell");
+    if (!cell || !["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"].includes(event.key)) return;
+    event.preventDefault();
+    let target = null;
+    if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+      const list = [...cell.parentElement.querySelectorAll(".cell")];
+      target = list[list.indexOf(cell) + (event.key === "ArrowDown" ? 1 : -1)];
+    } else {
+      const lanes = [...grid.querySelectorAll(".lane")];
+      const next = lanes[lanes.indexOf(cell.parentElement) + (event.key === "ArrowRight" ? 1 : -1)];
+      target = next?.querySelector(`.cell[data-minutes="${cell.dataset.minutes}"]`) || next?.querySelector(".cell");
+    }
+    if (!target) return;
+    cell.tabIndex = -1;
+    target.tabIndex = 0;
+    target.focus();
+  });
+}

@@ -1,9 +1,11 @@
 """Profile one endpoint in-process with pyinstrument, against the API load data set.
 
-    python bench/profile.py search|day-list|availability|book|book-committed|baseline [--requests 200]
+    python bench/profile.py search|day-list|week-list|availability|book|book-committed|baseline [--requests 200]
+        [--scale 1|4|16]
 
 Prints the mean server-side time per request (Django test client, no network, DEBUG off) and pyinstrument's
-call tree; the HTML report goes to var/bench/profile-<endpoint>.html. Bookings carry an Idempotency-Key as the
+call tree; the HTML report goes to var/bench/profile-<endpoint>.html. `--scale` picks bench/growth.py's data set
+(4, the API load one, by default). Bookings carry an Idempotency-Key as the
 front desk's do; `book` runs them in a transaction that is rolled back, `book-committed` commits each (the
 confirmation handed to the broker after it) and deletes what it booked afterwards.
 """
@@ -19,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import MAIN_DATA, MAIN_DB, RESULTS, bench_tokens, ensure_loaded, setup_django  # noqa: E402
+from bench.common import RESULTS, bench_tokens, ensure_loaded, setup_django  # noqa: E402
 
 
 def requests_for(endpoint: str, count: int) -> list:
@@ -45,6 +47,22 @@ def requests_for(endpoint: str, count: int) -> list:
                 {"date": (tomorrow + timedelta(days=rng.randrange(14))).date(), "location": rng.choice(locations)},
             )
             for _ in range(count)
+        ]
+    if endpoint == "week-list":
+        monday = tomorrow.date() + timedelta(days=7 - tomorrow.weekday())
+        weeks = [monday + timedelta(weeks=rng.randrange(4)) for _ in range(count)]
+        return [
+            (
+                "get",
+                "/api/v1/appointments/",
+                {
+                    "date_from": first,
+                    "date_to": first + timedelta(days=6),
+                    "location": rng.choice(locations),
+                    "page_size": 1000,
+                },
+            )
+            for first in weeks
         ]
     if endpoint == "availability":
         return [
@@ -90,9 +108,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("endpoint")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--scale", type=int, default=4, choices=(1, 4, 16))
     args = parser.parse_args()
-    ensure_loaded(MAIN_DB, MAIN_DATA)
-    setup_django(MAIN_DB)
+    from bench.growth import data_set
+
+    db, params = data_set(args.scale)
+    ensure_loaded(db, params)
+    setup_django(db)
     from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext

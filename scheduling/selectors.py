@@ -1,7 +1,7 @@
 """Reads across visits: who received a lot (recall), the attention list (future appointments a person must act on,
 and why), and how each listed appointment's patient attends."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -82,6 +82,8 @@ ATTENTION_RULES: list[AttentionRule] = [
         check=lambda a: False if getattr(a, "placed_on_open_day", False) else None,
     ),
 ]
+# The annotations appointments_with_attention() adds, in the rules' order.
+ATTENTION_COLUMNS = [f"attention_{rule.name}" for rule in ATTENTION_RULES]
 
 
 def _still_ahead() -> Q:
@@ -95,8 +97,8 @@ def appointments_with_attention(queryset: QuerySet[Appointment] | None = None) -
     ahead = _still_ahead()
     return queryset.annotate(
         **{
-            f"attention_{rule.name}": ExpressionWrapper(ahead & rule.condition(), output_field=BooleanField())
-            for rule in ATTENTION_RULES
+            column: ExpressionWrapper(ahead & rule.condition(), output_field=BooleanField())
+            for rule, column in zip(ATTENTION_RULES, ATTENTION_COLUMNS, strict=True)
         }
     )
 
@@ -112,14 +114,20 @@ def appointments_needing_attention(queryset: QuerySet[Appointment] | None = None
 def appointment_attention_reasons(appointment: Appointment) -> list[str]:
     """The sentences that apply to the appointment, from its annotations; without them from the loaded row where
     every rule can tell (a booking's answer), else with one query."""
-    if not hasattr(appointment, f"attention_{ATTENTION_RULES[0].name}"):
+    if not hasattr(appointment, ATTENTION_COLUMNS[0]):
         if appointment.status not in ACTIVE_APPOINTMENT_STATUSES or appointment.end <= timezone.now():
             return []
         answers = [rule.check(appointment) for rule in ATTENTION_RULES]
         if None not in answers:
             return [rule.sentence for rule, applies in zip(ATTENTION_RULES, answers, strict=True) if applies]
         appointment = appointments_with_attention().get(pk=appointment.pk)
-    return [rule.sentence for rule in ATTENTION_RULES if getattr(appointment, f"attention_{rule.name}")]
+    return attention_sentences({name: getattr(appointment, name) for name in ATTENTION_COLUMNS})
+
+
+def attention_sentences(flags: Mapping[str, bool]) -> list[str]:
+    """The sentences of the rules whose `attention_<rule>` flag is set in `flags` (a row of
+    appointments_with_attention(), as an object's annotations or a `.values()` dict), in the rules' order."""
+    return [rule.sentence for rule, column in zip(ATTENTION_RULES, ATTENTION_COLUMNS, strict=True) if flags[column]]
 
 
 def _patient_count(**conditions) -> Coalesce:

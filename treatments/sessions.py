@@ -56,6 +56,17 @@ def _session_date(session: TreatmentSession) -> date:
     return session.window_start
 
 
+def _save_under_plan_lock(session: TreatmentSession, fields: list[str]) -> None:
+    """Save the session's window, status or date, its fields validated in Python. The caller holds the plan's
+    lock and changes neither the plan nor the sequence, and the windows' CHECK holds on the UPDATE itself:
+    full_clean() asked the database first (the plan's row, the (plan, sequence) uniqueness, each CHECK in a
+    savepoint: eight statements), for the booked session and again for every later one whose window moved."""
+    session.full_clean(
+        exclude=["plan", "completed_by", "product_lot"], validate_unique=False, validate_constraints=False
+    )
+    session.save(update_fields=fields)
+
+
 def _recompute_windows(plan: TreatmentPlan) -> list[TreatmentSession]:
     """Set every open session's window from the session before it; returns the sessions whose window changed."""
     changed = []
@@ -71,8 +82,7 @@ def _recompute_windows(plan: TreatmentPlan) -> list[TreatmentSession]:
         # Sessions already over keep the window they had: it is part of the record.
         if session.status in OPEN_SESSION_STATUSES and (session.window_start, session.window_end) != (start, end):
             session.window_start, session.window_end = start, end
-            session.full_clean()
-            session.save(update_fields=["window_start", "window_end"])
+            _save_under_plan_lock(session, ["window_start", "window_end"])
             changed.append(session)
         # A skipped session never happened: the one after it counts from the session before it.
         if session.status != SessionStatus.SKIPPED:
@@ -167,8 +177,7 @@ def session_mark_booked(
                 window_end=row.window_end.isoformat(),
             )
         row.scheduled_date = local_day
-        row.full_clean()
-        row.save(update_fields=["status", "scheduled_date"])
+        _save_under_plan_lock(row, ["status", "scheduled_date"])
         _recompute_windows(plan)
     _sync(session, row)
 
@@ -179,8 +188,7 @@ def session_mark_unbooked(*, session: TreatmentSession) -> None:
         plan, row = _locked_session(session)
         _session_transition(row, SessionStatus.PLANNED)
         row.scheduled_date = None
-        row.full_clean()
-        row.save(update_fields=["status", "scheduled_date"])
+        _save_under_plan_lock(row, ["status", "scheduled_date"])
         _recompute_windows(plan)
         row.refresh_from_db()
     _sync(session, row)

@@ -54,7 +54,8 @@ class Pagination(PageNumberPagination):
 class CountWithPagePaginator(Paginator):
     """A paginator that reads the page and the total in one statement (`COUNT(*) OVER ()` on the page's rows), so a
     search builds its matches once instead of once for COUNT and once for the page. Only for querysets without
-    DISTINCT or aggregation, where the window counts exactly the rows a COUNT would."""
+    DISTINCT or aggregation, where the window counts exactly the rows a COUNT would. The rows may be model instances
+    or `.values()` dicts."""
 
     def page(self, number):
         if "count" in self.__dict__ or not str(number).isdigit() or int(number) < 1:
@@ -64,7 +65,8 @@ class CountWithPagePaginator(Paginator):
         rows = list(self.object_list.annotate(total_rows=Window(Count("*")))[bottom : bottom + self.per_page])
         if not rows and number > 1:
             return super().page(number)  # past the end: counts, and refuses the page
-        self.__dict__["count"] = rows[0].total_rows if rows else 0  # fills the cached property
+        total = (rows[0]["total_rows"] if isinstance(rows[0], dict) else rows[0].total_rows) if rows else 0
+        self.__dict__["count"] = total  # fills the cached property
         return self._get_page(rows, number, self)
 
 

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from clinic.celery import app as celery_app
 from clinic.exceptions import (
@@ -298,6 +300,27 @@ def test_a_session_is_booked_only_inside_its_window(clinic, monday):
     assert first.status == SessionStatus.BOOKED
     second = plan.sessions.get(sequence=2)
     assert second.window_start == monday + timedelta(days=plan.min_interval_days)
+
+
+def test_booking_a_session_costs_three_statements_per_later_session_of_the_course(clinic, monday):
+    """Booking session 1 moves every later window (each an UPDATE and its history row) and checks each later
+    session's appointment: three statements per later session, none asking the database to re-check a row the
+    booking holds locked (the session's plan, its sequence, the windows' CHECK, which the UPDATE enforces)."""
+    statements = {}
+    wednesday = monday + timedelta(days=2)  # two days into the first window: every later window moves
+    for sessions in (3, 6):
+        patient = PatientFactory()
+        plan = prp_plan(clinic, patient, monday, sessions_planned=sessions)
+        first = plan.sessions.get(sequence=1)
+        with CaptureQueriesContext(connection) as queries:
+            book(clinic, local_time(wednesday, 9 + sessions), patient=patient, session=first)
+        assert not [query for query in queries if "_check" in query["sql"]]
+        statements[sessions] = len(queries)
+        windows = list(plan.sessions.order_by("sequence").values_list("window_start", flat=True))
+        assert windows == [plan.start_date] + [
+            wednesday + timedelta(days=plan.min_interval_days * k) for k in range(1, sessions)
+        ]
+    assert statements[6] - statements[3] == 3 * 3
 
 
 def test_a_session_must_be_the_patients_own_and_not_booked_twice(clinic, monday):

@@ -35,7 +35,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
 
 from clinic.roles import PRACTITIONER
@@ -712,15 +712,22 @@ class LoadBuilder:
             )
 
 
+def _text(field) -> bool:
+    return isinstance(field, models.CharField | models.TextField)
+
+
 def write_rows(model, rows: list[dict]) -> None:
     """COPY on PostgreSQL (explicit ids, every column given); bulk_create in batches elsewhere."""
     if not rows:
         return
-    # Columns added to a model after this loader was written take their default (COPY would write NULL).
+    # Columns added to a model after this loader was written take their default (COPY would write NULL): the
+    # declared one, or "" for a text column without one (blank=True, e.g. Appointment.override_reason); a column
+    # with only a database default is left to the database.
     defaults = {
         field.attname: field.get_default()
         for field in model._meta.concrete_fields
-        if field.attname not in rows[0] and field.has_default()
+        if field.attname not in rows[0]
+        and (field.has_default() or (_text(field) and not field.null and not field.has_db_default()))
     }
     if defaults:
         rows = [{**defaults, **row} for row in rows]

@@ -29,9 +29,9 @@ from scheduling.practitioners import practitioner_deactivate
 from scheduling.reminders import reminder_retry
 from scheduling.selectors import lot_recipients
 from scheduling.working_time import time_off_delete, time_off_save, working_hours_delete, working_hours_save
-from treatments.admin import ContraindicationAdminBase, TreatmentPlanAdminBase
+from treatments.admin import ContraindicationAdminBase
 from treatments.lots import lot_status_change
-from treatments.models import Contraindication, ProductLot, TreatmentPlan
+from treatments.models import Contraindication, ProductLot
 
 
 class LocationClosureInline(admin.TabularInline):
@@ -222,28 +222,6 @@ class ReminderAdmin(admin.ModelAdmin):
             self.message_user(
                 request, f"{refused} reminder(s) left as they were: only failed ones are retried.", messages.WARNING
             )
-
-
-class AppointmentInline(admin.TabularInline):
-    model = Appointment
-    fk_name = "plan"
-    extra = 0
-    fields = ("start", "end", "practitioner", "room", "device", "status")
-    readonly_fields = fields
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-class TreatmentPlanAdmin(TreatmentPlanAdminBase):
-    """The plan admin with the plan's appointments listed under its sessions."""
-
-    inlines = [*TreatmentPlanAdminBase.inlines, AppointmentInline]
-
-
-admin.site.register(TreatmentPlan, TreatmentPlanAdmin)
 
 
 @admin.register(PatientCondition)

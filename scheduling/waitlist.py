@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from clinic.celery import enqueue_on_commit
 from clinic.exceptions import DomainError, DomainValidationError, InvalidTransition
+from clinic.outbox import outbox_claim
 from patients.models import Patient, PatientCondition
 from scheduling import booking
 from scheduling.availability import find_free_slots, free_starts_by_therapy
@@ -484,20 +485,12 @@ def _claim(*, now: datetime, limit: int, offer_id: int | None = None) -> list[Wa
     candidates = WaitlistOffer.objects.filter(_claimable(now)).order_by("created_at", "id")
     if offer_id is not None:
         candidates = candidates.filter(pk=offer_id)
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            ids = list(candidates.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
-            WaitlistOffer.objects.filter(pk__in=ids).update(
-                delivery=OfferDelivery.SENDING, claimed_at=now, updated_at=now
-            )
-        else:
-            ids = [
-                pk
-                for pk in candidates.values_list("pk", flat=True)[:limit]
-                if WaitlistOffer.objects.filter(_claimable(now), pk=pk).update(
-                    delivery=OfferDelivery.SENDING, claimed_at=now, updated_at=now
-                )
-            ]
+    ids = outbox_claim(
+        candidates,
+        claimable=_claimable(now),
+        limit=limit,
+        mark={"delivery": OfferDelivery.SENDING, "claimed_at": now, "updated_at": now},
+    )
     return list(
         WaitlistOffer.objects.filter(pk__in=ids)
         .select_related("entry__patient", "entry__therapy_type", "entry__location", "practitioner")

@@ -127,15 +127,17 @@ class WaitlistOfferView(View):
         )
 
 
-class RescheduleLinkView(View):
-    """Move an appointment to one of the listed alternatives, or join the waitlist for something earlier."""
+class _AppointmentLinkView(View):
+    """A patient page behind one of an appointment's signed links: a message, the appointment's local time and,
+    when `ask`, what the page asks of the patient (`_asking`)."""
 
-    title = "Change your appointment"
-    template = "scheduling/reschedule.html"
+    title = ""
+    template = ""
+
+    def _asking(self, appointment, ask: bool) -> dict:
+        return {}
 
     def _show(self, request, *, message: str, appointment=None, status=200, ask=False):
-        slots = self_service.reschedule_alternatives(appointment) if ask else []
-        zone = appointment.location.zone if appointment else None
         return _patient_page(
             request,
             self.template,
@@ -144,10 +146,23 @@ class RescheduleLinkView(View):
             status=status,
             appointment=appointment,
             when=local_time_text(appointment.start, appointment.location) if appointment else "",
-            choices=[(slot.start.isoformat(), local_time_text(slot.start, appointment.location)) for slot in slots],
-            zone=zone,
             ask=ask,
+            **self._asking(appointment, ask),
         )
+
+
+class RescheduleLinkView(_AppointmentLinkView):
+    """Move an appointment to one of the listed alternatives, or join the waitlist for something earlier."""
+
+    title = "Change your appointment"
+    template = "scheduling/reschedule.html"
+
+    def _asking(self, appointment, ask: bool) -> dict:
+        slots = self_service.reschedule_alternatives(appointment) if ask else []
+        return {
+            "choices": [(slot.start.isoformat(), local_time_text(slot.start, appointment.location)) for slot in slots],
+            "zone": appointment.location.zone if appointment else None,
+        }
 
     def get(self, request, token: str):
         try:
@@ -191,25 +206,17 @@ class RescheduleLinkView(View):
         )
 
 
-class QuestionnaireLinkView(View):
+class QuestionnaireLinkView(_AppointmentLinkView):
     """The pre-visit health questionnaire: a plain HTML form, sent once per appointment."""
 
     title = "Before your visit: a few health questions"
     template = "scheduling/questionnaire.html"
 
-    def _show(self, request, *, message: str, appointment=None, status=200, ask=False):
-        return _patient_page(
-            request,
-            self.template,
-            title=self.title,
-            message=message,
-            status=status,
-            appointment=appointment,
-            when=local_time_text(appointment.start, appointment.location) if appointment else "",
-            questions=questionnaire.questionnaire_choices() if ask else [],
-            pregnancy=Condition.objects.filter(code=questionnaire.PREGNANCY_CODE).first() if ask else None,
-            ask=ask,
-        )
+    def _asking(self, appointment, ask: bool) -> dict:
+        return {
+            "questions": questionnaire.questionnaire_choices() if ask else [],
+            "pregnancy": Condition.objects.filter(code=questionnaire.PREGNANCY_CODE).first() if ask else None,
+        }
 
     def get(self, request, token: str):
         try:

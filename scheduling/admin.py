@@ -34,6 +34,27 @@ from treatments.lots import lot_status_change
 from treatments.models import Contraindication, ProductLot
 
 
+class WrittenThroughServices:
+    """An admin whose saves and deletes go through the model's services (`save_row`, `delete_row`), bulk deletes
+    one row at a time, so what a change implies (the waitlist offered freed time, patients re-screened) follows."""
+
+    def save_row(self, request, obj) -> None:
+        raise NotImplementedError
+
+    def delete_row(self, request, obj) -> None:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        self.save_row(request, obj)
+
+    def delete_model(self, request, obj):
+        self.delete_row(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_row(request, obj)
+
+
 class LocationClosureInline(admin.TabularInline):
     model = LocationClosure
     extra = 1
@@ -114,39 +135,31 @@ class PractitionerAdmin(admin.ModelAdmin):
 # Working hours and time off are saved and deleted through scheduling.working_time, one row at a time, so the
 # time a change opens up reaches the waitlist.
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
+class WorkingHoursAdmin(WrittenThroughServices, admin.ModelAdmin):
     list_display = ("practitioner", "location", "weekday", "start_time", "end_time")
     list_filter = ("practitioner", "location", "weekday")
     list_select_related = ("practitioner", "location")
 
-    def save_model(self, request, obj, form, change):
+    def save_row(self, request, obj):
         working_hours_save(hours=obj)
 
-    def delete_model(self, request, obj):
+    def delete_row(self, request, obj):
         working_hours_delete(hours=obj)
-
-    def delete_queryset(self, request, queryset):
-        for hours in queryset:
-            working_hours_delete(hours=hours)
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
+class TimeOffAdmin(WrittenThroughServices, admin.ModelAdmin):
     list_display = ("practitioner", "start", "end", "reason")
     list_filter = ("practitioner",)
     search_fields = ("reason", "practitioner__display_name")
     date_hierarchy = "start"
     list_select_related = ("practitioner",)
 
-    def save_model(self, request, obj, form, change):
+    def save_row(self, request, obj):
         time_off_save(time_off=obj)
 
-    def delete_model(self, request, obj):
+    def delete_row(self, request, obj):
         time_off_delete(time_off=obj)
-
-    def delete_queryset(self, request, queryset):
-        for time_off in queryset:
-            time_off_delete(time_off=time_off)
 
 
 class ReminderInline(admin.TabularInline):
@@ -246,18 +259,14 @@ class PatientConditionAdmin(PatientConditionAdminBase):
 
 
 @admin.register(Contraindication)
-class ContraindicationAdmin(ContraindicationAdminBase):
+class ContraindicationAdmin(WrittenThroughServices, ContraindicationAdminBase):
     """Rules saved or deleted here re-screen the patients with the rule's condition (scheduling.holds)."""
 
-    def save_model(self, request, obj, form, change):
+    def save_row(self, request, obj):
         contraindication_save(rule=obj, by=request.user)
 
-    def delete_model(self, request, obj):
+    def delete_row(self, request, obj):
         contraindication_delete(rule=obj, by=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for rule in queryset:
-            contraindication_delete(rule=rule, by=request.user)
 
 
 # A lot's admin lives here, beside the visits that record lots: its recipients are read from them.

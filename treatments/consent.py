@@ -1,6 +1,7 @@
 """Consent to a plan or a single visit: what the patient agreed to, which text version, when, how, who recorded it."""
 
 from datetime import datetime, timedelta
+from typing import Any, NotRequired, TypedDict
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +12,17 @@ from patients.models import Patient
 from treatments.choices import ConsentMethod, PlanStatus
 from treatments.models import Consent, TreatmentPlan
 from treatments.plans import plan_lock
+
+
+class ConsentDetails(TypedDict):
+    """What a consent records beside whom it is for: how it was given, which text version, who recorded it; what was
+    agreed (default: a sentence made from the plan or the visit) and when (default: now) are optional."""
+
+    method: str
+    text_version: str
+    by: Any
+    consented_to: NotRequired[str]
+    consented_at: NotRequired[datetime | None]
 
 
 def _consent_new(

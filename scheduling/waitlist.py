@@ -26,8 +26,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.celery import enqueue_on_commit
+from clinic.clock import clinic_today, local_date
 from clinic.exceptions import DomainError, DomainValidationError, InvalidTransition
 from clinic.outbox import outbox_claim
+from clinic.transitions import transition_check
 from patients.models import Patient, PatientCondition
 from scheduling import booking
 from scheduling.availability import find_free_slots, free_starts_by_therapy
@@ -76,17 +78,14 @@ WAITLIST_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-def location_today(location: Location) -> date:
-    return timezone.now().astimezone(location.zone).date()
-
-
 def _check_transition(entry: WaitlistEntry, new_status: str) -> None:
-    if new_status not in WAITLIST_TRANSITIONS[entry.status]:
-        raise InvalidTransition(
-            f"A waitlist entry that is {entry.get_status_display().lower()} cannot become {new_status}.",
-            current=entry.status,
-            requested=new_status,
-        )
+    transition_check(
+        WAITLIST_TRANSITIONS,
+        current=entry.status,
+        new=new_status,
+        what="waitlist entry",
+        label=lambda status: WaitlistStatus(status).label.lower(),
+    )
 
 
 # --- entries ---------------------------------------------------------------------------------------------------
@@ -127,7 +126,7 @@ def waitlist_entry_create(
         errors["product"] = problems
     if earliest > latest:
         errors["latest"] = ["The last day must not be before the first."]
-    elif latest < location_today(location):
+    elif latest < clinic_today(location.zone):
         errors["latest"] = ["The last day has already passed."]
     if any(not isinstance(day, int) or isinstance(day, bool) or not 0 <= day <= 6 for day in weekdays):
         errors["weekdays"] = ["Give weekdays as numbers from 0 (Monday) to 6 (Sunday)."]
@@ -598,7 +597,7 @@ def waitlist_sweep(*, now: datetime | None = None) -> dict[str, int]:
     for location in Location.objects.filter(
         pk__in=WaitlistEntry.objects.filter(status__in=OPEN_WAITLIST_STATUSES).values("location")
     ):
-        today = now.astimezone(location.zone).date()
+        today = local_date(now, location.zone)
         with transaction.atomic():
             gone = WaitlistEntry.objects.filter(location=location, status__in=OPEN_WAITLIST_STATUSES, latest__lt=today)
             ids = list(gone.values_list("pk", flat=True))

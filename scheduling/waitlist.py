@@ -43,6 +43,7 @@ from scheduling.choices import (
     WaitlistStatus,
 )
 from scheduling.emails import local_time_text
+from scheduling.links import link_refused, signed_link_payload
 from scheduling.models import (
     Appointment,
     FreedTime,
@@ -657,21 +658,11 @@ GONE = "Sorry, this slot has already been taken. Nothing was booked."
 EXPIRED = "Sorry, this offer has expired and the slot has been offered to someone else. Nothing was booked."
 
 
-def _refuse(sentence: str) -> DomainValidationError:
-    return DomainValidationError(sentence, errors={"token": [sentence]})
-
-
 def offer_from_link(*, token: str) -> WaitlistOffer:
     """The offer a link is for; DomainValidationError when the link is tampered with or older than any offer."""
-    max_age = timedelta(days=settings.CLINIC_EMAIL_LINK_MAX_AGE_DAYS)
-    try:
-        payload = signing.loads(token, salt=OFFER_SALT, max_age=max_age)
-    except signing.SignatureExpired:
-        raise _refuse("This link has expired. Nothing was changed.") from None
-    except signing.BadSignature:
-        raise _refuse("This link is not valid. Nothing was changed.") from None
-    if not isinstance(payload, dict) or payload.get("do") != "claim":
-        raise _refuse("This link is not valid. Nothing was changed.")
+    payload = signed_link_payload(
+        token, salt=OFFER_SALT, action="claim", expired="This link has expired. Nothing was changed."
+    )
     offer = (
         WaitlistOffer.objects.select_related(
             "entry__patient", "entry__therapy_type", "entry__location", "practitioner", "appointment"
@@ -680,7 +671,7 @@ def offer_from_link(*, token: str) -> WaitlistOffer:
         .first()
     )
     if offer is None:
-        raise _refuse("This offer no longer exists. Nothing was changed.")
+        raise link_refused("This offer no longer exists. Nothing was changed.")
     return offer
 
 

@@ -143,24 +143,18 @@ def _claimable(now: datetime) -> Q:
 
 def _claim(*, now: datetime, limit: int, reminder_id: int | None = None) -> list[Reminder]:
     """Mark up to `limit` claimable rows `sending` for this worker alone and return them."""
-    candidates = Reminder.objects.filter(_claimable(now)).order_by("due_at", "id")
-    if reminder_id is not None:
-        candidates = candidates.filter(pk=reminder_id)
-    ids = outbox_claim(
-        candidates,
+    rows = Reminder.objects.select_related(
+        "appointment__patient",
+        "appointment__practitioner",
+        "appointment__location",
+        "appointment__therapy_type",
+    ).order_by("due_at", "id")
+    return outbox_claim(
+        rows,
         claimable=_claimable(now),
         limit=limit,
         mark={"status": ReminderStatus.SENDING, "claimed_at": now, "updated_at": now},
-    )
-    return list(
-        Reminder.objects.filter(pk__in=ids)
-        .select_related(
-            "appointment__patient",
-            "appointment__practitioner",
-            "appointment__location",
-            "appointment__therapy_type",
-        )
-        .order_by("due_at", "id")
+        pk=reminder_id,
     )
 
 

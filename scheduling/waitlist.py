@@ -482,19 +482,15 @@ def _claimable(now: datetime) -> Q:
 
 
 def _claim(*, now: datetime, limit: int, offer_id: int | None = None) -> list[WaitlistOffer]:
-    candidates = WaitlistOffer.objects.filter(_claimable(now)).order_by("created_at", "id")
-    if offer_id is not None:
-        candidates = candidates.filter(pk=offer_id)
-    ids = outbox_claim(
-        candidates,
+    rows = WaitlistOffer.objects.select_related(
+        "entry__patient", "entry__therapy_type", "entry__location", "practitioner"
+    ).order_by("created_at", "id")
+    return outbox_claim(
+        rows,
         claimable=_claimable(now),
         limit=limit,
         mark={"delivery": OfferDelivery.SENDING, "claimed_at": now, "updated_at": now},
-    )
-    return list(
-        WaitlistOffer.objects.filter(pk__in=ids)
-        .select_related("entry__patient", "entry__therapy_type", "entry__location", "practitioner")
-        .order_by("created_at", "id")
+        pk=offer_id,
     )
 
 

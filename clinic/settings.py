@@ -294,6 +294,27 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- cache ----------------------------------------------------------------------------------------------
+# The DRF throttles count requests in the cache, so with several web processes it must be shared: Redis when there
+# is one (keys under their own prefix, beside the broker's), this process's memory in embedded mode (one web
+# process). A hung Redis gives up as the broker does; the throttles then let the request through (clinic.api).
+CLINIC_CACHE_KEY_PREFIX = "clinic-cache"
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CLINIC_CACHE_KEY_PREFIX,
+            "OPTIONS": {
+                "socket_timeout": CLINIC_BROKER_TIMEOUT_SECONDS,
+                "socket_connect_timeout": CLINIC_BROKER_TIMEOUT_SECONDS,
+            },
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
 # --- the clinic's own knobs -----------------------------------------------------------------------------
 CLINIC_SLOT_STEP_MINUTES = env.int("CLINIC_SLOT_STEP_MINUTES", default=15)
 CLINIC_MIN_NOTICE_MINUTES = env.int("CLINIC_MIN_NOTICE_MINUTES", default=60)
@@ -380,6 +401,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- security -------------------------------------------------------------------------------------------
+# Failed sign-ins are counted in the database every web process shares (not the cache: a lockout must hold
+# whether or not Redis is configured, and survive its restart).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env.int("CLINIC_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_RESET_ON_SUCCESS = True

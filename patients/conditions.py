@@ -7,13 +7,13 @@ treatments -> patients: only the top of that chain can reach everything the writ
 """
 
 from datetime import date, datetime
+from typing import TypedDict, Unpack
 
 from django.utils import timezone
 
 from clinic.clock import clinic_today
 from clinic.exceptions import DomainValidationError
 from clinic.lookups import instance_or_none
-from patients.choices import ConditionSource
 from patients.models import Condition, Patient, PatientCondition
 
 PATIENT_CONDITION_EDITABLE_FIELDS = ("active", "since", "until", "note")
@@ -46,17 +46,20 @@ def _validate_dates(since, until) -> dict[str, list[str]]:
     return errors
 
 
+class PatientConditionDetails(TypedDict, total=False):
+    """What a new patient condition may say beside the patient and the condition; what is left out takes the
+    model's default (active, clinic-recorded and verified, no dates, no note)."""
+
+    active: bool
+    since: date | None
+    until: date | None
+    note: str
+    source: str
+    verified: bool
+
+
 def patient_condition_write_new(
-    *,
-    patient: Patient,
-    condition: Condition | int,
-    by,
-    active: bool = True,
-    since: date | None = None,
-    until: date | None = None,
-    note: str = "",
-    source: str = ConditionSource.CLINIC,
-    verified: bool = True,
+    *, patient: Patient, condition: Condition | int, by, **details: Unpack[PatientConditionDetails]
 ) -> PatientCondition:
     """Validate and save a new patient condition (one per patient and condition); DomainValidationError names
     the fields. Call it inside the use case's transaction."""
@@ -66,20 +69,10 @@ def patient_condition_write_new(
         errors["condition"] = ["Choose a known condition."]
     elif PatientCondition.objects.filter(patient=patient, condition=condition_obj).exists():
         errors["condition"] = [f"{condition_obj.name} is already recorded for this patient: update it instead."]
-    errors.update(_validate_dates(since, until))
+    errors.update(_validate_dates(details.get("since"), details.get("until")))
     if errors:
         raise DomainValidationError(errors=errors)
-    record = PatientCondition(
-        patient=patient,
-        condition=condition_obj,
-        active=active,
-        since=since,
-        until=until,
-        note=note,
-        recorded_by=by,
-        source=source,
-        verified=verified,
-    )
+    record = PatientCondition(patient=patient, condition=condition_obj, recorded_by=by, **details)
     record.full_clean()
     record.save()
     return record

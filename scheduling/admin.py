@@ -29,9 +29,30 @@ from scheduling.practitioners import practitioner_deactivate
 from scheduling.reminders import reminder_retry
 from scheduling.selectors import lot_recipients
 from scheduling.working_time import time_off_delete, time_off_save, working_hours_delete, working_hours_save
-from treatments.admin import ContraindicationAdminBase, TreatmentPlanAdminBase
+from treatments.admin import ContraindicationAdminBase
 from treatments.lots import lot_status_change
-from treatments.models import Contraindication, ProductLot, TreatmentPlan
+from treatments.models import Contraindication, ProductLot
+
+
+class WrittenThroughServices:
+    """An admin whose saves and deletes go through the model's services (`save_row`, `delete_row`), bulk deletes
+    one row at a time, so what a change implies (the waitlist offered freed time, patients re-screened) follows."""
+
+    def save_row(self, request, obj) -> None:
+        raise NotImplementedError
+
+    def delete_row(self, request, obj) -> None:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        self.save_row(request, obj)
+
+    def delete_model(self, request, obj):
+        self.delete_row(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_row(request, obj)
 
 
 class LocationClosureInline(admin.TabularInline):
@@ -114,39 +135,31 @@ class PractitionerAdmin(admin.ModelAdmin):
 # Working hours and time off are saved and deleted through scheduling.working_time, one row at a time, so the
 # time a change opens up reaches the waitlist.
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
+class WorkingHoursAdmin(WrittenThroughServices, admin.ModelAdmin):
     list_display = ("practitioner", "location", "weekday", "start_time", "end_time")
     list_filter = ("practitioner", "location", "weekday")
     list_select_related = ("practitioner", "location")
 
-    def save_model(self, request, obj, form, change):
+    def save_row(self, request, obj):
         working_hours_save(hours=obj)
 
-    def delete_model(self, request, obj):
+    def delete_row(self, request, obj):
         working_hours_delete(hours=obj)
-
-    def delete_queryset(self, request, queryset):
-        for hours in queryset:
-            working_hours_delete(hours=hours)
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
+class TimeOffAdmin(WrittenThroughServices, admin.ModelAdmin):
     list_display = ("practitioner", "start", "end", "reason")
     list_filter = ("practitioner",)
     search_fields = ("reason", "practitioner__display_name")
     date_hierarchy = "start"
     list_select_related = ("practitioner",)
 
-    def save_model(self, request, obj, form, change):
+    def save_row(self, request, obj):
         time_off_save(time_off=obj)
 
-    def delete_model(self, request, obj):
+    def delete_row(self, request, obj):
         time_off_delete(time_off=obj)
-
-    def delete_queryset(self, request, queryset):
-        for time_off in queryset:
-            time_off_delete(time_off=time_off)
 
 
 class ReminderInline(admin.TabularInline):
@@ -224,28 +237,6 @@ class ReminderAdmin(admin.ModelAdmin):
             )
 
 
-class AppointmentInline(admin.TabularInline):
-    model = Appointment
-    fk_name = "plan"
-    extra = 0
-    fields = ("start", "end", "practitioner", "room", "device", "status")
-    readonly_fields = fields
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-class TreatmentPlanAdmin(TreatmentPlanAdminBase):
-    """The plan admin with the plan's appointments listed under its sessions."""
-
-    inlines = [*TreatmentPlanAdminBase.inlines, AppointmentInline]
-
-
-admin.site.register(TreatmentPlan, TreatmentPlanAdmin)
-
-
 @admin.register(PatientCondition)
 class PatientConditionAdmin(PatientConditionAdminBase):
     """Conditions saved here go through scheduling.holds: the patient's plans and appointments are re-screened."""
@@ -268,18 +259,14 @@ class PatientConditionAdmin(PatientConditionAdminBase):
 
 
 @admin.register(Contraindication)
-class ContraindicationAdmin(ContraindicationAdminBase):
+class ContraindicationAdmin(WrittenThroughServices, ContraindicationAdminBase):
     """Rules saved or deleted here re-screen the patients with the rule's condition (scheduling.holds)."""
 
-    def save_model(self, request, obj, form, change):
+    def save_row(self, request, obj):
         contraindication_save(rule=obj, by=request.user)
 
-    def delete_model(self, request, obj):
+    def delete_row(self, request, obj):
         contraindication_delete(rule=obj, by=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for rule in queryset:
-            contraindication_delete(rule=rule, by=request.user)
 
 
 # A lot's admin lives here, beside the visits that record lots: its recipients are read from them.

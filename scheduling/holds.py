@@ -11,6 +11,7 @@ three, so these use cases live here; the condition rows are validated and writte
 """
 
 from datetime import date, datetime
+from typing import Unpack
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -18,8 +19,8 @@ from django.utils import timezone
 
 from clinic.clock import local_date
 from clinic.exceptions import DomainValidationError
-from patients.choices import ConditionSource
 from patients.conditions import (
+    PatientConditionDetails,
     patient_condition_validate_change,
     patient_condition_write_change,
     patient_condition_write_new,
@@ -145,16 +146,7 @@ def patient_screening_changed(*, patient: Patient, by=None) -> None:
 
 
 def patient_condition_record(
-    *,
-    patient: Patient,
-    condition: Condition | int,
-    by,
-    active: bool = True,
-    since: date | None = None,
-    until: date | None = None,
-    note: str = "",
-    source: str = ConditionSource.CLINIC,
-    verified: bool = True,
+    *, patient: Patient, condition: Condition | int, by, **details: Unpack[PatientConditionDetails]
 ) -> PatientCondition:
     """Record a condition, medication or allergy for a patient; one the patient declared is recorded with
     `source="patient"` and `verified=False` until a practitioner verifies it (patient_condition_verify).
@@ -164,17 +156,7 @@ def patient_condition_record(
     go on hold, so the answer to this write already sees the holds.
     """
     with transaction.atomic():
-        record = patient_condition_write_new(
-            patient=patient,
-            condition=condition,
-            by=by,
-            active=active,
-            since=since,
-            until=until,
-            note=note,
-            source=source,
-            verified=verified,
-        )
+        record = patient_condition_write_new(patient=patient, condition=condition, by=by, **details)
         patient_screening_changed(patient=patient, by=by)
     return record
 

@@ -26,32 +26,48 @@ PATIENT_CANCEL_REASON = "Cancelled by the patient with the link in their email."
 NOT_VALID = "This link is not valid. Nothing was changed."
 
 
-def _refuse(sentence: str) -> DomainValidationError:
+def link_refused(sentence: str) -> DomainValidationError:
+    """A link that changes nothing: the sentence is the answer and the token's error."""
     return DomainValidationError(sentence, errors={"token": [sentence]})
 
 
-def _payload(token: str, action: str) -> dict:
+def signed_link_payload(token: str, *, salt: str, action: str, expired: str) -> dict:
+    """The payload of a signed email link made for `action`; a tampered link, one older than
+    CLINIC_EMAIL_LINK_MAX_AGE_DAYS (refused with the `expired` sentence) or one for another action is refused
+    (DomainValidationError)."""
     max_age = timedelta(days=settings.CLINIC_EMAIL_LINK_MAX_AGE_DAYS)
     try:
-        payload = signing.loads(token, salt=LINK_SALT, max_age=max_age)
+        payload = signing.loads(token, salt=salt, max_age=max_age)
     except signing.SignatureExpired:
-        raise _refuse("This link has expired. Nothing was changed; please call the clinic.") from None
+        raise link_refused(expired) from None
     except signing.BadSignature:
-        raise _refuse(NOT_VALID) from None
-    if action not in LINK_ACTIONS or not isinstance(payload, dict) or payload.get("do") != action:
-        raise _refuse(NOT_VALID)
+        raise link_refused(NOT_VALID) from None
+    if not isinstance(payload, dict) or payload.get("do") != action:
+        raise link_refused(NOT_VALID)
+    return payload
+
+
+def _payload(token: str, action: str) -> dict:
+    payload = signed_link_payload(
+        token,
+        salt=LINK_SALT,
+        action=action,
+        expired="This link has expired. Nothing was changed; please call the clinic.",
+    )
+    if action not in LINK_ACTIONS:
+        raise link_refused(NOT_VALID)
     if not isinstance(payload.get("a"), int) or not isinstance(payload.get("n"), str):
-        raise _refuse(NOT_VALID)
+        raise link_refused(NOT_VALID)
     return payload
 
 
 def _check(appointment: Appointment | None, payload: dict) -> Appointment:
     if appointment is None:
-        raise _refuse("This appointment no longer exists. Nothing was changed.")
+        raise link_refused("This appointment no longer exists. Nothing was changed.")
     if appointment.sequence != payload.get("s"):
-        raise _refuse("Your appointment has moved since this email. Nothing was changed; use the latest email.")
+        raise link_refused("Your appointment has moved since this email. Nothing was changed; use the latest email.")
     if not hmac.compare_digest(appointment.link_secret, payload["n"]):
-        raise _refuse(NOT_VALID)
+        raise link_refused(NOT_VALID)
     return appointment
 
 

@@ -3,7 +3,7 @@
 Completion itself (notes, lot, who, when) is a step of the appointment's life cycle: scheduling.booking.
 """
 
-from datetime import datetime
+from typing import Unpack
 
 from django.db import transaction
 
@@ -11,19 +11,11 @@ from clinic.exceptions import InvalidTransition
 from scheduling.booking import treatment_day
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES
 from scheduling.models import Appointment
-from treatments.consent import consent_record, visit_consent_record
+from treatments.consent import ConsentDetails, consent_record, visit_consent_record
 from treatments.models import Consent
 
 
-def appointment_consent_record(
-    *,
-    appointment: Appointment,
-    method: str,
-    text_version: str,
-    by,
-    consented_to: str = "",
-    consented_at: datetime | None = None,
-) -> Consent:
+def appointment_consent_record(*, appointment: Appointment, **details: Unpack[ConsentDetails]) -> Consent:
     """Record the patient's consent for an appointment still to be given (booked or checked in).
 
     Guarantees: a one-off gets a consent of its own, linked to the appointment in the same transaction (a later
@@ -43,23 +35,11 @@ def appointment_consent_record(
                 current=row.status,
             )
         if row.plan_id is not None:
-            return consent_record(
-                plan=row.plan,
-                method=method,
-                text_version=text_version,
-                by=by,
-                consented_to=consented_to,
-                consented_at=consented_at,
-            )
+            return consent_record(plan=row.plan, **details)
         product = f" with {row.product.name}" if row.product_id else ""
-        consent = visit_consent_record(
-            patient=row.patient,
-            consented_to=consented_to or f"{row.therapy_type.name}{product}, one visit on {treatment_day(row)}",
-            method=method,
-            text_version=text_version,
-            by=by,
-            consented_at=consented_at,
-        )
+        one_visit = f"{row.therapy_type.name}{product}, one visit on {treatment_day(row)}"
+        agreed = details.pop("consented_to", "") or one_visit
+        consent = visit_consent_record(patient=row.patient, consented_to=agreed, **details)
         row.consent = consent
         row.save(update_fields=["consent", "updated_at"])
     appointment.consent = consent

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from clinic.celery import enqueue_on_commit
 from clinic.exceptions import InvalidTransition
+from clinic.outbox import outbox_claim
 from scheduling import emails
 from scheduling.choices import AppointmentStatus, ReminderKind, ReminderStatus
 from scheduling.models import Appointment, Reminder
@@ -142,32 +143,18 @@ def _claimable(now: datetime) -> Q:
 
 def _claim(*, now: datetime, limit: int, reminder_id: int | None = None) -> list[Reminder]:
     """Mark up to `limit` claimable rows `sending` for this worker alone and return them."""
-    candidates = Reminder.objects.filter(_claimable(now)).order_by("due_at", "id")
-    if reminder_id is not None:
-        candidates = candidates.filter(pk=reminder_id)
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Rows another worker is claiming right now are skipped, not waited for.
-            ids = list(candidates.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
-            Reminder.objects.filter(pk__in=ids).update(status=ReminderStatus.SENDING, claimed_at=now, updated_at=now)
-        else:
-            # The UPDATE re-checks the condition itself: of two workers racing for a row, exactly one changes it.
-            ids = [
-                pk
-                for pk in candidates.values_list("pk", flat=True)[:limit]
-                if Reminder.objects.filter(_claimable(now), pk=pk).update(
-                    status=ReminderStatus.SENDING, claimed_at=now, updated_at=now
-                )
-            ]
-    return list(
-        Reminder.objects.filter(pk__in=ids)
-        .select_related(
-            "appointment__patient",
-            "appointment__practitioner",
-            "appointment__location",
-            "appointment__therapy_type",
-        )
-        .order_by("due_at", "id")
+    rows = Reminder.objects.select_related(
+        "appointment__patient",
+        "appointment__practitioner",
+        "appointment__location",
+        "appointment__therapy_type",
+    ).order_by("due_at", "id")
+    return outbox_claim(
+        rows,
+        claimable=_claimable(now),
+        limit=limit,
+        mark={"status": ReminderStatus.SENDING, "claimed_at": now, "updated_at": now},
+        pk=reminder_id,
     )
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.clock import clinic_today, local_date
 from clinic.exceptions import InvalidTransition
 from scheduling import booking, links, waitlist
 from scheduling.availability import Slot, find_free_slots
@@ -86,8 +87,8 @@ def waitlist_join_earlier_by_link(*, token: str) -> WaitlistEntry:
         if existing:
             return existing
         zone = locked.location.zone
-        today = timezone.now().astimezone(zone).date()
-        latest = locked.start.astimezone(zone).date()
+        today = clinic_today(zone)
+        latest = local_date(locked.start, zone)
         if latest <= today:
             raise InvalidTransition("Your appointment is today: there is nothing earlier to wait for.")
         return waitlist.waitlist_entry_create(

@@ -31,44 +31,17 @@ TEXTS = {
 }
 
 
-class AppointmentLinkView(View):
-    action = "confirm"
+class _PatientPageView(View):
+    """A page a patient reaches from an email link: no login, one template, a title and a message."""
 
-    def _page(self, request, *, message: str, appointment=None, ask=False, status=200):
-        texts = TEXTS[self.action]
-        context = {
-            "title": texts["title"],
-            "message": message,
-            "appointment": appointment,
-            "when": local_time_text(appointment.start, appointment.location) if appointment else "",
-            "ask": ask,
-            "button": texts["button"],
-        }
-        return render(request, "scheduling/appointment_link.html", context, status=status)
+    title = ""
+    template = ""
 
-    def get(self, request, token: str):
-        try:
-            appointment = links.appointment_from_link(token=token, action=self.action)
-        except DomainError as exc:
-            return self._page(request, message=exc.detail, status=exc.status_code)
-        refusal = links.link_refusal(appointment, action=self.action)
-        if refusal:
-            return self._page(request, message=refusal, appointment=appointment, status=409)
-        return self._page(request, message=TEXTS[self.action]["ask"], appointment=appointment, ask=True)
-
-    def post(self, request, token: str):
-        try:
-            appointment = TEXTS[self.action]["service"](token=token)
-        except DomainError as exc:
-            return self._page(request, message=exc.detail, status=exc.status_code)
-        return self._page(request, message=TEXTS[self.action]["done"], appointment=appointment)
+    def _render(self, request, *, message: str, status: int = 200, **context):
+        return render(request, self.template, {"title": self.title, "message": message, **context}, status=status)
 
 
-def _patient_page(request, template: str, *, title: str, message: str = "", status: int = 200, **context):
-    return render(request, template, {"title": title, "message": message, **context}, status=status)
-
-
-class WaitlistOfferView(View):
+class WaitlistOfferView(_PatientPageView):
     """A waitlist offer: GET shows it; a form POST claims it, or keeps or leaves the patient's waitlist place."""
 
     title = "An appointment for you"
@@ -76,10 +49,8 @@ class WaitlistOfferView(View):
 
     def _show(self, request, offer, *, message: str, can_claim=False, appointment=None, status=200):
         entry = offer.entry
-        return _patient_page(
+        return self._render(
             request,
-            self.template,
-            title=self.title,
             message=message,
             status=status,
             offer=offer,
@@ -91,7 +62,7 @@ class WaitlistOfferView(View):
         )
 
     def _bad_link(self, request, exc: DomainError):
-        return _patient_page(request, self.template, title=self.title, message=exc.detail, status=exc.status_code)
+        return self._render(request, message=exc.detail, status=exc.status_code)
 
     def get(self, request, token: str):
         try:
@@ -127,27 +98,66 @@ class WaitlistOfferView(View):
         )
 
 
-class RescheduleLinkView(View):
+class _AppointmentLinkView(_PatientPageView):
+    """A patient page behind one of an appointment's signed links: a message, the appointment's local time and,
+    when `ask`, what the page asks of the patient (`_asking`)."""
+
+    def _asking(self, appointment, ask: bool) -> dict:
+        return {}
+
+    def _show(self, request, *, message: str, appointment=None, status=200, ask=False):
+        return self._render(
+            request,
+            message=message,
+            status=status,
+            appointment=appointment,
+            when=local_time_text(appointment.start, appointment.location) if appointment else "",
+            ask=ask,
+            **self._asking(appointment, ask),
+        )
+
+
+class AppointmentLinkView(_AppointmentLinkView):
+    action = "confirm"
+    template = "scheduling/appointment_link.html"
+
+    @property
+    def title(self) -> str:
+        return TEXTS[self.action]["title"]
+
+    def _asking(self, appointment, ask: bool) -> dict:
+        return {"button": TEXTS[self.action]["button"]}
+
+    def get(self, request, token: str):
+        try:
+            appointment = links.appointment_from_link(token=token, action=self.action)
+        except DomainError as exc:
+            return self._show(request, message=exc.detail, status=exc.status_code)
+        refusal = links.link_refusal(appointment, action=self.action)
+        if refusal:
+            return self._show(request, message=refusal, appointment=appointment, status=409)
+        return self._show(request, message=TEXTS[self.action]["ask"], appointment=appointment, ask=True)
+
+    def post(self, request, token: str):
+        try:
+            appointment = TEXTS[self.action]["service"](token=token)
+        except DomainError as exc:
+            return self._show(request, message=exc.detail, status=exc.status_code)
+        return self._show(request, message=TEXTS[self.action]["done"], appointment=appointment)
+
+
+class RescheduleLinkView(_AppointmentLinkView):
     """Move an appointment to one of the listed alternatives, or join the waitlist for something earlier."""
 
     title = "Change your appointment"
     template = "scheduling/reschedule.html"
 
-    def _show(self, request, *, message: str, appointment=None, status=200, ask=False):
+    def _asking(self, appointment, ask: bool) -> dict:
         slots = self_service.reschedule_alternatives(appointment) if ask else []
-        zone = appointment.location.zone if appointment else None
-        return _patient_page(
-            request,
-            self.template,
-            title=self.title,
-            message=message,
-            status=status,
-            appointment=appointment,
-            when=local_time_text(appointment.start, appointment.location) if appointment else "",
-            choices=[(slot.start.isoformat(), local_time_text(slot.start, appointment.location)) for slot in slots],
-            zone=zone,
-            ask=ask,
-        )
+        return {
+            "choices": [(slot.start.isoformat(), local_time_text(slot.start, appointment.location)) for slot in slots],
+            "zone": appointment.location.zone if appointment else None,
+        }
 
     def get(self, request, token: str):
         try:
@@ -191,25 +201,17 @@ class RescheduleLinkView(View):
         )
 
 
-class QuestionnaireLinkView(View):
+class QuestionnaireLinkView(_AppointmentLinkView):
     """The pre-visit health questionnaire: a plain HTML form, sent once per appointment."""
 
     title = "Before your visit: a few health questions"
     template = "scheduling/questionnaire.html"
 
-    def _show(self, request, *, message: str, appointment=None, status=200, ask=False):
-        return _patient_page(
-            request,
-            self.template,
-            title=self.title,
-            message=message,
-            status=status,
-            appointment=appointment,
-            when=local_time_text(appointment.start, appointment.location) if appointment else "",
-            questions=questionnaire.questionnaire_choices() if ask else [],
-            pregnancy=Condition.objects.filter(code=questionnaire.PREGNANCY_CODE).first() if ask else None,
-            ask=ask,
-        )
+    def _asking(self, appointment, ask: bool) -> dict:
+        return {
+            "questions": questionnaire.questionnaire_choices() if ask else [],
+            "pregnancy": Condition.objects.filter(code=questionnaire.PREGNANCY_CODE).first() if ask else None,
+        }
 
     def get(self, request, token: str):
         try:

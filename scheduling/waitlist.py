@@ -26,7 +26,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.celery import enqueue_on_commit
+from clinic.clock import clinic_today, local_date
 from clinic.exceptions import DomainError, DomainValidationError, InvalidTransition
+from clinic.outbox import outbox_claim
+from clinic.transitions import transition_check
 from patients.models import Patient, PatientCondition
 from scheduling import booking
 from scheduling.availability import find_free_slots, free_starts_by_therapy
@@ -40,6 +43,7 @@ from scheduling.choices import (
     WaitlistStatus,
 )
 from scheduling.emails import local_time_text
+from scheduling.links import link_refused, signed_link_payload
 from scheduling.models import (
     Appointment,
     FreedTime,
@@ -75,17 +79,14 @@ WAITLIST_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-def location_today(location: Location) -> date:
-    return timezone.now().astimezone(location.zone).date()
-
-
 def _check_transition(entry: WaitlistEntry, new_status: str) -> None:
-    if new_status not in WAITLIST_TRANSITIONS[entry.status]:
-        raise InvalidTransition(
-            f"A waitlist entry that is {entry.get_status_display().lower()} cannot become {new_status}.",
-            current=entry.status,
-            requested=new_status,
-        )
+    transition_check(
+        WAITLIST_TRANSITIONS,
+        current=entry.status,
+        new=new_status,
+        what="waitlist entry",
+        label=lambda status: WaitlistStatus(status).label.lower(),
+    )
 
 
 # --- entries ---------------------------------------------------------------------------------------------------
@@ -126,7 +127,7 @@ def waitlist_entry_create(
         errors["product"] = problems
     if earliest > latest:
         errors["latest"] = ["The last day must not be before the first."]
-    elif latest < location_today(location):
+    elif latest < clinic_today(location.zone):
         errors["latest"] = ["The last day has already passed."]
     if any(not isinstance(day, int) or isinstance(day, bool) or not 0 <= day <= 6 for day in weekdays):
         errors["weekdays"] = ["Give weekdays as numbers from 0 (Monday) to 6 (Sunday)."]
@@ -481,27 +482,15 @@ def _claimable(now: datetime) -> Q:
 
 
 def _claim(*, now: datetime, limit: int, offer_id: int | None = None) -> list[WaitlistOffer]:
-    candidates = WaitlistOffer.objects.filter(_claimable(now)).order_by("created_at", "id")
-    if offer_id is not None:
-        candidates = candidates.filter(pk=offer_id)
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            ids = list(candidates.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
-            WaitlistOffer.objects.filter(pk__in=ids).update(
-                delivery=OfferDelivery.SENDING, claimed_at=now, updated_at=now
-            )
-        else:
-            ids = [
-                pk
-                for pk in candidates.values_list("pk", flat=True)[:limit]
-                if WaitlistOffer.objects.filter(_claimable(now), pk=pk).update(
-                    delivery=OfferDelivery.SENDING, claimed_at=now, updated_at=now
-                )
-            ]
-    return list(
-        WaitlistOffer.objects.filter(pk__in=ids)
-        .select_related("entry__patient", "entry__therapy_type", "entry__location", "practitioner")
-        .order_by("created_at", "id")
+    rows = WaitlistOffer.objects.select_related(
+        "entry__patient", "entry__therapy_type", "entry__location", "practitioner"
+    ).order_by("created_at", "id")
+    return outbox_claim(
+        rows,
+        claimable=_claimable(now),
+        limit=limit,
+        mark={"delivery": OfferDelivery.SENDING, "claimed_at": now, "updated_at": now},
+        pk=offer_id,
     )
 
 
@@ -605,7 +594,7 @@ def waitlist_sweep(*, now: datetime | None = None) -> dict[str, int]:
     for location in Location.objects.filter(
         pk__in=WaitlistEntry.objects.filter(status__in=OPEN_WAITLIST_STATUSES).values("location")
     ):
-        today = now.astimezone(location.zone).date()
+        today = local_date(now, location.zone)
         with transaction.atomic():
             gone = WaitlistEntry.objects.filter(location=location, status__in=OPEN_WAITLIST_STATUSES, latest__lt=today)
             ids = list(gone.values_list("pk", flat=True))
@@ -665,21 +654,11 @@ GONE = "Sorry, this slot has already been taken. Nothing was booked."
 EXPIRED = "Sorry, this offer has expired and the slot has been offered to someone else. Nothing was booked."
 
 
-def _refuse(sentence: str) -> DomainValidationError:
-    return DomainValidationError(sentence, errors={"token": [sentence]})
-
-
 def offer_from_link(*, token: str) -> WaitlistOffer:
     """The offer a link is for; DomainValidationError when the link is tampered with or older than any offer."""
-    max_age = timedelta(days=settings.CLINIC_EMAIL_LINK_MAX_AGE_DAYS)
-    try:
-        payload = signing.loads(token, salt=OFFER_SALT, max_age=max_age)
-    except signing.SignatureExpired:
-        raise _refuse("This link has expired. Nothing was changed.") from None
-    except signing.BadSignature:
-        raise _refuse("This link is not valid. Nothing was changed.") from None
-    if not isinstance(payload, dict) or payload.get("do") != "claim":
-        raise _refuse("This link is not valid. Nothing was changed.")
+    payload = signed_link_payload(
+        token, salt=OFFER_SALT, action="claim", expired="This link has expired. Nothing was changed."
+    )
     offer = (
         WaitlistOffer.objects.select_related(
             "entry__patient", "entry__therapy_type", "entry__location", "practitioner", "appointment"
@@ -688,7 +667,7 @@ def offer_from_link(*, token: str) -> WaitlistOffer:
         .first()
     )
     if offer is None:
-        raise _refuse("This offer no longer exists. Nothing was changed.")
+        raise link_refused("This offer no longer exists. Nothing was changed.")
     return offer
 
 

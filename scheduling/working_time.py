@@ -10,8 +10,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
+from clinic.clock import clinic_today
 from scheduling.choices import OPEN_WAITLIST_STATUSES
 from scheduling.freed import time_freed
 from scheduling.models import Location, Practitioner, TimeOff, WaitlistEntry, WorkingHours
@@ -78,7 +78,7 @@ def _free_weekly(*, hours: WorkingHours, pieces: list[tuple[time, time]]) -> Non
     last = _waitlist_horizon(location)
     if not pieces or last is None:
         return
-    day = timezone.now().astimezone(location.zone).date()
+    day = clinic_today(location.zone)
     day += timedelta(days=(hours.weekday - day.weekday()) % 7)
     while day <= last:
         for opens, closes in pieces:

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+import redis
 import time_machine
 from django.conf import settings
 from rest_framework.test import APIClient
@@ -48,10 +49,21 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Request rates are counted in the cache: each test starts with none spent (user ids repeat across tests)."""
+    """Request rates are counted in the cache: each test starts with none spent (user ids repeat across tests). On
+    Redis only the cache's own keys go: the broker's queues share the server."""
     from django.core.cache import cache
 
-    cache.clear()
+    config = settings.CACHES["default"]
+    if not config["BACKEND"].endswith(".RedisCache"):
+        cache.clear()
+        return
+    client = redis.Redis.from_url(config["LOCATION"])
+    try:
+        keys = list(client.scan_iter(match=f"{config['KEY_PREFIX']}:*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 @pytest.fixture(autouse=True)

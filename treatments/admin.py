@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
@@ -9,6 +10,7 @@ from treatments.models import (
     Product,
     ProductLot,
     TherapyType,
+    TreatmentPlan,
     TreatmentSession,
 )
 
@@ -70,7 +72,30 @@ class ContraindicationAdminBase(admin.ModelAdmin):
     list_select_related = ("condition", "therapy_type")
 
 
-class TreatmentSessionInline(admin.TabularInline):
+class SessionAppointmentsMixin:
+    """A session's appointments, each linked to its admin page (read through the reverse relation: treatments does
+    not import scheduling)."""
+
+    @admin.display(description="appointments")
+    def appointments_list(self, session):
+        appointments = sorted(session.appointments.all(), key=lambda appointment: (appointment.start, appointment.pk))
+        if not appointments:
+            return "-"
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}, {}</a>',
+            (
+                (
+                    reverse("admin:scheduling_appointment_change", args=[appointment.pk]),
+                    f"{appointment.start.astimezone(appointment.location.zone):%Y-%m-%d %H:%M}",
+                    appointment.get_status_display().lower(),
+                )
+                for appointment in appointments
+            ),
+        )
+
+
+class TreatmentSessionInline(SessionAppointmentsMixin, admin.TabularInline):
     """Sessions are made by plan_create and moved by booking: here they are read, only notes are edited."""
 
     model = TreatmentSession
@@ -84,10 +109,14 @@ class TreatmentSessionInline(admin.TabularInline):
         "completed_at",
         "completed_by",
         "product_lot",
+        "appointments_list",
         "notes",
     )
     readonly_fields = fields[:-1]
     can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("appointments__location")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -104,8 +133,9 @@ class ConsentInline(admin.TabularInline):
         return False
 
 
-class TreatmentPlanAdminBase(SimpleHistoryAdmin):
-    """The plan admin; scheduling adds its appointment inline (imports run scheduling -> treatments).
+@admin.register(TreatmentPlan)
+class TreatmentPlanAdmin(SimpleHistoryAdmin):
+    """The plan admin: the plan, its sessions (each with its appointments) and its consents.
 
     Plans are opened through plan_create (screening, sessions, windows) and change status through the services,
     so here the course, the status and the contraindication override are shown, not edited.
@@ -179,7 +209,7 @@ class TreatmentPlanAdminBase(SimpleHistoryAdmin):
 
 
 @admin.register(TreatmentSession)
-class TreatmentSessionAdmin(SimpleHistoryAdmin):
+class TreatmentSessionAdmin(SessionAppointmentsMixin, SimpleHistoryAdmin):
     list_display = ("plan", "sequence", "status", "window_start", "window_end", "completed_at", "product_lot")
     list_filter = ("status",)
     search_fields = ("plan__patient__last_name", "product_lot__lot_number")

@@ -3,6 +3,7 @@ every out-of-bounds input a 4xx in the error shape, Idempotency-Key on every cre
 
 import hashlib
 import json
+import socket
 from datetime import date, timedelta
 
 import pytest
@@ -119,6 +120,22 @@ def test_sign_in_and_booking_posts_are_throttled_with_retry_after(records, front
     assert_error(response, 429, "throttled")
     assert int(response["Retry-After"]) > 0
     assert front_desk_api.get("/api/v1/appointments/").status_code == 200  # reading is not throttled
+
+
+def test_a_booking_goes_through_when_the_rate_cache_cannot_be_reached(records, front_desk_api, settings):
+    with socket.socket() as closed:  # a port nothing listens on: the cache's Redis is down
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+
+    assert front_desk_api.post("/api/v1/appointments/", booking(records), format="json").status_code == 201
+    assert sign_in(factories.front_desk_user(username="desk").username).status_code == 200
 
 
 # --- input bounds ---------------------------------------------------------------------------------------------

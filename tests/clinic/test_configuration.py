@@ -6,6 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.core.cache.backends.redis import RedisCache
+
+from tests.services import redis_url
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_SECRET = "x" * 20 + "a-long-production-secret-key-for-the-test-only-0123456789"
@@ -119,3 +123,27 @@ def test_a_claim_shorter_than_a_send_can_take_is_refused_at_start_up():
     result = manage("check", CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS="30", CLINIC_EMAIL_TIMEOUT_SECONDS="15")
     assert result.returncode != 0
     assert "CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS must be at least" in result.stderr
+
+
+def test_request_rates_are_counted_in_redis_when_there_is_one_and_sign_ins_in_the_database():
+    with_redis = settings_of("CACHES", "AXES_HANDLER", REDIS_URL="redis://redis.example:6379/3")
+    embedded = settings_of("CACHES", REDIS_URL="")
+
+    assert "'django.core.cache.backends.redis.RedisCache'" in with_redis[0]
+    assert "'LOCATION': 'redis://redis.example:6379/3'" in with_redis[0]
+    assert with_redis[1] == "'axes.handlers.database.AxesDatabaseHandler'"
+    assert "'django.core.cache.backends.locmem.LocMemCache'" in embedded[0]
+
+
+@pytest.mark.redis
+def test_a_request_count_written_by_one_process_is_read_by_another():
+    url = redis_url()
+    code = "from django.core.cache import cache; cache.set('rate-probe', 7, 60)"
+    assert manage("shell", "--verbosity", "0", "-c", code, REDIS_URL=url).returncode == 0
+
+    # Another process: this one, with a cache of its own configured as the settings configure it.
+    reader = RedisCache(url, {"KEY_PREFIX": settings.CLINIC_CACHE_KEY_PREFIX})
+    try:
+        assert reader.get("rate-probe") == 7
+    finally:
+        reader.delete("rate-probe")

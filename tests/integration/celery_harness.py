@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
+from django.conf import settings as django_settings
 from django.db import connection
 from kombu import pools
 
@@ -235,6 +236,8 @@ class Workers:
             CLINIC_CELERY_QUEUE=self.queue,
             EMAIL_URL=smtp_url,
             CLINIC_VAR_DIR=str(self.log_dir),
+            # The workers sign the links in their emails; the test process checks them: one key for both.
+            DJANGO_SECRET_KEY=django_settings.SECRET_KEY,
             CLINIC_REMINDER_SWEEP_SECONDS="1",
             CLINIC_REMINDER_RETRY_BASE_SECONDS="0.3",
             CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS="4",

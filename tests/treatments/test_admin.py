@@ -1,5 +1,7 @@
 """The admin: the medical lead edits the catalog; plans show their override (who, when, why, what) read-only."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.urls import reverse
 
@@ -36,6 +38,27 @@ def test_a_plan_shows_its_override_read_only(admin_client, patient, prp, rules, 
     assert "Cardiovascular disease (condition, relative): Vasovagal risk." in html
     for field in ("override_reason", "override_by", "override_at", "overridden_findings", "status"):
         assert f'name="{field}"' not in html
+
+
+def test_a_plan_page_links_each_session_to_its_appointment(admin_client, prp_plan):
+    session = prp_plan.sessions.get(sequence=1)
+    location = factories.LocationFactory(time_zone="Europe/London")
+    appointment = factories.AppointmentFactory(
+        patient=prp_plan.patient,
+        therapy_type=prp_plan.therapy_type,
+        plan=prp_plan,
+        session=session,
+        location=location,
+        start=datetime(2026, 7, 1, 9, 0, tzinfo=UTC),
+        end=datetime(2026, 7, 1, 10, 0, tzinfo=UTC),
+    )
+
+    page = admin_client.get(reverse("admin:treatments_treatmentplan_change", args=[prp_plan.pk]))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    link = reverse("admin:scheduling_appointment_change", args=[appointment.pk])
+    assert f'<a href="{link}">2026-07-01 10:00, booked</a>' in html
 
 
 def test_plans_are_opened_through_screening_not_by_hand(admin_client):

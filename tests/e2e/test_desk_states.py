@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -186,18 +185,6 @@ def test_a_held_visit_is_marked_and_only_a_clinician_may_release_it(new_page, cl
     assert not held.on_hold
 
 
-def _reminder_retry_is_routed() -> bool:
-    try:
-        reverse("reminder-retry", args=[1])
-    except NoReverseMatch:
-        return False
-    return True
-
-
-# POST /reminders/{id}/retry/ comes with the hardening branch; this test runs as soon as that endpoint exists.
-@pytest.mark.skipif(
-    not _reminder_retry_is_routed(), reason="POST /api/v1/reminders/{id}/retry/ is not on this branch yet"
-)
 def test_a_failed_reminder_is_retried_from_the_list(new_page, clinic, desk_user):
     patient = factories.PatientFactory(first_name="Ada", last_name="Lovelace")
     appointment = visit(clinic, patient, factories.local_time(factories.future_weekday(1), 10))

@@ -99,7 +99,12 @@ INSTALLED_APPS = [
     "patients",
     "treatments",
     "scheduling",
+    "messaging",
+    "care",
+    "waitlist",
     "records",
+    "portal",
+    "exchange",
     "frontdesk",
 ]
 

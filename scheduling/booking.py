@@ -23,6 +23,7 @@ from clinic.transitions import transition_check
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
 from scheduling.closures import closure_for
+from scheduling.events import appointment_event
 from scheduling.freed import time_freed
 from scheduling.holds import appointment_hold_sync, appointment_refuse_if_held, appointment_screen
 from scheduling.locks import appointment_lock
@@ -471,6 +472,7 @@ def appointment_book(
             _save(appointment)
             appointment.placed_on_open_day = True  # _place refused a closed day
             appointment_reminders_sync(appointment, event="booked")
+            appointment_event(appointment, "appointment.booked")
             if session is not None:
                 cascade = _later_sessions_follow(session, by)
     except IntegrityError as exc:
@@ -566,6 +568,7 @@ def appointment_reschedule(
             _save(appointment)
             appointment.placed_on_open_day = True  # _place refused a closed day
             appointment_reminders_sync(appointment, event="moved")
+            appointment_event(appointment, "appointment.rescheduled")
             if appointment.on_hold:
                 appointment_hold_sync(appointment)
             time_freed(**freed, reason="moved")
@@ -620,6 +623,7 @@ def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "", b
         if appointment.session_id:
             session_mark_unbooked(session=appointment.session)
         appointment_reminders_sync(appointment, event="cancelled")
+        appointment_event(appointment, "appointment.cancelled")
         time_freed(
             practitioner_id=appointment.practitioner_id,
             location_id=appointment.location_id,
@@ -642,6 +646,7 @@ def appointment_check_in(*, appointment: Appointment, by=None) -> Appointment:
         appointment_refuse_if_held(appointment, action="checked in")
         appointment.checked_in_at = timezone.now()
         _save(appointment)
+        appointment_event(appointment, "appointment.checked_in")
     return appointment
 
 
@@ -653,6 +658,7 @@ def appointment_no_show(*, appointment: Appointment, by=None) -> Appointment:
         appointment = _change_status(appointment, AppointmentStatus.NO_SHOW)
         _too_early(appointment, opens_minutes=0, action="marked a no-show")
         _save(appointment)
+        appointment_event(appointment, "appointment.no_show")
         if appointment.session_id:
             session = appointment.session
             session_mark_unbooked(session=session)
@@ -725,6 +731,7 @@ def appointment_complete(
                 treatment_date=treatment_day(appointment),
             )
         _save(appointment)
+        appointment_event(appointment, "appointment.completed")
         if appointment.session_id:
             _queue_next_session(appointment.session_id)
     return appointment

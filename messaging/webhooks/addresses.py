@@ -42,11 +42,11 @@ def _refused(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     if mapped is not None:
         return _refused(mapped)
     for test, words in (
+        (ip.is_unspecified, "an unspecified"),
         (ip.is_loopback, "a loopback"),
         (ip.is_link_local, "a link-local"),
         (ip.is_private, "a private"),
         (ip.is_multicast, "a multicast"),
-        (ip.is_unspecified, "an unspecified"),
         (ip.is_reserved, "a reserved"),
         (not ip.is_global, "a non-public"),
     ):

@@ -59,8 +59,9 @@ def _endpoint_failed(endpoint_id: int, *, error: str) -> None:
         updated_at=now,
     )
     if disabled:
-        endpoint_deliveries_fail(endpoint_id=endpoint_id, reason="the endpoint was disabled after a day of failures")
         logger.warning("webhook endpoint %s disabled: failing since before %s", endpoint_id, since)
+    if disabled or not WebhookEndpoint.objects.filter(pk=endpoint_id, active=True).exists():
+        endpoint_deliveries_fail(endpoint_id=endpoint_id, reason="the endpoint was disabled after a day of failures")
 
 
 def endpoint_deliveries_fail(*, endpoint_id: int, reason: str) -> int:
@@ -100,6 +101,12 @@ class WebhookOutbox(Outbox):
         since = max(row.event.occurred_at, row.retried_at or row.event.occurred_at)
         if next_attempt_at > since + timedelta(hours=hours):
             return f"not delivered within {hours:g} hours" + (" of the Retry" if row.retried_at else " of the event")
+        return None
+
+    def refusal(self, row: WebhookDelivery) -> tuple[dict, str] | None:
+        # Switched off (or disabled by an earlier row of this batch) since the batch was claimed.
+        if not WebhookEndpoint.objects.filter(pk=row.endpoint_id, active=True).exists():
+            return {"status": DeliveryStatus.FAILED, "next_attempt_at": None}, "Not sent: the endpoint is switched off."
         return None
 
     @contextmanager

@@ -1,7 +1,9 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.api.fields import StrictBooleanField, StrictCharField, StrictSerializer
 from clinic.events import EVENT_TYPES
+from messaging.webhooks.choices import DeliveryStatus
 from messaging.webhooks.models import WebhookDelivery, WebhookEndpoint
 from messaging.webhooks.services import URL_MAX_LENGTH
 
@@ -52,7 +54,16 @@ class WebhookEndpointUpdateSerializer(WebhookEndpointInputSerializer):
     active = StrictBooleanField(required=False)
 
 
+@extend_schema_field({"type": "string", "enum": ["pending", "delivered", "failed"]})
+class DeliveryStatusField(serializers.CharField):
+    """A delivery in a worker's hands is still `pending` to the reader: it may yet fail and be tried again."""
+
+    def to_representation(self, value):
+        return DeliveryStatus.PENDING.value if value == DeliveryStatus.SENDING else str(value)
+
+
 class WebhookDeliverySerializer(serializers.ModelSerializer):
+    status = DeliveryStatusField()
     event = serializers.CharField(source="event.type", help_text="The event type.")
     event_id = serializers.UUIDField(source="event.uuid")
     webhook_id = serializers.CharField(help_text="The webhook-id header, the same on every try.")

@@ -16,6 +16,12 @@ from messaging.webhooks.choices import DeliveryStatus
 from messaging.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 
+class EndpointFilterSet(FilterSet):
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["active"]
+
+
 class WebhookEndpointViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -29,6 +35,7 @@ class WebhookEndpointViewSet(
 
     queryset = WebhookEndpoint.objects.all()
     serializer_class = s.WebhookEndpointSerializer
+    filterset_class = EndpointFilterSet
     roles = {"*": ADMIN}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -57,8 +64,16 @@ class WebhookEndpointViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+PUBLIC_STATUSES = [(c, label) for c, label in DeliveryStatus.choices if c != DeliveryStatus.SENDING]
+
+
 class DeliveryFilterSet(FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=DeliveryStatus.choices)
+    status = django_filters.MultipleChoiceFilter(method="filter_status", choices=PUBLIC_STATUSES)
+
+    def filter_status(self, queryset, name, value):
+        # `pending` includes the deliveries a worker holds right now (shown as pending).
+        wanted = set(value) | ({DeliveryStatus.SENDING} if DeliveryStatus.PENDING in value else set())
+        return queryset.filter(status__in=wanted)
 
     class Meta:
         model = WebhookDelivery

@@ -5,6 +5,7 @@ import socket
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from django.test.utils import CaptureQueriesContext
 
 from clinic.events import event_record
@@ -127,6 +128,9 @@ def test_deliveries_are_listed_and_a_failed_one_retried(clinic_admin_api, dns, d
     assert row["webhook_id"] == first.webhook_id
     failed_only = clinic_admin_api.get(f"/api/v1/webhooks/{endpoint_id}/deliveries/?status=failed").json()
     assert [r["id"] for r in failed_only["results"]] == [first.pk]
+    WebhookDelivery.objects.filter(pk=listed["results"][0]["id"]).update(status=DeliveryStatus.SENDING)
+    pending = clinic_admin_api.get(f"/api/v1/webhooks/{endpoint_id}/deliveries/?status=pending").json()["results"]
+    assert len(pending) == 2 and {r["status"] for r in pending} == {"pending"}  # in a worker's hands: pending
 
     retry = f"/api/v1/webhooks/{endpoint_id}/deliveries/{first.pk}/retry/"
     with django_capture_on_commit_callbacks() as callbacks:
@@ -160,7 +164,12 @@ def test_switching_an_endpoint_off_fails_its_pending_deliveries_and_on_again_cle
     off = clinic_admin_api.patch(f"/api/v1/webhooks/{endpoint_id}/", {"active": False}, format="json")
     assert off.status_code == 200 and off.json()["active"] is False
     assert WebhookDelivery.objects.get().status == DeliveryStatus.FAILED
-    WebhookEndpoint.objects.filter(pk=endpoint_id).update(disabled_reason="Failing for 24 hours")
+    WebhookEndpoint.objects.filter(pk=endpoint_id).update(
+        disabled_reason="Failing for 24 hours", disabled_at=timezone.now()
+    )
+    listed = clinic_admin_api.get("/api/v1/webhooks/?active=false").json()["results"]
+    assert [(e["id"], e["disabled"]) for e in listed] == [(endpoint_id, True)]  # the admin's list of disabled ones
+    assert clinic_admin_api.get("/api/v1/webhooks/?active=true").json()["results"] == []
     on = clinic_admin_api.patch(f"/api/v1/webhooks/{endpoint_id}/", {"active": True}, format="json").json()
     assert on["active"] is True and on["disabled_reason"] == "" and on["failing_since"] is None
     bad = clinic_admin_api.patch(f"/api/v1/webhooks/{endpoint_id}/", {"url": "https://10.0.0.1/"}, format="json")

@@ -217,7 +217,7 @@ def _deliver(box: Outbox, rows: list, *, now: datetime) -> int:
                 extra = box.send(row, transport)
             except Exception as exc:  # refusals, network errors, timeouts: all mean "try again later"
                 extra = getattr(exc, "fields", {})
-                next_attempt_at = timezone.now() + box.retry_delay(attempts)
+                next_attempt_at = now + box.retry_delay(attempts)  # from the claim: a caller may set the clock
                 gave_up = box.give_up_reason(row, next_attempt_at=next_attempt_at)
                 error = _error_text(exc)
                 if gave_up:

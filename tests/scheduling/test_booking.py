@@ -7,6 +7,15 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from care.booking import (
+    appointment_book,
+    appointment_cancel,
+    appointment_check_in,
+    appointment_complete,
+    appointment_no_show,
+    appointment_reschedule,
+)
+from care.records import appointment_consent_record
 from clinic.celery import app as celery_app
 from clinic.exceptions import (
     ConsentMissing,
@@ -16,19 +25,10 @@ from clinic.exceptions import (
     OutsidePlanWindow,
     SlotUnavailable,
 )
-from scheduling import booking
-from scheduling.booking import (
-    APPOINTMENT_TRANSITIONS,
-    appointment_book,
-    appointment_cancel,
-    appointment_check_in,
-    appointment_complete,
-    appointment_no_show,
-    appointment_reschedule,
-)
+from scheduling import placement
+from scheduling.booking import APPOINTMENT_TRANSITIONS
 from scheduling.choices import AppointmentStatus, ReminderStatus
 from scheduling.models import Appointment
-from scheduling.records import appointment_consent_record
 from tests.factories import (
     ContraindicationFactory,
     DeviceFactory,
@@ -472,7 +472,7 @@ def test_the_day_list_holds_the_local_day_only(clinic, monday, front_desk_api):
 @pytest.mark.postgres
 def test_postgres_constraint_backs_up_the_service_check_as_slot_unavailable(clinic, monday, monkeypatch):
     first = book(clinic, local_time(monday, 10), therapy=clinic.exosome)
-    monkeypatch.setattr(booking, "_buffered_conflicts", lambda **kwargs: [])  # a service check that missed it
+    monkeypatch.setattr(placement, "_buffered_conflicts", lambda **kwargs: [])  # a service check that missed it
     error = refused(
         SlotUnavailable, book, clinic=clinic, start=local_time(monday, 10, 15), therapy=clinic.exosome, room=first.room
     )

@@ -10,8 +10,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clinic.exceptions import DomainError
-from scheduling.booking import (
+from care.booking import (
     appointment_book,
     appointment_cancel,
     appointment_check_in,
@@ -19,6 +18,7 @@ from scheduling.booking import (
     appointment_no_show,
     appointment_reschedule,
 )
+from clinic.exceptions import DomainError
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus
 from scheduling.models import Appointment
 from tests.api.conftest import next_weekday_at

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from scheduling.calendar import appointment_ics
-from scheduling.emails import reminder_message
+from messaging.calendar import appointment_ics
+from messaging.emails import reminder_message
 from tests.factories import AppointmentFactory, PatientFactory, ReminderFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ import time_machine
 from django.utils import timezone
 
 from patients.choices import ConditionKind
-from scheduling.holds import HOLD_REASON
 from scheduling.models import Appointment
+from scheduling.screening import HOLD_REASON
 from tests import factories
 from tests.conftest import api_client_for
 from tests.factories import future_weekday, local_time

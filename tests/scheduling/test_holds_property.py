@@ -15,9 +15,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from care import booking, holds
 from clinic.exceptions import DomainError
 from patients.models import PatientCondition
-from scheduling import booking, holds
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES
 from scheduling.models import Appointment
 from tests import factories

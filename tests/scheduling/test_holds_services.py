@@ -6,11 +6,11 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from care import holds
+from care.booking import appointment_book, appointment_cancel, appointment_reschedule
+from messaging.reminders import reminders_dispatch_due
 from patients.models import PatientCondition
-from scheduling import holds
-from scheduling.booking import appointment_book, appointment_cancel, appointment_reschedule
 from scheduling.choices import ReminderStatus
-from scheduling.reminders import reminders_dispatch_due
 from tests import factories
 from tests.factories import future_weekday, local_time, practitioner_user
 from treatments.choices import Severity

@@ -12,9 +12,11 @@ from django.conf import settings
 from django.core import signing
 from django.utils import timezone
 
-from scheduling import booking, links
+from care import booking
+from messaging import links
+from messaging.emails import LINK_SALT, appointment_link_url
+from portal import links as portal_links
 from scheduling.choices import AppointmentStatus
-from scheduling.emails import LINK_SALT, appointment_link_url
 from tests.factories import PatientFactory
 from tests.scheduling.test_reminders import next_monday_at, token_of
 
@@ -134,7 +136,7 @@ def test_a_move_racing_a_cancel_click_never_cancels_the_new_time(clinic, monkeyp
         return answer
 
     monkeypatch.setattr(links, "link_refusal", refusal_then_a_move)
-    links.appointment_cancel_by_link(token=token)
+    portal_links.appointment_cancel_by_link(token=token)
     moved["thread"].join(timeout=30)
 
     appointment.refresh_from_db()

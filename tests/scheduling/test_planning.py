@@ -6,17 +6,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from care.booking import appointment_book, appointment_check_in, appointment_complete, appointment_reschedule
+from care.planning import ALREADY_BOOKED, BOOKED, plan_schedule, plans_flag_closing_windows, session_book_next
 from clinic.exceptions import Contraindicated
-from scheduling.booking import appointment_book, appointment_check_in, appointment_complete, appointment_reschedule
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus
 from scheduling.models import Appointment
-from scheduling.planning import (
-    ALREADY_BOOKED,
-    BOOKED,
-    plan_schedule,
-    plans_flag_closing_windows,
-    session_book_next,
-)
 from tests.factories import (
     ContraindicationFactory,
     PatientConditionFactory,

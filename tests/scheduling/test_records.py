@@ -5,12 +5,12 @@ from datetime import timedelta
 import pytest
 import time_machine
 
+from care.booking import appointment_book, appointment_check_in, appointment_complete
+from care.records import appointment_consent_record
 from clinic.exceptions import ConsentMissing, Contraindicated, DomainValidationError
 from patients.choices import ConditionKind
-from scheduling.booking import appointment_book, appointment_check_in, appointment_complete
 from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment
-from scheduling.records import appointment_consent_record
 from tests.api.conftest import next_weekday_at
 from tests.factories import (
     ConditionFactory,

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.exceptions import InvalidTransition
-from scheduling import reminders
+from messaging import reminders
 from scheduling.choices import ReminderStatus
 from scheduling.models import Reminder
 from tests.factories import AppointmentFactory, ReminderFactory, clinic_admin_user

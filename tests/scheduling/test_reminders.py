@@ -13,10 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from care import booking
 from clinic.celery import app as celery_app
-from scheduling import booking, reminders, tasks
+from messaging import reminders, tasks
+from messaging.emails import appointment_link_url
 from scheduling.choices import AppointmentStatus, ReminderKind, ReminderStatus
-from scheduling.emails import appointment_link_url
 from scheduling.models import Reminder
 from tests.factories import AppointmentFactory, PatientFactory, ReminderFactory
 

@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 
+from care import booking
+from messaging import reminders
+from messaging.emails import appointment_link_url
 from patients.choices import ConditionSource
 from patients.models import AccessLog, PatientCondition
-from scheduling import booking, reminders
 from scheduling.choices import ReminderStatus, WaitlistStatus
-from scheduling.emails import appointment_link_url
 from scheduling.models import WaitlistEntry
 from tests.factories import ConditionFactory, ContraindicationFactory, PatientFactory, future_weekday, local_time
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 import time_machine
 
+from care.booking import appointment_book, appointment_check_in, appointment_complete, appointment_no_show
+from care.records import appointment_consent_record
 from clinic.exceptions import TooEarly
-from scheduling.booking import appointment_book, appointment_check_in, appointment_complete, appointment_no_show
 from scheduling.choices import AppointmentStatus
-from scheduling.records import appointment_consent_record
 from tests import factories
 from tests.factories import future_weekday, local_time, practitioner_user
 

@@ -8,11 +8,14 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from scheduling import booking, waitlist
+from care import booking
 from scheduling.choices import AppointmentStatus, OfferDelivery, OfferStatus, WaitlistStatus
 from scheduling.models import Appointment, FreedTime, WaitlistEntry, WaitlistOffer
 from tests.factories import ContraindicationFactory, PatientConditionFactory, PatientFactory, future_weekday, local_time
 from treatments.choices import ProductSource
+from waitlist import entries as waitlist_entries
+from waitlist import matching as waitlist_matching
+from waitlist import offers as waitlist_offers
 
 pytestmark = pytest.mark.django_db
 MONDAY = 0
@@ -24,7 +27,7 @@ def join(clinic, day, **kwargs):
     therapy = kwargs.pop("therapy_type", clinic.exosome)
     if therapy.requires_product and "appointment" not in kwargs:
         kwargs.setdefault("product", clinic.plant_product)
-    return waitlist.waitlist_entry_create(
+    return waitlist_entries.waitlist_entry_create(
         therapy_type=therapy,
         location=clinic.location,
         earliest=kwargs.pop("earliest", day),
@@ -50,7 +53,7 @@ def freed(clinic):
 def cancel_and_match(appointment) -> list[WaitlistOffer]:
     booking.appointment_cancel(appointment=appointment, reason="ill")
     row = FreedTime.objects.get(reason="cancelled")
-    waitlist.freed_time_match(freed_id=row.pk)
+    waitlist_matching.freed_time_match(freed_id=row.pk)
     return list(WaitlistOffer.objects.order_by("id"))
 
 
@@ -82,7 +85,7 @@ def test_the_first_claim_books_and_a_second_is_told_the_slot_is_gone(clinic, fre
     day, appointment = freed
     entries = [join(clinic, day) for _ in range(3)]
     cancel_and_match(appointment)
-    assert waitlist.offers_dispatch_due() == 3
+    assert waitlist_offers.offers_dispatch_due() == 3
     urls = links_in_outbox()
     assert len(urls) == 3
 
@@ -112,7 +115,7 @@ def test_an_expired_offer_books_nothing_and_the_sweep_offers_the_slot_to_the_nex
     day, appointment = freed
     entries = [join(clinic, day) for _ in range(4)]
     cancel_and_match(appointment)
-    waitlist.offers_dispatch_due()
+    waitlist_offers.offers_dispatch_due()
     url = links_in_outbox()[entries[0].patient.email]
     WaitlistOffer.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
 
@@ -120,7 +123,7 @@ def test_an_expired_offer_books_nothing_and_the_sweep_offers_the_slot_to_the_nex
     assert refused.status_code == 409 and "expired" in refused.content.decode()
     assert not Appointment.objects.filter(status=AppointmentStatus.BOOKED).exists()
 
-    counts = waitlist.waitlist_sweep()
+    counts = waitlist_offers.waitlist_sweep()
     assert counts["offers_expired"] == 2  # the third; the first was expired by its own claim
     fresh = WaitlistOffer.objects.filter(status=OfferStatus.SENT)
     assert [offer.entry_id for offer in fresh] == [entries[3].pk]
@@ -141,7 +144,7 @@ def test_no_offer_email_goes_out_for_a_slot_booked_meanwhile(clinic, freed):
         practitioner=clinic.practitioners[0],
         start=appointment.start,
     )
-    waitlist.offers_dispatch_due()
+    waitlist_offers.offers_dispatch_due()
     assert mail.outbox == [] or all("waitlist" not in m.body for m in mail.outbox)
     offer = WaitlistOffer.objects.get()
     assert (offer.status, offer.delivery) == (OfferStatus.TAKEN, OfferDelivery.CANCELLED)
@@ -153,10 +156,10 @@ def test_an_offer_email_is_sent_once_with_a_stable_message_id(clinic, freed):
     join(clinic, day)
     cancel_and_match(appointment)
     offer = WaitlistOffer.objects.get()
-    assert waitlist.offer_send(offer_id=offer.pk) is True
-    assert waitlist.offer_send(offer_id=offer.pk) is False
-    assert waitlist.offers_dispatch_due() == 0
-    sent = [m for m in mail.outbox if m.extra_headers.get("Message-ID") == waitlist.offer_message_id(offer)]
+    assert waitlist_offers.offer_send(offer_id=offer.pk) is True
+    assert waitlist_offers.offer_send(offer_id=offer.pk) is False
+    assert waitlist_offers.offers_dispatch_due() == 0
+    sent = [m for m in mail.outbox if m.extra_headers.get("Message-ID") == waitlist_offers.offer_message_id(offer)]
     assert len(sent) == 1
 
 
@@ -164,7 +167,7 @@ def test_a_tampered_offer_link_changes_nothing(clinic, freed, client):
     day, appointment = freed
     join(clinic, day)
     cancel_and_match(appointment)
-    waitlist.offers_dispatch_due()
+    waitlist_offers.offers_dispatch_due()
     url = next(iter(links_in_outbox().values()))
     answer = client.post(url[:-3] + "xx/", {"answer": "claim"})
     assert answer.status_code == 400 and "not valid" in answer.content.decode()
@@ -175,7 +178,7 @@ def test_keep_me_on_the_list_and_take_me_off(clinic, freed, client):
     day, appointment = freed
     entry = join(clinic, day)
     cancel_and_match(appointment)
-    waitlist.offers_dispatch_due()
+    waitlist_offers.offers_dispatch_due()
     url = links_in_outbox()[entry.patient.email]
     WaitlistOffer.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     client.post(url, {"answer": "claim"})
@@ -191,7 +194,7 @@ def test_a_moved_appointment_frees_its_old_time_for_the_waitlist(clinic, freed):
     day, appointment = freed
     entry = join(clinic, day)
     booking.appointment_reschedule(appointment=appointment, start=local_time(day, 14))
-    waitlist.freed_time_match(freed_id=FreedTime.objects.get(reason="moved").pk)
+    waitlist_matching.freed_time_match(freed_id=FreedTime.objects.get(reason="moved").pk)
     offer = WaitlistOffer.objects.get()
     assert (offer.entry_id, offer.start) == (entry.pk, local_time(day, 10))
 

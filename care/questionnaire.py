@@ -9,13 +9,14 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from care.holds import patient_condition_record, patient_screening_changed
 from clinic.exceptions import InvalidTransition
+from messaging import links
 from patients.choices import ConditionKind, ConditionSource
 from patients.models import Condition, PatientCondition
-from scheduling import links
-from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus
-from scheduling.holds import appointment_screen, patient_condition_record, patient_screening_changed
+from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment, QuestionnaireAnswer
+from scheduling.screening import appointment_screen
 
 PREGNANCY_CODE = "pregnancy"
 DECLARED_NOTE = "Declared by the patient in the pre-visit questionnaire."
@@ -26,16 +27,6 @@ QUESTIONS = (
     (ConditionKind.CONDITION, "Do you have any of these health conditions?"),
     (ConditionKind.ALLERGY, "Are you allergic to any of these?"),
 )
-
-
-def questionnaire_wanted(appointment: Appointment) -> bool:
-    """A first visit (no earlier visit of the patient, kept or booked) or a session that needs a blood draw."""
-    if appointment.therapy_type.requires_blood_draw or appointment.therapy_type.code == "prp":
-        return True
-    earlier = appointment.patient.appointments.filter(start__lt=appointment.start).filter(
-        status__in=(*ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus.COMPLETED)
-    )
-    return not earlier.exists()
 
 
 def questionnaire_choices() -> list[tuple[str, list[Condition]]]:

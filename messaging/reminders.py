@@ -20,7 +20,7 @@ from django.utils import timezone
 from clinic.celery import enqueue_on_commit
 from clinic.exceptions import InvalidTransition
 from clinic.outbox import outbox_claim
-from scheduling import emails
+from messaging import emails
 from scheduling.choices import AppointmentStatus, ReminderKind, ReminderStatus
 from scheduling.models import Appointment, Reminder
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from records.api import views
+from exchange.api import views
 
 urlpatterns = [
     path("patients/<id:pk>/export/", views.PatientExportView.as_view(), name="patient-export"),

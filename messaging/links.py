@@ -1,4 +1,6 @@
-"""What the signed links in patient emails may do: confirm attendance, or cancel outside the policy window.
+"""The signed links in patient emails, checked: which appointment a link is for and whether it may still act.
+The pages and use cases behind the links are portal's (confirm, cancel, reschedule), care's (the questionnaire)
+and the waitlist's (offer claims).
 
 A link names one action on one version (sequence) of one appointment, carries the appointment's random link
 secret and expires after CLINIC_EMAIL_LINK_MAX_AGE_DAYS. A link signed with another key, or for another version
@@ -12,17 +14,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
 from django.utils import timezone
 
-from clinic.exceptions import DomainValidationError, InvalidTransition
-from scheduling import booking
+from clinic.exceptions import DomainValidationError
+from messaging.emails import LINK_ACTIONS, LINK_SALT
 from scheduling.choices import AppointmentStatus
-from scheduling.emails import LINK_ACTIONS, LINK_SALT
 from scheduling.locks import appointment_lock
 from scheduling.models import Appointment
 
-PATIENT_CANCEL_REASON = "Cancelled by the patient with the link in their email."
 NOT_VALID = "This link is not valid. Nothing was changed."
 
 
@@ -83,7 +82,7 @@ def appointment_from_link(*, token: str, action: str) -> Appointment:
     return _check(appointment, payload)
 
 
-def _locked_from_link(*, token: str, action: str) -> Appointment:
+def appointment_locked_from_link(*, token: str, action: str) -> Appointment:
     """Inside a transaction: the appointment of a valid link, locked (its plan first, as booking locks), checked
     against the link on the locked row."""
     payload = _payload(token, action)
@@ -108,28 +107,3 @@ def link_refusal(appointment: Appointment, *, action: str) -> str | None:
             "Nothing was changed; please call the clinic."
         )
     return None
-
-
-def appointment_confirm_by_link(*, token: str) -> Appointment:
-    """Record that the patient will come to the appointment at the time their email named; repeating it changes
-    nothing. Only a booked appointment, still at that time, is confirmed."""
-    with transaction.atomic():
-        appointment = _locked_from_link(token=token, action="confirm")
-        refusal = link_refusal(appointment, action="confirm")
-        if refusal:
-            raise InvalidTransition(refusal)
-        if appointment.patient_confirmed_at is None:
-            appointment.patient_confirmed_at = timezone.now()
-            appointment.save(update_fields=["patient_confirmed_at", "updated_at"])
-    return appointment
-
-
-def appointment_cancel_by_link(*, token: str) -> Appointment:
-    """Cancel through the booking service, in the same transaction that checked the link on the locked row, unless
-    the link is bad or outdated or the policy window has closed."""
-    with transaction.atomic():
-        appointment = _locked_from_link(token=token, action="cancel")
-        refusal = link_refusal(appointment, action="cancel")
-        if refusal:
-            raise InvalidTransition(refusal)
-        return booking.appointment_cancel(appointment=appointment, by=None, reason=PATIENT_CANCEL_REASON)

@@ -11,11 +11,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from care import booking
 from clinic.clock import clinic_today, local_date
 from clinic.exceptions import InvalidTransition
-from scheduling import booking, links, waitlist
+from messaging import links
 from scheduling.availability import Slot, find_free_slots
+from scheduling.choices import OPEN_WAITLIST_STATUSES
 from scheduling.models import Appointment, WaitlistEntry
+from waitlist.entries import waitlist_entry_create
 
 ALTERNATIVES_SHOWN = 20
 
@@ -67,7 +70,7 @@ def reschedule_alternatives(appointment: Appointment, *, now: datetime | None = 
 
 def appointment_reschedule_by_link(*, token: str, start: datetime) -> Appointment:
     """Move the appointment to `start`, which must be one of the alternatives the page offers, through
-    scheduling.booking.appointment_reschedule (the new-time email and the reminders follow)."""
+    care.booking.appointment_reschedule (the new-time email and the reminders follow)."""
     appointment = links.appointment_from_link(token=token, action="reschedule")
     with transaction.atomic():
         locked = _locked_for_link(appointment, action="reschedule")
@@ -83,7 +86,7 @@ def waitlist_join_earlier_by_link(*, token: str) -> WaitlistEntry:
     appointment = links.appointment_from_link(token=token, action="reschedule")
     with transaction.atomic():
         locked = _locked_for_link(appointment, action="reschedule")
-        existing = WaitlistEntry.objects.filter(appointment=locked, status__in=waitlist.OPEN_WAITLIST_STATUSES).first()
+        existing = WaitlistEntry.objects.filter(appointment=locked, status__in=OPEN_WAITLIST_STATUSES).first()
         if existing:
             return existing
         zone = locked.location.zone
@@ -91,7 +94,7 @@ def waitlist_join_earlier_by_link(*, token: str) -> WaitlistEntry:
         latest = local_date(locked.start, zone)
         if latest <= today:
             raise InvalidTransition("Your appointment is today: there is nothing earlier to wait for.")
-        return waitlist.waitlist_entry_create(
+        return waitlist_entry_create(
             patient=locked.patient,
             therapy_type=locked.therapy_type,
             location=locked.location,

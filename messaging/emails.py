@@ -8,8 +8,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from scheduling.calendar import appointment_ics, mail_domain
-from scheduling.choices import ReminderKind
+from messaging.calendar import appointment_ics, mail_domain
+from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, ReminderKind
 from scheduling.models import Appointment, Location, Reminder
 
 LINK_SALT = "scheduling.appointment-link"
@@ -53,13 +53,21 @@ def _subject(reminder: Reminder, when: str) -> str:
     return f"Reminder: your {therapy} appointment on {when}"
 
 
+def questionnaire_wanted(appointment: Appointment) -> bool:
+    """A first visit (no earlier visit of the patient, kept or booked) or a session that needs a blood draw."""
+    if appointment.therapy_type.requires_blood_draw or appointment.therapy_type.code == "prp":
+        return True
+    earlier = appointment.patient.appointments.filter(start__lt=appointment.start).filter(
+        status__in=(*ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus.COMPLETED)
+    )
+    return not earlier.exists()
+
+
 def _questionnaire_url(reminder: Reminder) -> str | None:
     """The health questionnaire's link, in the confirmation (or new-time email) of a first visit or a PRP session
     whose questionnaire has not been answered yet."""
     if reminder.kind not in (ReminderKind.CONFIRMATION, ReminderKind.RESCHEDULED):
         return None
-    from scheduling.questionnaire import questionnaire_wanted  # it builds on links, which builds on this module
-
     appointment = reminder.appointment
     if hasattr(appointment, "questionnaire") or not questionnaire_wanted(appointment):
         return None

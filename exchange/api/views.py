@@ -4,9 +4,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic.api.permissions import CLINICAL
+from exchange.api.serializers import PatientExportSerializer
 from patients.audit import access_record
 from patients.selectors import patients_with_attendance
-from records.api.serializers import PatientExportSerializer
 from scheduling.selectors import appointments_with_attention
 from treatments.models import TreatmentPlan
 

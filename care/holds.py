@@ -6,19 +6,20 @@ treatment date (its local date) goes on hold (no check-in, reminders held) and a
 re-screening finds the patient eligible again. A practitioner may release a hold over a relative finding with a
 reason; an absolute one stays.
 
-This is the top of the import chain (scheduling -> treatments -> patients), the lowest place that can reach all
-three, so these use cases live here; the condition rows are validated and written by patients.conditions.
+These use cases join patients, treatments, the calendar and its reminders, so they live in care, the floor above
+all of them; the condition rows are validated and written by patients.conditions, an appointment is screened by
+scheduling.screening.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Unpack
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from clinic.clock import local_date
 from clinic.exceptions import DomainValidationError
+from messaging.reminders import appointment_reminders_hold, appointment_reminders_release
 from patients.conditions import (
     PatientConditionDetails,
     patient_condition_validate_change,
@@ -30,53 +31,16 @@ from patients.models import Condition, Patient, PatientCondition
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES
 from scheduling.locks import appointment_lock
 from scheduling.models import Appointment, Location
-from scheduling.reminders import appointment_reminders_hold, appointment_reminders_release
+from scheduling.screening import appointment_screen
 from treatments.models import Contraindication
 from treatments.plans import plan_accept_findings, plans_rescreen
 from treatments.screening import (
     ScreeningResult,
     contraindicated,
-    covered_rule_ids,
     findings_as_dicts,
     may_override,
     names,
-    screen_covered,
 )
-
-# What the front desk reads about a held appointment: never the condition (practitioners see `hold_findings`).
-HOLD_REASON = "Needs a practitioner's review before treatment."
-
-
-# --- screening an appointment ---------------------------------------------------------------------------------
-
-
-def appointment_treatment_date(appointment: Appointment) -> date:
-    """The day the treatment is given: the appointment's local date at its location."""
-    return local_date(appointment.start, appointment.location.zone)
-
-
-def appointment_screen(appointment: Appointment, *, start: datetime | None = None) -> ScreeningResult:
-    """Screen the appointment's patient for its therapy (and product) on its treatment date (or on the local day
-    of `start`, for a move). Relative findings block unless the plan's or the appointment's override covers them."""
-    plan = appointment.plan
-    product = plan.product if plan is not None else getattr(appointment, "product", None)
-    day = local_date(start, appointment.location.zone) if start else appointment_treatment_date(appointment)
-    covered = covered_rule_ids(plan.overridden_findings if plan else None, appointment.overridden_findings)
-    return screen_covered(appointment.patient, appointment.therapy_type, product, on=day, covered=covered)
-
-
-def appointment_refuse_if_held(appointment: Appointment, *, action: str) -> None:
-    """Refuse (Contraindicated) to check in or complete an appointment on hold or whose patient screening blocks
-    on its treatment date. The front desk's answer names the findings only (clinic.api.errors)."""
-    result = appointment_screen(appointment)
-    if appointment.on_hold or result.blocking:
-        found = f": {names(result.blocking)}" if result.blocking else ""
-        raise contraindicated(
-            result, detail=f"The appointment is on hold and cannot be {action}{found}. A practitioner must review it."
-        )
-
-
-# --- holding and lifting --------------------------------------------------------------------------------------
 
 
 def _hold(appointment: Appointment, result: ScreeningResult) -> bool:

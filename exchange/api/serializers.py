@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
+from messaging.api.serializers import ReminderSerializer
 from patients.api.serializers import PatientConditionSerializer, PatientSerializer
-from scheduling.api.serializers import AppointmentClinicalSerializer, ReminderSerializer
+from scheduling.api.serializers import AppointmentClinicalSerializer
 from treatments.api.serializers import ConsentSerializer, PlanSerializer
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from scheduling.views import AppointmentLinkView, QuestionnaireLinkView, RescheduleLinkView, WaitlistOfferView
+from portal.views import AppointmentLinkView, QuestionnaireLinkView, RescheduleLinkView, WaitlistOfferView
 
 urlpatterns = [
     path(

@@ -1,30 +1,26 @@
 """Placing a plan's sessions in their windows, and keeping later sessions in theirs when one moves.
 
-This module only chooses times; every write goes through scheduling.booking, the one writer. No session is
-dropped silently: one that cannot be placed stays unbooked and its plan is put on the "needs attention" list
-with the reason.
+This module only chooses times; every write goes through care.booking, the one writer (which also keeps later
+sessions in their windows when one moves: sessions_follow_move). No session is dropped silently: one that cannot
+be placed stays unbooked and its plan is put on the "needs attention" list with the reason.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from django.db import transaction
 
+from care.booking import appointment_book, appointment_cancel
+from care.holds import appointments_rescreen
+from care.slots import ATTEMPTS_PER_SESSION, Preference, active_appointment, rank_slots, window_slots
 from clinic.clock import clinic_today
 from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition, SlotUnavailable
-from scheduling.availability import Slot, find_free_slots
-from scheduling.booking import appointment_book, appointment_cancel, appointment_reschedule
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus
-from scheduling.holds import appointments_rescreen
 from scheduling.models import Appointment, Location, Practitioner
 from treatments.choices import PlanStatus, SessionStatus
 from treatments.models import TreatmentPlan, TreatmentSession
 from treatments.plans import RESCREEN_ATTENTION, plan_cancel, plan_clear_attention, plan_flag_attention, plan_lock
 from treatments.sessions import session_skip
-
-# A slot found free can be taken by someone else before the booking locks it: try the next best few.
-ATTEMPTS_PER_SESSION = 5
 
 BOOKED = "booked"
 MOVED = "moved"
@@ -42,44 +38,6 @@ class PlacementResult:
 
 
 # --- choosing a time -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Preference:
-    """Where to aim inside a window: a day (nearest first), a practitioner and a local time of day."""
-
-    day: date
-    practitioner_id: int | None = None
-    time_of_day: time | None = None
-
-
-def _ranked(slots: list[Slot], preference: _Preference, zone: ZoneInfo) -> list[Slot]:
-    """Nearest day first; on a day, the preferred practitioner, then the nearest time of day, then the earliest."""
-
-    def minutes(moment: time) -> int:
-        return moment.hour * 60 + moment.minute
-
-    def key(slot: Slot):
-        local = slot.start.astimezone(zone)
-        other_practitioner = (
-            preference.practitioner_id is not None and slot.practitioner_id != preference.practitioner_id
-        )
-        hour_gap = abs(minutes(local.time()) - minutes(preference.time_of_day)) if preference.time_of_day else 0
-        return abs((local.date() - preference.day).days), other_practitioner, hour_gap, slot.start
-
-    return sorted(slots, key=key)
-
-
-def _window_slots(session: TreatmentSession, location: Location, plan: TreatmentPlan) -> list[Slot]:
-    zone = location.zone
-    return find_free_slots(
-        therapy_type=plan.therapy_type,
-        location=location,
-        start=datetime.combine(session.window_start, time(0), tzinfo=zone),
-        end=datetime.combine(session.window_end + timedelta(days=1), time(0), tzinfo=zone),
-        limit=None,
-        patient=plan.patient,
-    )
 
 
 def _plan_location(plan: TreatmentPlan) -> Location | None:
@@ -110,12 +68,12 @@ def _book_in_window(*, plan: TreatmentPlan, session: TreatmentSession, location:
     """Book the session at its earliest fit, repeating the previous session's practitioner and hour where it can."""
     zone = location.zone
     previous = _previous_appointment(plan, session.sequence)
-    preference = _Preference(
+    preference = Preference(
         day=session.window_start,
         practitioner_id=previous.practitioner_id if previous else None,
         time_of_day=previous.start.astimezone(zone).time() if previous else None,
     )
-    ranked = _ranked(_window_slots(session, location, plan), preference, zone)[:ATTEMPTS_PER_SESSION]
+    ranked = rank_slots(window_slots(session, location, plan), preference, zone)[:ATTEMPTS_PER_SESSION]
     practitioners = Practitioner.objects.in_bulk({slot.practitioner_id for slot in ranked})
     for slot in ranked:
         try:
@@ -137,14 +95,6 @@ def _no_slot_reason(session: TreatmentSession) -> str:
     return (
         f"No free slot for session {session.sequence} between {session.window_start:%d %b %Y} and "
         f"{session.window_end:%d %b %Y}: book it by hand or widen the plan's interval."
-    )
-
-
-def _active_appointment(session: TreatmentSession) -> Appointment | None:
-    return (
-        session.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES)
-        .select_related("location", "patient", "therapy_type")
-        .first()
     )
 
 
@@ -170,7 +120,7 @@ def plan_schedule(*, plan: TreatmentPlan, by=None) -> list[PlacementResult]:
             # Re-read each session: booking the one before it moved its window.
             session = TreatmentSession.objects.get(pk=session_id)
             if session.status == SessionStatus.BOOKED:
-                current = _active_appointment(session)
+                current = active_appointment(session)
                 results.append(
                     PlacementResult(session.pk, session.sequence, current.pk if current else None, ALREADY_BOOKED)
                 )
@@ -192,69 +142,6 @@ def plan_schedule(*, plan: TreatmentPlan, by=None) -> list[PlacementResult]:
     return results
 
 
-def sessions_follow_move(*, session: TreatmentSession, by=None) -> list[dict]:
-    """After session k was booked or moved (its later windows already recomputed), keep each later booked session
-    in its window; returns the appointments changed, as the API's `cascade` ({"appointment", "status", "start"}).
-
-    Guarantees: a later appointment still inside its window stays; one outside is moved to the nearest fit inside
-    it (same practitioner and hour preferred); where none exists its appointment is cancelled by the clinic with
-    the reason (not a late cancellation of the patient's), the session is unbooked and the plan flagged
-    `needs_attention`. Runs inside the caller's transaction.
-    """
-    cascade = []
-    later_ids = TreatmentSession.objects.filter(plan_id=session.plan_id, sequence__gt=session.sequence)
-    for later_id in later_ids.order_by("sequence").values_list("pk", flat=True):
-        later = TreatmentSession.objects.select_related("plan__patient", "plan__therapy_type").get(pk=later_id)
-        appointment = _active_appointment(later) if later.status == SessionStatus.BOOKED else None
-        if appointment is None:
-            continue
-        zone = appointment.location.zone
-        local_start = appointment.start.astimezone(zone)
-        if later.window_start <= local_start.date() <= later.window_end:
-            continue
-        moved = _move_into_window(appointment=appointment, session=later, preferred=local_start, by=by)
-        if moved is not None:
-            cascade.append(_cascade_entry(moved))
-            continue
-        reason = (
-            f"Session {later.sequence} fell out of its window ({later.window_start:%d %b %Y} to "
-            f"{later.window_end:%d %b %Y}) when session {session.sequence} moved, and no free slot was found in "
-            f"it: its appointment was cancelled; book it by hand."
-        )
-        cancelled = appointment_cancel(appointment=appointment, by=by, reason=reason, by_clinic=True)
-        plan_flag_attention(plan=later.plan, reason=reason)
-        cascade.append(_cascade_entry(cancelled))
-    return cascade
-
-
-def _cascade_entry(appointment: Appointment) -> dict:
-    return {"appointment": appointment.pk, "status": appointment.status, "start": appointment.start}
-
-
-def _move_into_window(
-    *, appointment: Appointment, session: TreatmentSession, preferred: datetime, by
-) -> Appointment | None:
-    preference = _Preference(
-        day=preferred.date(), practitioner_id=appointment.practitioner_id, time_of_day=preferred.time()
-    )
-    zone = appointment.location.zone
-    ranked = _ranked(_window_slots(session, appointment.location, session.plan), preference, zone)
-    ranked = ranked[:ATTEMPTS_PER_SESSION]
-    practitioners = Practitioner.objects.in_bulk({slot.practitioner_id for slot in ranked})
-    for slot in ranked:
-        try:
-            return appointment_reschedule(
-                appointment=appointment,
-                start=slot.start,
-                practitioner=practitioners[slot.practitioner_id],
-                by=by,
-                move_later_sessions=False,
-            )
-        except SlotUnavailable:
-            continue
-    return None
-
-
 def session_book_next(*, session_id: int) -> Appointment | None:
     """Book the session that follows `session_id` in its plan (the Celery task after a completion calls this).
 
@@ -271,7 +158,7 @@ def session_book_next(*, session_id: int) -> Appointment | None:
         if plan.status != PlanStatus.ACTIVE or following is None:
             return None
         if following.status == SessionStatus.BOOKED:
-            return _active_appointment(following)
+            return active_appointment(following)
         if following.status != SessionStatus.PLANNED:
             return None
         location = _plan_location(plan)

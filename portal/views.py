@@ -6,12 +6,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views import View
 
+from care import questionnaire
 from clinic.exceptions import DomainError
+from messaging import links
+from messaging.emails import local_time_text
 from patients.models import Condition
-from scheduling import links, questionnaire, self_service, waitlist
+from portal import self_service
+from portal.links import appointment_cancel_by_link, appointment_confirm_by_link
 from scheduling.choices import OPEN_WAITLIST_STATUSES, AppointmentStatus
-from scheduling.emails import local_time_text
 from scheduling.models import QuestionnaireAnswer
+from waitlist import claims
 
 TEXTS = {
     "confirm": {
@@ -19,14 +23,14 @@ TEXTS = {
         "ask": "Please confirm that you will come to this appointment.",
         "button": "Yes, I will come",
         "done": "Thank you: your appointment is confirmed.",
-        "service": links.appointment_confirm_by_link,
+        "service": appointment_confirm_by_link,
     },
     "cancel": {
         "title": "Cancel your appointment",
         "ask": "Do you want to cancel this appointment?",
         "button": "Cancel my appointment",
         "done": "Your appointment is cancelled. We have sent you an email to confirm it.",
-        "service": links.appointment_cancel_by_link,
+        "service": appointment_cancel_by_link,
     },
 }
 
@@ -66,10 +70,10 @@ class WaitlistOfferView(_PatientPageView):
 
     def get(self, request, token: str):
         try:
-            offer = waitlist.offer_from_link(token=token)
+            offer = claims.offer_from_link(token=token)
         except DomainError as exc:
             return self._bad_link(request, exc)
-        refusal = waitlist.offer_state_for_patient(offer)
+        refusal = claims.offer_state_for_patient(offer)
         if refusal:
             return self._show(request, offer, message=refusal, appointment=offer.appointment, status=409)
         return self._show(request, offer, message="This appointment has become free.", can_claim=True)
@@ -78,14 +82,14 @@ class WaitlistOfferView(_PatientPageView):
         answer = request.POST.get("answer", "claim")
         try:
             if answer == "keep":
-                waitlist.offer_keep_on_list_by_link(token=token)
-                offer = waitlist.offer_from_link(token=token)
+                claims.offer_keep_on_list_by_link(token=token)
+                offer = claims.offer_from_link(token=token)
                 return self._show(request, offer, message="You are still on the waiting list. We will email you.")
             if answer == "leave":
-                waitlist.offer_leave_list_by_link(token=token)
-                offer = waitlist.offer_from_link(token=token)
+                claims.offer_leave_list_by_link(token=token)
+                offer = claims.offer_from_link(token=token)
                 return self._show(request, offer, message="You are no longer on the waiting list.")
-            outcome = waitlist.offer_claim_by_link(token=token)
+            outcome = claims.offer_claim_by_link(token=token)
         except DomainError as exc:
             return self._bad_link(request, exc)
         if outcome.refusal:

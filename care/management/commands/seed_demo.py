@@ -213,7 +213,7 @@ class Command(BaseCommand):
         """A few bookings on the next working day, once: the day view is not empty on first login."""
         if Appointment.objects.filter(patient__in=patients).exists():
             return
-        from scheduling.booking import appointment_book
+        from care.booking import appointment_book
 
         day = date.today() + timedelta(days=1)
         while day.weekday() >= 5:

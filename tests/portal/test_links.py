@@ -18,7 +18,7 @@ from messaging.emails import LINK_SALT, appointment_link_url
 from portal import links as portal_links
 from scheduling.choices import AppointmentStatus
 from tests.factories import PatientFactory
-from tests.scheduling.test_reminders import next_monday_at, token_of
+from tests.messaging.test_reminders import next_monday_at, token_of
 
 ROOT = Path(__file__).resolve().parents[2]
 # Every quoted string of 8 or more characters without spaces: whatever a key committed by mistake could look like.

@@ -4,7 +4,7 @@
 
 Same database rules and clinic as bench/availability.py (20 practitioners, 10 rooms, 3 centrifuges, the next 90
 days booked to about 70%). Each writer is a process of its own (as gunicorn workers are) with its own connection,
-calling scheduling.booking.appointment_book for new patients; all start at one barrier.
+calling care.booking.appointment_book for new patients; all start at one barrier.
 
 - spread: each writer books its own practitioners' free slots, so writers meet only on the shared rooms and
   centrifuges (and on the locks of the rows they share);

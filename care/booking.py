@@ -246,7 +246,7 @@ def appointment_complete(
     the treatment day (DomainValidationError on product_lot); screening on the day passes, a one-off by its
     product's source too (Contraindicated, also while on hold). Who, when, the notes, the lot and the consent are
     kept on the appointment; for a plan session treatments.sessions.session_complete records them on the session
-    as well and, after the commit, the next session of the plan is queued (scheduling.tasks.book_next_session).
+    as well and, after the commit, the next session of the plan is queued (care.tasks.book_next_session).
     """
     lot = product_lot if product_lot is None or isinstance(product_lot, ProductLot) else _known_lot(product_lot)
     with transaction.atomic():

@@ -1,7 +1,7 @@
 """The pre-visit health questionnaire: a short form behind a signed link in the confirmation email of a first
 visit and of every session that needs a blood draw (PRP). The patient's answers become their conditions with
 `source="patient"` and `verified=False`; a declared condition that blocks the therapy puts the appointment on hold
-at once (scheduling.holds re-screens the patient's plans and appointments). The patient is told only that the
+at once (care.holds re-screens the patient's plans and appointments). The patient is told only that the
 clinic will contact them.
 """
 

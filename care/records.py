@@ -1,6 +1,6 @@
 """The clinical record of a visit outside its completion: the consent a visit is given under.
 
-Completion itself (notes, lot, who, when) is a step of the appointment's life cycle: scheduling.booking.
+Completion itself (notes, lot, who, when) is a step of the appointment's life cycle: care.booking.
 """
 
 from typing import Unpack

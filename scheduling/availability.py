@@ -5,7 +5,7 @@ rooms, devices, closures, time off, appointments in the range); five when the th
 computed on epoch seconds in the space of *start times*: each busy stretch forbids an open interval of starts,
 working hours allow a closed one, and the slots are the step grid points left.
 
-The rule is the booking service's rule (scheduling.booking checks the same thing row by row under locks):
+The rule is the booking service's rule (scheduling.placement checks the same thing row by row under locks):
 a session [s, s + length) plus its buffer must not overlap another active appointment plus that
 appointment's buffer on the same practitioner, room, device or patient; the session itself (without the
 buffer) must lie inside working hours and outside time off.

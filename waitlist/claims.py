@@ -74,7 +74,7 @@ def offer_claim_by_link(*, token: str) -> ClaimOutcome:
     """Book the offered slot for the patient, if theirs is the first claim while the offer is valid.
 
     Guarantees: every open offer of the slot is locked (in id order) before booking, so of any number of claims
-    at once exactly one books (through scheduling.booking: the usual checks, confirmation and reminders); the
+    at once exactly one books (through care.booking: the usual checks, confirmation and reminders); the
     slot's other offers become `taken` and their entries wait again. A later claim, an expired offer or a slot
     the booking refuses books nothing and answers with a refusal; a repeated claim of a booked offer changes
     nothing.

@@ -2,7 +2,7 @@
 
 Offer policy: a freed slot goes to open entries in the order they joined (first come, first served), to the first
 CLINIC_WAITLIST_PARALLEL_OFFERS eligible ones at once; each offer is valid CLINIC_WAITLIST_OFFER_MINUTES from the
-moment its email leaves. The first claim books through scheduling.booking; the other offers of the slot become
+moment its email leaves. The first claim books through care.booking; the other offers of the slot become
 `taken`. An offer that expires passes the slot on to the next entries (the minute sweep). An entry holds at most one
 open offer, and never gets the same slot twice (a unique constraint).
 

@@ -225,7 +225,7 @@ class PatientConditionViewSet(
     """A patient's conditions, medications and allergies (clinical data: practitioners and clinic admins).
 
     The rows belong to patients; the endpoint lives here because a write re-screens the patient's plans and
-    appointments in its transaction (scheduling.holds), which only the top of the import chain can reach.
+    appointments in its transaction (care.holds), which sits above patients, treatments and scheduling.
     """
 
     serializer_class = ps.PatientConditionSerializer

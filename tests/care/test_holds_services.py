@@ -1,4 +1,4 @@
-"""scheduling.holds below the API: dated conditions and washouts, rule edits, held reminders, the midnight task."""
+"""care.holds below the API: dated conditions and washouts, rule edits, held reminders, the midnight task."""
 
 from datetime import timedelta
 

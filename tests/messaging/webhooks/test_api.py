@@ -5,8 +5,8 @@ import socket
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from clinic.events import event_record
 from messaging.webhooks import addresses

@@ -9,13 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from clinic.models import Event
-from messaging.webhooks import addresses
-from messaging.webhooks.choices import DeliveryStatus
-from messaging.webhooks.delivery import events_fan_out, webhooks_dispatch_due
-from messaging.webhooks.models import WebhookDelivery
-from messaging.webhooks.services import webhook_endpoint_create
-from scheduling.booking import (
+from care.booking import (
     appointment_book,
     appointment_cancel,
     appointment_check_in,
@@ -23,6 +17,12 @@ from scheduling.booking import (
     appointment_no_show,
     appointment_reschedule,
 )
+from clinic.models import Event
+from messaging.webhooks import addresses
+from messaging.webhooks.choices import DeliveryStatus
+from messaging.webhooks.delivery import events_fan_out, webhooks_dispatch_due
+from messaging.webhooks.models import WebhookDelivery
+from messaging.webhooks.services import webhook_endpoint_create
 from tests import factories
 from tests.factories import PatientFactory, future_weekday, local_time
 from tests.messaging.receiver import Receiver

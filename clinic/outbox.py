@@ -201,10 +201,15 @@ def _error_text(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _deliver(box: Outbox, rows: list, *, now: datetime) -> int:
+def outbox_send_claimed(box: Outbox, rows: list, *, now: datetime) -> int:
+    """Send rows this worker claimed at `now` (outbox_claim_due) under a lease; returns how many were sent."""
+    if not rows:
+        return 0
     sent = 0
     with _Lease(box, rows, rows[0].claimed_at) as lease, box.transport() as transport:
         for row in rows:
+            if timezone.now() - lease.stamp > timedelta(seconds=lease.interval):
+                lease.renew()  # this worker stalled (or the renewals failed): is the row still its own?
             if not lease.holds(row):
                 continue
             refusal = box.refusal(row)
@@ -250,16 +255,19 @@ def outbox_dispatch(box: Outbox, *, now: datetime | None = None, limit: int = 10
     never claimed by a second worker while the first still renews its lease.
     """
     now = now or timezone.now()
-    rows = outbox_claim(
+    rows = outbox_claim_due(box, now=now, limit=limit, pk=pk)
+    return OutboxRun(len(rows), outbox_send_claimed(box, rows, now=now))
+
+
+def outbox_claim_due(box: Outbox, *, now: datetime, limit: int, pk: int | None = None) -> list:
+    """Claim up to `limit` rows of `box` due at `now` (or row `pk` only) for this worker: `sending`, stamped `now`."""
+    return outbox_claim(
         box.rows(),
         claimable=box.claimable(now),
         limit=limit,
         mark={box.field: box.SENDING, "claimed_at": now, "updated_at": now},
         pk=pk,
     )
-    if not rows:
-        return OutboxRun(0, 0)
-    return OutboxRun(len(rows), _deliver(box, rows, now=now))
 
 
 def outbox_retry(box: Outbox, row, *, by: Any = None, what: str = "message", fields: dict | None = None) -> Any:

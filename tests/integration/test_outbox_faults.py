@@ -16,9 +16,9 @@ from collections import Counter
 
 import pytest
 
+from messaging.calendar import mail_domain
 from messaging.webhooks.models import WebhookDelivery
 from messaging.webhooks.services import webhook_endpoint_create
-from scheduling.calendar import mail_domain
 from scheduling.models import Reminder
 from tests import factories
 from tests.conftest import api_client_for

@@ -14,6 +14,7 @@ from django.utils import timezone
 from clinic.clock import clinic_today
 from clinic.exceptions import DomainValidationError
 from clinic.lookups import instance_or_none
+from patients.choices import ConditionSource
 from patients.models import Condition, Patient, PatientCondition
 
 PATIENT_CONDITION_EDITABLE_FIELDS = ("active", "since", "until", "note")
@@ -73,6 +74,40 @@ def patient_condition_write_new(
     if errors:
         raise DomainValidationError(errors=errors)
     record = PatientCondition(patient=patient, condition=condition_obj, recorded_by=by, **details)
+    record.full_clean()
+    record.save()
+    return record
+
+
+def _holds_on(record: PatientCondition, day: date) -> bool:
+    started = record.since is None or record.since <= day
+    return record.active and started and (record.until is None or day <= record.until)
+
+
+def patient_condition_write_declared(
+    *, patient: Patient, condition: Condition, today: date, note: str
+) -> PatientCondition:
+    """The patient declares the condition (the questionnaire): from then on it is active from `today` (the
+    patient's local date) with no end, whatever row exists: an ended one, an inactive one, or one ending later.
+
+    Guarantees: a row that already holds today keeps its start and loses its end; any other row begins again
+    `today`. A row the declaration changes (or creates) is `source="patient"`, `verified=False` until a
+    practitioner reviews it, with `note` added; a row active from before today with no end is left as the clinic
+    recorded it. The row is locked. Inside the use case's transaction, which re-screens the patient."""
+    rows = PatientCondition.objects.select_for_update(of=("self",))
+    record = rows.filter(patient=patient, condition=condition).first()
+    if record is None:
+        return patient_condition_write_new(
+            patient=patient, condition=condition, by=None, note=note, source=ConditionSource.PATIENT, verified=False
+        )
+    if _holds_on(record, today) and record.until is None:
+        return record
+    if not _holds_on(record, today):
+        record.since = today
+    record.active, record.until = True, None
+    record.source, record.verified = ConditionSource.PATIENT, False
+    record.verified_by, record.verified_at = None, None
+    record.note = f"{record.note}\n{note}".strip()
     record.full_clean()
     record.save()
     return record

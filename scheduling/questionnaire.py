@@ -9,12 +9,14 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from clinic.clock import clinic_today
 from clinic.exceptions import InvalidTransition
-from patients.choices import ConditionKind, ConditionSource
-from patients.models import Condition, PatientCondition
+from patients.choices import ConditionKind
+from patients.conditions import patient_condition_write_declared
+from patients.models import Condition
 from scheduling import links
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus
-from scheduling.holds import appointment_screen, patient_condition_record, patient_screening_changed
+from scheduling.holds import appointment_screen, patient_screening_changed
 from scheduling.models import Appointment, QuestionnaireAnswer
 
 PREGNANCY_CODE = "pregnancy"
@@ -51,34 +53,21 @@ class QuestionnaireOutcome:
 
 
 def _declare(appointment: Appointment, condition: Condition) -> None:
-    existing = (
-        PatientCondition.objects.select_for_update().filter(patient=appointment.patient, condition=condition).first()
+    patient_condition_write_declared(
+        patient=appointment.patient,
+        condition=condition,
+        today=clinic_today(appointment.location.zone),
+        note=DECLARED_NOTE,
     )
-    if existing is None:
-        patient_condition_record(
-            patient=appointment.patient,
-            condition=condition,
-            by=None,
-            note=DECLARED_NOTE,
-            source=ConditionSource.PATIENT,
-            verified=False,
-        )
-    elif not existing.active:
-        existing.active = True
-        existing.source = ConditionSource.PATIENT
-        existing.verified = False
-        existing.verified_by, existing.verified_at = None, None
-        existing.note = f"{existing.note}\n{DECLARED_NOTE}".strip()
-        existing.save()
 
 
 def questionnaire_submit_by_link(*, token: str, condition_ids: list[int], other: str = "") -> QuestionnaireOutcome:
     """Record the patient's answers for the appointment the link names, once.
 
-    Guarantees, in one transaction: each declared catalog entry is an active condition of the patient (new ones
-    `source="patient"`, `verified=False`; one already recorded and active is left as the clinic recorded it); the
-    answers are kept; the patient's appointments are re-screened, so a blocking declaration puts this appointment
-    on hold before the answer is shown. A second submission, a cancelled appointment or an old link changes
+    Guarantees, in one transaction: each declared catalog entry is an active condition of the patient from their
+    local today with no end, whatever was recorded before (patients.conditions.patient_condition_write_declared:
+    a row it changes is `source="patient"`, `verified=False`); the answers are kept; the patient's appointments
+    are re-screened, so a blocking declaration puts this appointment on hold before the answer is shown. A second submission, a cancelled appointment or an old link changes
     nothing (InvalidTransition / DomainValidationError).
     """
     appointment = links.appointment_from_link(token=token, action="questionnaire")

@@ -67,8 +67,8 @@ def questionnaire_submit_by_link(*, token: str, condition_ids: list[int], other:
     Guarantees, in one transaction: each declared catalog entry is an active condition of the patient from their
     local today with no end, whatever was recorded before (patients.conditions.patient_condition_write_declared:
     a row it changes is `source="patient"`, `verified=False`); the answers are kept; the patient's appointments
-    are re-screened, so a blocking declaration puts this appointment on hold before the answer is shown. A second submission, a cancelled appointment or an old link changes
-    nothing (InvalidTransition / DomainValidationError).
+    are re-screened, so a blocking declaration puts this appointment on hold before the answer is shown. A second
+    submission, a cancelled appointment or an old link changes nothing (InvalidTransition / DomainValidationError).
     """
     appointment = links.appointment_from_link(token=token, action="questionnaire")
     conditions = list(Condition.objects.filter(pk__in=condition_ids))

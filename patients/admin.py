@@ -2,7 +2,12 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinic.clock import clinic_today
+from clinic.exceptions import DomainValidationError
+from patients.conditions import (
+    PATIENT_CONDITION_EDITABLE_FIELDS,
+    patient_condition_validate_change,
+    patient_condition_validate_new,
+)
 from patients.models import Condition, Patient, PatientCondition
 from patients.services import patients_set_active
 
@@ -58,15 +63,32 @@ class PatientAdmin(SimpleHistoryAdmin):
 
 
 class PatientConditionForm(forms.ModelForm):
+    """Validated by the service's own rules (patients.conditions), so the admin refuses what the API refuses and
+    shows why on the field; the save itself goes through the holds use case (scheduling's admin)."""
+
     class Meta:
         model = PatientCondition
         fields = ("patient", "condition", "active", "since", "until", "note")
 
-    def clean_since(self):
-        since = self.cleaned_data.get("since")
-        if since and since > clinic_today():
-            raise forms.ValidationError("The date cannot be in the future.")
-        return since
+    def changed_fields(self) -> dict:
+        """What the change form changes, as the service takes it."""
+        changed = set(self.changed_data)
+        return {name: self.cleaned_data[name] for name in PATIENT_CONDITION_EDITABLE_FIELDS if name in changed}
+
+    def clean(self):
+        data = super().clean()
+        try:
+            if self.instance.pk is None:
+                details = {name: data.get(name) for name in ("since", "until")}
+                patient_condition_validate_new(patient=data.get("patient"), condition=data.get("condition"), **details)
+            else:
+                patient_condition_validate_change(self.changed_fields(), patient_condition=self.instance)
+        except DomainValidationError as exc:
+            for field, messages in exc.errors.items():
+                self.add_error(field if field in self.fields else None, messages)
+        # The service has checked the one-row-per-condition rule and the dates, each on its field.
+        self._validate_unique = False
+        return data
 
 
 class PatientConditionAdminBase(SimpleHistoryAdmin):

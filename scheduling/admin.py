@@ -13,6 +13,7 @@ from scheduling.holds import (
     contraindication_save,
     patient_condition_record,
     patient_condition_update,
+    patient_condition_verify,
 )
 from scheduling.models import (
     Appointment,
@@ -239,23 +240,38 @@ class ReminderAdmin(admin.ModelAdmin):
 
 @admin.register(PatientCondition)
 class PatientConditionAdmin(PatientConditionAdminBase):
-    """Conditions saved here go through scheduling.holds: the patient's plans and appointments are re-screened."""
+    """Conditions are added, changed, confirmed and rejected here through scheduling.holds, the use cases the API
+    calls: the same fields (`until` included), the same validation (on the form), and the patient's plans and
+    appointments re-screened in the same transaction (a hold appears with the save)."""
+
+    actions = ["confirm", "reject"]
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:
-            fields = {name: data[name] for name in ("active", "since", "note") if name in form.changed_data}
-            saved = patient_condition_update(patient_condition=obj, by=request.user, **fields)
+            saved = patient_condition_update(patient_condition=obj, by=request.user, **form.changed_fields())
         else:
             saved = patient_condition_record(
                 patient=data["patient"],
                 condition=data["condition"],
                 by=request.user,
-                active=data["active"],
-                since=data["since"],
-                note=data["note"],
+                **{name: data[name] for name in ("active", "since", "until", "note")},
             )
         obj.pk = saved.pk
+
+    def _verdict(self, request, queryset, *, verified: bool) -> int:
+        for record in queryset.select_related("patient"):
+            patient_condition_verify(patient_condition=record, by=request.user, verified=verified)
+        return queryset.count()
+
+    @admin.action(description="Confirm the selected conditions (a practitioner's review)")
+    def confirm(self, request, queryset):
+        self.message_user(request, f"{self._verdict(request, queryset, verified=True)} condition(s) confirmed.")
+
+    @admin.action(description="Reject the selected declared conditions (they become inactive)")
+    def reject(self, request, queryset):
+        count = self._verdict(request, queryset, verified=False)
+        self.message_user(request, f"{count} condition(s) rejected: inactive, the patients re-screened.")
 
 
 @admin.register(Contraindication)

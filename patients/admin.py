@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.admin_actions import HistoryShownNotReverted
 from clinic.exceptions import DomainValidationError
 from patients.conditions import (
     PATIENT_CONDITION_EDITABLE_FIELDS,
@@ -91,7 +92,7 @@ class PatientConditionForm(forms.ModelForm):
         return data
 
 
-class PatientConditionAdminBase(SimpleHistoryAdmin):
+class PatientConditionAdminBase(HistoryShownNotReverted, SimpleHistoryAdmin):
     """How a patient's conditions look and validate in the admin. Registered by scheduling.admin, whose save goes
     through scheduling.holds so a condition recorded here re-screens the patient's plans and appointments."""
 

@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.admin_actions import HistoryShownNotReverted
@@ -9,7 +9,8 @@ from patients.conditions import (
     patient_condition_validate_change,
     patient_condition_validate_new,
 )
-from patients.models import Condition, Patient, PatientCondition
+from patients.models import Condition, Patient, PatientCondition, PatientNote
+from patients.notes import patient_note_mark_read
 from patients.services import patients_set_active
 
 
@@ -38,6 +39,55 @@ class PatientConditionInline(admin.TabularInline):
         return False
 
 
+class PatientNoteInline(admin.TabularInline):
+    """The patient's own words (the questionnaire's free text), shown: they are written by the questionnaire and
+    marked read through the notes' admin or the API."""
+
+    model = PatientNote
+    extra = 0
+    fields = ("created_at", "source", "text", "read_by", "read_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PatientNote)
+class PatientNoteAdmin(HistoryShownNotReverted, SimpleHistoryAdmin):
+    """Notes are kept as written, never edited or deleted; a practitioner marks them read (patients.notes)."""
+
+    list_display = ("patient", "created_at", "source", "text", "read_at", "read_by")
+    list_filter = ("source", ("read_at", admin.EmptyFieldListFilter))
+    search_fields = ("patient__last_name", "patient__first_name", "text")
+    list_select_related = ("patient", "read_by")
+    fields = ("patient", "source", "text", "created_at", "read_by", "read_at")
+    readonly_fields = fields
+    actions = ["mark_read"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Mark the selected notes read (a practitioner has read them)")
+    def mark_read(self, request, queryset):
+        try:
+            for note in queryset:
+                patient_note_mark_read(note=note, by=request.user)
+        except DomainValidationError as exc:
+            self.message_user(request, " ".join(exc.errors.get("by", [exc.detail])), messages.ERROR)
+            return
+        self.message_user(request, f"{queryset.count()} note(s) marked read.")
+
+
 @admin.register(Patient)
 class PatientAdmin(SimpleHistoryAdmin):
     """Patients are deactivated, never deleted: their appointments, plans and access log must stay readable."""
@@ -46,7 +96,7 @@ class PatientAdmin(SimpleHistoryAdmin):
     list_filter = ("active", "email_reminders")
     search_fields = ("last_name", "first_name", "email", "phone")
     readonly_fields = ("active",)
-    inlines = [PatientConditionInline]
+    inlines = [PatientConditionInline, PatientNoteInline]
     actions = ["deactivate", "reactivate"]
 
     def has_delete_permission(self, request, obj=None):

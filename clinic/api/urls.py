@@ -26,6 +26,7 @@ v1 = [
     path("", include("patients.api.urls")),
     path("", include("treatments.api.urls")),
     path("", include("scheduling.api.urls")),
+    path("", include("care.api.urls")),
     path("", include("records.api.urls")),
 ]
 

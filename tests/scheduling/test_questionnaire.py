@@ -8,7 +8,7 @@ import time_machine
 
 from clinic.clock import clinic_today
 from patients.choices import ConditionSource
-from patients.models import PatientCondition
+from patients.models import AccessLog, PatientCondition, PatientNote
 from scheduling import booking
 from scheduling.emails import appointment_link_url
 from scheduling.models import Appointment
@@ -115,3 +115,57 @@ def test_a_declaration_keeps_the_start_of_a_course_the_clinic_recorded_as_ongoin
     row = PatientCondition.objects.get(patient=visit.patient, condition=thinner)
     assert (row.since, row.until, row.active) == (started, None, True)
     assert Appointment.objects.get(pk=visit.pk).on_hold
+
+
+def test_the_patients_own_words_reach_clinicians_and_the_attention_list_until_read(
+    visit, client, practitioner_api, front_desk_api, clinic_admin_api
+):
+    """Issue 21 item 3: `other="I take apixaban"` was told "the clinic will contact you" and went nowhere."""
+    patient = visit.patient
+    answer = client.post(appointment_link_url(visit, action="questionnaire"), {"other": "  I take apixaban  "})
+    assert "The clinic will contact you" in answer.content.decode()
+
+    attention = "/api/v1/appointments/?needs_attention=true"
+    desk_list = front_desk_api.get(attention).json()["results"]
+    clinical_list = practitioner_api.get(attention).json()["results"]
+    desk_detail = front_desk_api.get(f"/api/v1/appointments/{visit.pk}/")
+    notes = practitioner_api.get(f"/api/v1/patients/{patient.pk}/notes/")
+    export = practitioner_api.get(f"/api/v1/patients/{patient.pk}/export/").json()
+    seen = {
+        "desk_listed": [(a["id"], a["attention_reason"]) for a in desk_list],
+        "clinical_listed": [a["id"] for a in clinical_list],
+        "notes": (
+            notes.status_code,
+            [(n["text"], n["source"], n["appointment"], n["read_at"]) for n in notes.json()["results"]],
+        ),
+        "export": [n["text"] for n in export["notes"]],
+        "desk_notes": front_desk_api.get(f"/api/v1/patients/{patient.pk}/notes/").status_code,
+    }
+    assert seen == {
+        "desk_listed": [(visit.pk, "Needs a practitioner's review of the questionnaire answers.")],
+        "clinical_listed": [visit.pk],
+        "notes": (200, [("I take apixaban", "patient", visit.pk, None)]),
+        "export": ["I take apixaban"],
+        "desk_notes": 403,
+    }
+    assert "apixaban" not in desk_detail.content.decode() and "apixaban" not in str(desk_list)
+    assert notes["Cache-Control"] == "no-store"
+    assert AccessLog.objects.filter(patient=patient, endpoint=f"/api/v1/patients/{patient.pk}/notes/").exists()
+
+    read = f"/api/v1/appointments/{visit.pk}/questionnaire-read/"
+    assert front_desk_api.post(read).status_code == 403
+    marked = practitioner_api.post(read)
+    assert marked.status_code == 200 and marked.json()["needs_attention"] is False
+    assert clinic_admin_api.post(read).status_code == 200  # read already: answered as it is
+    assert front_desk_api.get(attention).json()["results"] == []
+    note = practitioner_api.get(f"/api/v1/patients/{patient.pk}/notes/").json()["results"][0]
+    assert (note["read_by"], note["read_at"] is not None) == (practitioner_api.user.pk, True)
+
+
+def test_an_answer_without_words_puts_nothing_on_the_list_and_no_answer_cannot_be_read(visit, client, practitioner_api):
+    read = f"/api/v1/appointments/{visit.pk}/questionnaire-read/"
+    assert practitioner_api.post(read).json()["code"] == "invalid_transition"
+    client.post(appointment_link_url(visit, action="questionnaire"), {"other": "   "})
+    assert practitioner_api.get("/api/v1/appointments/?needs_attention=true").json()["results"] == []
+    assert practitioner_api.post(read).status_code == 200
+    assert PatientNote.objects.count() == 0

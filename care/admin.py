@@ -1,12 +1,70 @@
-"""The admin of plans and sessions: shown, never deleted; cancelled and skipped through the use cases the API
-calls (scheduling.planning), each with the reason a person gives."""
+"""Clinical writes in the admin go through the services the API calls: conditions (added, changed, confirmed,
+rejected) and contraindication rules through care.holds (re-screening, holds); plans and sessions are shown, never
+deleted, and cancelled or skipped through the plan use cases, each with the reason a person gives."""
 
 from django.contrib import admin
 
+from care.holds import (
+    contraindication_delete,
+    contraindication_save,
+    patient_condition_record,
+    patient_condition_update,
+    patient_condition_verify,
+)
+from care.planning import plan_cancel_with_appointments, session_skip_with_appointment
 from clinic.admin_actions import action_with_reason
-from scheduling.planning import plan_cancel_with_appointments, session_skip_with_appointment
-from treatments.admin import TreatmentPlanAdminBase, TreatmentSessionAdminBase
-from treatments.models import TreatmentPlan, TreatmentSession
+from patients.admin import PatientConditionAdminBase
+from patients.models import PatientCondition
+from scheduling.admin import WrittenThroughServices
+from treatments.admin import ContraindicationAdminBase, TreatmentPlanAdminBase, TreatmentSessionAdminBase
+from treatments.models import Contraindication, TreatmentPlan, TreatmentSession
+
+
+@admin.register(PatientCondition)
+class PatientConditionAdmin(PatientConditionAdminBase):
+    """Conditions are added, changed, confirmed and rejected here through care.holds, the use cases the API
+    calls: the same fields (`until` included), the same validation (on the form), and the patient's plans and
+    appointments re-screened in the same transaction (a hold appears with the save)."""
+
+    actions = ["confirm", "reject"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            saved = patient_condition_update(patient_condition=obj, by=request.user, **form.changed_fields())
+        else:
+            saved = patient_condition_record(
+                patient=data["patient"],
+                condition=data["condition"],
+                by=request.user,
+                **{name: data[name] for name in ("active", "since", "until", "note")},
+            )
+        obj.pk = saved.pk
+
+    def _verdict(self, request, queryset, *, verified: bool) -> int:
+        for record in queryset.select_related("patient"):
+            patient_condition_verify(patient_condition=record, by=request.user, verified=verified)
+        return queryset.count()
+
+    @admin.action(description="Confirm the selected conditions (a practitioner's review)")
+    def confirm(self, request, queryset):
+        self.message_user(request, f"{self._verdict(request, queryset, verified=True)} condition(s) confirmed.")
+
+    @admin.action(description="Reject the selected declared conditions (they become inactive)")
+    def reject(self, request, queryset):
+        count = self._verdict(request, queryset, verified=False)
+        self.message_user(request, f"{count} condition(s) rejected: inactive, the patients re-screened.")
+
+
+@admin.register(Contraindication)
+class ContraindicationAdmin(WrittenThroughServices, ContraindicationAdminBase):
+    """Rules saved or deleted here re-screen the patients with the rule's condition (care.holds)."""
+
+    def save_row(self, request, obj):
+        contraindication_save(rule=obj, by=request.user)
+
+    def delete_row(self, request, obj):
+        contraindication_delete(rule=obj, by=request.user)
 
 
 class _ActsThroughServices:

@@ -1,22 +1,13 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.admin_actions import HistoryShownNotReverted, action_with_reason
-from clinic.exceptions import DomainValidationError, InvalidTransition
-from patients.admin import PatientConditionAdminBase
-from patients.models import PatientCondition
+from clinic.exceptions import DomainValidationError
 from scheduling.choices import AppointmentStatus
-from scheduling.holds import (
-    contraindication_delete,
-    contraindication_save,
-    patient_condition_record,
-    patient_condition_update,
-    patient_condition_verify,
-)
 from scheduling.models import (
     Appointment,
     Device,
@@ -29,13 +20,12 @@ from scheduling.models import (
     WorkingHours,
 )
 from scheduling.practitioners import practitioner_deactivate
-from scheduling.reminders import reminder_retry
 from scheduling.selectors import lot_recipients
 from scheduling.working_time import time_off_delete, time_off_save, working_hours_delete, working_hours_save
-from treatments.admin import ContraindicationAdminBase, ProductLotStatusChangeInline
+from treatments.admin import ProductLotStatusChangeInline
 from treatments.choices import LotStatus
 from treatments.lots import lot_register, lot_status_change, lot_status_validate
-from treatments.models import Contraindication, ProductLot
+from treatments.models import ProductLot
 
 
 class WrittenThroughServices:
@@ -186,7 +176,7 @@ class AppointmentAdmin(HistoryShownNotReverted, SimpleHistoryAdmin):
     list_select_related = ("patient", "practitioner", "therapy_type", "room", "device")
     inlines = [ReminderInline]
 
-    # Booking, moving and the life cycle go through scheduling.booking (the front desk and the API): written here,
+    # Booking, moving and the life cycle go through care.booking (the front desk and the API): written here,
     # an appointment would skip the overlap, working-hours and screening checks and its reminders. The admin shows
     # appointments and their history.
     def has_add_permission(self, request):
@@ -197,95 +187,6 @@ class AppointmentAdmin(HistoryShownNotReverted, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
-    """The outbox, shown: rows are written by bookings and sent by workers (scheduling.reminders). The one thing
-    done here is retrying failed ones, through the same service the API uses."""
-
-    list_display = ("appointment", "kind", "due_at", "status", "attempts", "sent_at")
-    list_filter = ("status", "kind")
-    search_fields = ("appointment__patient__last_name", "appointment__patient__email", "last_error")
-    date_hierarchy = "due_at"
-    list_select_related = ("appointment__patient", "appointment__practitioner")
-    actions = ["retry"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_retry_permission(self, request):
-        return request.user.has_perm("scheduling.change_reminder")
-
-    @admin.action(description="Retry the selected failed reminders", permissions=["retry"])
-    def retry(self, request, queryset):
-        retried, refused = 0, 0
-        for reminder in queryset:
-            try:
-                reminder_retry(reminder=reminder, by=request.user)
-            except InvalidTransition:
-                refused += 1
-            else:
-                retried += 1
-        if retried:
-            self.message_user(request, f"{retried} reminder(s) queued to be sent again.", messages.SUCCESS)
-        if refused:
-            self.message_user(
-                request, f"{refused} reminder(s) left as they were: only failed ones are retried.", messages.WARNING
-            )
-
-
-@admin.register(PatientCondition)
-class PatientConditionAdmin(PatientConditionAdminBase):
-    """Conditions are added, changed, confirmed and rejected here through scheduling.holds, the use cases the API
-    calls: the same fields (`until` included), the same validation (on the form), and the patient's plans and
-    appointments re-screened in the same transaction (a hold appears with the save)."""
-
-    actions = ["confirm", "reject"]
-
-    def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
-        if change:
-            saved = patient_condition_update(patient_condition=obj, by=request.user, **form.changed_fields())
-        else:
-            saved = patient_condition_record(
-                patient=data["patient"],
-                condition=data["condition"],
-                by=request.user,
-                **{name: data[name] for name in ("active", "since", "until", "note")},
-            )
-        obj.pk = saved.pk
-
-    def _verdict(self, request, queryset, *, verified: bool) -> int:
-        for record in queryset.select_related("patient"):
-            patient_condition_verify(patient_condition=record, by=request.user, verified=verified)
-        return queryset.count()
-
-    @admin.action(description="Confirm the selected conditions (a practitioner's review)")
-    def confirm(self, request, queryset):
-        self.message_user(request, f"{self._verdict(request, queryset, verified=True)} condition(s) confirmed.")
-
-    @admin.action(description="Reject the selected declared conditions (they become inactive)")
-    def reject(self, request, queryset):
-        count = self._verdict(request, queryset, verified=False)
-        self.message_user(request, f"{count} condition(s) rejected: inactive, the patients re-screened.")
-
-
-@admin.register(Contraindication)
-class ContraindicationAdmin(WrittenThroughServices, ContraindicationAdminBase):
-    """Rules saved or deleted here re-screen the patients with the rule's condition (scheduling.holds)."""
-
-    def save_row(self, request, obj):
-        contraindication_save(rule=obj, by=request.user)
-
-    def delete_row(self, request, obj):
-        contraindication_delete(rule=obj, by=request.user)
 
 
 class ProductLotForm(forms.ModelForm):

@@ -8,12 +8,12 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from care import booking, holds
+from care.planning import plan_schedule
 from clinic.clock import clinic_today
+from messaging.emails import appointment_link_url
 from patients.models import PatientCondition, PatientNote
-from scheduling import booking, holds
-from scheduling.emails import appointment_link_url
 from scheduling.models import Appointment
-from scheduling.planning import plan_schedule
 from tests import factories
 from tests.e2e.conftest import TIMEOUT_MS, log_in
 from treatments.choices import PlanStatus, Severity

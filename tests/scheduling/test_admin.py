@@ -1,18 +1,10 @@
-"""The admin writes clinical data through the services the API calls: a patient's conditions (with `until`, the
-service's validation on the form, the re-screening and holds), a practitioner's verdict, rules."""
-
-from datetime import timedelta
+"""The lots' admin: a lot is never deleted; its status changes through treatments.lots, each change kept with who,
+when and why; a recalled lot is released again only with a reason, and its recall stays on record."""
 
 import pytest
 from django.urls import reverse
 
-from clinic.clock import clinic_today
-from patients.models import PatientCondition
-from scheduling import booking, holds
-from scheduling.models import Appointment
 from tests import factories
-from tests.factories import future_weekday, local_time
-from treatments.choices import Severity
 from treatments.lots import lot_recall
 from treatments.models import ProductLot
 
@@ -23,115 +15,6 @@ pytestmark = pytest.mark.django_db
 def lead(client):
     client.force_login(factories.clinic_admin_user(username="lead"))
     return client
-
-
-@pytest.fixture
-def thinner(clinic):
-    condition = factories.ConditionFactory(code="anticoagulant-therapy", name="Anticoagulant therapy")
-    factories.ContraindicationFactory(condition=condition, therapy_type=clinic.prp, severity=Severity.ABSOLUTE)
-    return condition
-
-
-@pytest.fixture
-def visit(clinic):
-    return booking.appointment_book(
-        patient=factories.PatientFactory(),
-        therapy_type=clinic.prp,
-        practitioner=clinic.practitioners[0],
-        start=local_time(future_weekday(0, after_days=10), 10),
-    )
-
-
-def _on_hold(appointment) -> bool:
-    return Appointment.objects.get(pk=appointment.pk).on_hold
-
-
-def _change(row: PatientCondition, **fields) -> dict:
-    form = {"active": "on" if row.active else "", "since": row.since or "", "until": row.until or "", "note": row.note}
-    form.update(fields)
-    return {name: value for name, value in form.items() if value != ""}
-
-
-def test_clearing_until_in_the_admin_restarts_the_medicine_and_holds_the_visit(lead, thinner, visit):
-    """Issue 21 item 2: warfarin restarted, recorded by clearing `until` in the admin."""
-    row = holds.patient_condition_record(
-        patient=visit.patient, condition=thinner, by=None, until=clinic_today() - timedelta(days=5)
-    )
-    assert not _on_hold(visit)
-
-    answer = lead.post(reverse("admin:patients_patientcondition_change", args=[row.pk]), _change(row, until=""))
-
-    assert answer.status_code == 302
-    row.refresh_from_db()
-    assert row.until is None
-    assert _on_hold(visit)
-    assert row.history.first().history_user.username == "lead"
-
-
-def test_a_condition_added_in_the_admin_keeps_its_end_and_is_screened_with_it(lead, thinner, visit):
-    visit_day = visit.start.astimezone(visit.location.zone).date()
-    until = visit_day + timedelta(days=1)
-    add = reverse("admin:patients_patientcondition_add")
-    form = {"patient": visit.patient.pk, "condition": thinner.pk, "active": "on", "until": until, "note": "Warfarin"}
-
-    assert lead.post(add, form).status_code == 302
-
-    row = PatientCondition.objects.get(patient=visit.patient, condition=thinner)
-    assert (row.until, row.note) == (until, "Warfarin")
-    assert _on_hold(visit)
-
-
-def test_ending_a_condition_in_the_admin_lifts_the_hold_it_caused(lead, thinner, visit):
-    row = holds.patient_condition_record(patient=visit.patient, condition=thinner, by=None)
-    assert _on_hold(visit)
-    change = reverse("admin:patients_patientcondition_change", args=[row.pk])
-
-    assert lead.post(change, _change(row, until=clinic_today())).status_code == 302
-
-    assert not _on_hold(visit)
-
-
-def test_the_admin_form_shows_the_services_refusals_on_their_fields(lead, thinner, visit):
-    row = holds.patient_condition_record(
-        patient=visit.patient, condition=thinner, by=None, since=clinic_today() - timedelta(days=3)
-    )
-    change = reverse("admin:patients_patientcondition_change", args=[row.pk])
-
-    inverted = lead.post(change, _change(row, until=clinic_today() - timedelta(days=10)))
-    future = lead.post(change, _change(row, since=clinic_today() + timedelta(days=2)))
-    twice = lead.post(
-        reverse("admin:patients_patientcondition_add"),
-        {"patient": visit.patient.pk, "condition": thinner.pk, "active": "on"},
-    )
-
-    assert inverted.status_code == 200
-    assert inverted.context["adminform"].form.errors == {"until": ["A condition cannot end before it began."]}
-    assert future.context["adminform"].form.errors == {"since": ["The date cannot be in the future."]}
-    assert "already recorded for this patient" in twice.context["adminform"].form.errors["condition"][0]
-    row.refresh_from_db()
-    assert (row.since, row.until) == (clinic_today() - timedelta(days=3), None)
-    assert PatientCondition.objects.count() == 1
-
-
-def test_rejecting_a_declared_condition_in_the_admin_lifts_the_hold(lead, thinner, visit):
-    row = holds.patient_condition_record(
-        patient=visit.patient, condition=thinner, by=None, source="patient", verified=False
-    )
-    assert _on_hold(visit)
-    changelist = reverse("admin:patients_patientcondition_changelist")
-
-    answer = lead.post(changelist, {"action": "reject", "_selected_action": [row.pk]})
-
-    assert answer.status_code == 302
-    row.refresh_from_db()
-    assert (row.verified, row.active, row.verified_by.username) == (False, False, "lead")
-    assert not _on_hold(visit)
-    lead.post(changelist, {"action": "confirm", "_selected_action": [row.pk]})
-    row.refresh_from_db()
-    assert row.verified is True
-
-
-# --- lots -----------------------------------------------------------------------------------------------------
 
 
 def _lot_form(lot, **fields) -> dict:

@@ -108,21 +108,18 @@ def appointment_resource(appointment: Appointment) -> dict:
     participant = [
         {
             "actor": reference("Patient", appointment.patient_id, appointment.patient.full_name),
-            "required": "required",
             "status": "accepted",
         },
         {
             "actor": reference("Practitioner", appointment.practitioner_id, appointment.practitioner.display_name),
-            "required": "required",
             "status": "accepted",
         },
         {
             "actor": reference("Location", appointment.location_id, appointment.location.name),
-            "required": "required",
             "status": "accepted",
         },
         # A room is not a resource of its own here: named, for the desk's eyes.
-        {"actor": {"display": appointment.room.name}, "required": "information-only", "status": "accepted"},
+        {"actor": {"display": appointment.room.name}, "status": "accepted"},
     ]
     return without_empty(
         resourceType="Appointment",

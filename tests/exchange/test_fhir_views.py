@@ -107,13 +107,13 @@ def test_every_read_of_a_patients_data_is_logged(practitioner_api, chart):
     practitioner_api.get(f"/fhir/R4/Patient/{chart.patient.pk}")
     practitioner_api.get(f"/fhir/R4/Procedure/{chart.visit.pk}")
     practitioner_api.get(f"/fhir/R4/Condition?patient={chart.patient.pk}")
-    practitioner_api.get(f"/fhir/R4/Appointment?patient={chart.patient.pk}")
+    practitioner_api.get("/fhir/R4/Patient?name=doe")
     rows = list(AccessLog.objects.order_by("id").values_list("user", "patient", "endpoint", "method"))
     assert rows == [
         (user.pk, chart.patient.pk, f"/fhir/R4/Patient/{chart.patient.pk}", "GET"),
         (user.pk, chart.patient.pk, f"/fhir/R4/Procedure/{chart.visit.pk}", "GET"),
         (user.pk, chart.patient.pk, "/fhir/R4/Condition", "GET"),
-        (user.pk, chart.patient.pk, "/fhir/R4/Appointment", "GET"),
+        (user.pk, chart.patient.pk, "/fhir/R4/Patient", "GET"),
     ]
 
 
@@ -123,7 +123,10 @@ def test_a_clinical_search_that_finds_nothing_is_still_a_read_of_the_patient(pra
     assert AccessLog.objects.filter(patient=chart.patient).count() == 1
 
 
-def test_practitioners_and_locations_are_nobodys_record(front_desk_api, chart):
+def test_practitioners_locations_and_appointments_are_not_clinical_reads(front_desk_api, chart):
+    """As the REST lists: the day's appointments carry names and times, no clinical data, and are not logged."""
     front_desk_api.get(f"/fhir/R4/Practitioner/{chart.practitioner.pk}")
     front_desk_api.get("/fhir/R4/Location")
+    front_desk_api.get(f"/fhir/R4/Appointment/{chart.booked.pk}")
+    front_desk_api.get(f"/fhir/R4/Appointment?patient={chart.patient.pk}")
     assert not AccessLog.objects.exists()

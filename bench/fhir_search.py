@@ -7,7 +7,7 @@ FHIR: `GET /fhir/R4/Appointment?location=L&date=D&_count=200` (a searchset Bundl
 fhir.resources, an access-log row per patient). REST: `GET /api/v1/appointments/?location=L&date=D&page_size=1000`
 (the same rows in one page). The next ten weekdays of both locations, each read `--passes` times in turns; FHIR's
 first read of a day validates every resource, a read again finds the same content already validated
-(exchange.fhir.registry.ValidatedContent). Server-side milliseconds (Django test client, DEBUG off, a front-desk
+(exchange.fhir.validation.ValidatedContent). Server-side milliseconds (Django test client, DEBUG off, a front-desk
 token), p50 and p95, and the ratio to the REST p50 (issue 25: within 3x).
 """
 
@@ -34,7 +34,7 @@ from bench.growth import data_set  # noqa: E402
 def measure(passes: int) -> dict:
     from django.test import Client
 
-    from exchange.fhir.registry import VALIDATED
+    from exchange.fhir.validation import VALIDATED
     from patients.models import AccessLog
     from scheduling.models import Location
 

@@ -1,14 +1,9 @@
 """The resource types the FHIR API serves: for each, its rows, its builder, its searches and who may read it.
 
-Every resource leaves through `validated()`: the fhir.resources R4B model of its type reads it first, so what we
-send parses with the same library a receiver uses. The JSON sent is the builder's own (already in JSON form): the
-library's serialiser costs about twice its validation, and a day's appointments go out in one Bundle.
+Every resource leaves through `validated()`: the fhir.resources R4B model of its type reads it first
+(exchange.fhir.validation), so what we send parses with the same library a receiver uses.
 """
 
-import hashlib
-import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,12 +24,13 @@ from fhir.resources.R4B.procedure import Procedure
 
 from exchange.fhir import clinical, resources
 from exchange.fhir.search import date_filter, reference_filter, string_filter, token_filter
+from exchange.fhir.validation import VALIDATED
 from patients.models import Patient, PatientCondition
 from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment, Location, Practitioner
 from treatments.models import Consent, TreatmentPlan
 
-# A search: (the parameter's values, the zone its dates are read in) -> a filter on the type's rows.
+# A search: (the parameter's name, its values, the zone its dates are read in) -> a filter on the type's rows.
 Search = Callable[[str, list[str], ZoneInfo], Q]
 
 
@@ -57,63 +53,6 @@ class ResourceType:
         data = self.build(row)
         VALIDATED.check(self.model, data, shared=self.shared_elements)
         return data
-
-
-class ValidatedContent:
-    """Remembers which JSON the models have already passed, by a digest of the content (the most recently seen
-    `size` kept). Validation is a function of the content alone, and costs about 1 ms per appointment, five times
-    what the REST list spends on a row: a day read again (the desk, a calendar, an EHR polling) is checked once,
-    not on every read. Elements many resources share (a practitioner's or a room's participant, a therapy's code)
-    are validated once as their own models and handed to the resource's model as such (pydantic takes a model
-    instance without validating it again), so even a first read validates only what is new in each resource."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._seen: OrderedDict[bytes, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _digest(model: type, data: dict) -> bytes:
-        text = json.dumps(data, separators=(",", ":")).encode()
-        return hashlib.blake2b(model.__name__.encode() + b"\0" + text, digest_size=16).digest()
-
-    def _recall(self, digest: bytes):
-        with self._lock:
-            if digest in self._seen:
-                self._seen.move_to_end(digest)
-                return self._seen[digest]
-        return None
-
-    def _remember(self, digest: bytes, value) -> None:
-        with self._lock:
-            self._seen[digest] = value
-            while len(self._seen) > self.size:
-                self._seen.popitem(last=False)
-
-    def check(self, model: type, data: dict, *, shared: dict[str, type] | None = None) -> None:
-        """Validate `data` with `model` unless this very content passed before; `shared` names list elements
-        (field -> element model) validated through element()."""
-        digest = self._digest(model, data)
-        if self._recall(digest) is not None:
-            return
-        prepared = dict(data)
-        for name, element_model in (shared or {}).items():
-            if name in data:
-                prepared[name] = [self.element(element_model, item) for item in data[name]]
-        model.model_validate(prepared)
-        self._remember(digest, True)
-
-    def element(self, model: type, data: dict):
-        """The validated model instance of an element (validated once per distinct content)."""
-        digest = self._digest(model, data)
-        found = self._recall(digest)
-        if found is None:
-            found = model.model_validate(data)
-            self._remember(digest, found)
-        return found
-
-
-VALIDATED = ValidatedContent(size=20_000)
 
 
 def _ids(field_name: str = "pk") -> Search:

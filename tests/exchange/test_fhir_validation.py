@@ -4,7 +4,7 @@ import pytest
 from fhir.resources.R4B.patient import Patient
 from pydantic import ValidationError
 
-from exchange.fhir.registry import ValidatedContent
+from exchange.fhir.validation import ValidatedContent
 
 
 def test_invalid_content_fails_even_beside_valid_content_already_seen():

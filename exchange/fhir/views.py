@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
@@ -115,6 +115,12 @@ class FhirView(APIView):
 
 
 class CapabilityView(FhirView):
+    """What the server supports, readable without a token as the OpenAPI schema is (and as FHIR clients and SMART
+    expect): it holds no data."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
     def get(self, request):
         self.check_format()
         return Response(capability_statement(base_url=self.base_url(), now=timezone.now()))

@@ -158,3 +158,33 @@ def test_a_days_search_reads_in_a_fixed_number_of_statements(front_desk_api, cli
         return len(queries)
 
     assert day_search(2) == day_search(12)
+
+
+@pytest.mark.parametrize("resource_type", ["CarePlan", "Procedure", "Consent", "Condition"])
+def test_a_patients_clinical_search_reads_in_a_fixed_number_of_statements(practitioner_api, chart, resource_type):
+    def statements() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            search(practitioner_api, f"{resource_type}?patient={chart.patient.pk}")
+        return len(queries)
+
+    before = statements()
+    # A second course, given and consented, and another condition: more rows, the same statements.
+    plan = factories.TreatmentPlanFactory(patient=chart.patient, therapy_type=chart.clinic.prp)
+    session = factories.TreatmentSessionFactory(plan=plan, sequence=1)
+    consent = factories.ConsentFactory(plan=plan, patient=chart.patient)
+    start = chart.visit.start - timedelta(days=7)
+    factories.AppointmentFactory(
+        patient=chart.patient,
+        practitioner=chart.clinic.practitioners[1],
+        location=chart.clinic.location,
+        room=chart.clinic.rooms[1],
+        therapy_type=chart.clinic.prp,
+        session=session,
+        plan=plan,
+        start=start,
+        end=start + timedelta(minutes=60),
+        status=AppointmentStatus.COMPLETED,
+        consent=consent,
+    )
+    factories.PatientConditionFactory(patient=chart.patient)
+    assert statements() == before

@@ -12,7 +12,7 @@ CLINICAL_TYPES = ["CarePlan", "Procedure", "Condition", "AllergyIntolerance", "C
 
 
 def test_without_a_token_every_address_is_401_login(chart):
-    for path in ("/fhir/R4/metadata", f"/fhir/R4/Patient/{chart.patient.pk}", "/fhir/R4/Appointment"):
+    for path in (f"/fhir/R4/Patient/{chart.patient.pk}", "/fhir/R4/Appointment", "/fhir/R4/Consent"):
         response = APIClient().get(path)
         assert issue(response, 401)[0] == "login"
         assert response["WWW-Authenticate"].startswith("Token")
@@ -48,6 +48,10 @@ def test_the_front_desk_reads_the_four_others(front_desk_api, chart):
 def test_practitioners_read_every_clinical_type(practitioner_api, chart, resource_type):
     bundle = parsed(practitioner_api.get(f"/fhir/R4/{resource_type}?patient={chart.patient.pk}"))
     assert bundle.total >= 1 and bundle.type == "searchset"
+
+
+def test_the_capability_statement_holds_no_data_and_needs_no_token():
+    assert parsed(APIClient().get("/fhir/R4/metadata")).get_resource_type() == "CapabilityStatement"
 
 
 def test_a_user_without_a_clinic_role_reads_nothing(chart):

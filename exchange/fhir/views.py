@@ -87,6 +87,7 @@ class FhirView(APIView):
     permission_classes = [FhirRoles]
     parser_classes = []
     schema = None  # FHIR is its own contract: kept out of the OpenAPI document
+    metadata_class = None  # OPTIONS: 405 as an OperationOutcome, not DRF's own description
 
     def perform_content_negotiation(self, request, force=False):
         return FhirJsonRenderer(), FHIR_JSON

@@ -98,6 +98,7 @@ def test_only_reads(practitioner_api, chart):
     assert issue(response, 405)[0] == "not-supported"
     response = practitioner_api.delete(f"/fhir/R4/Patient/{chart.patient.pk}")
     assert issue(response, 405)[0] == "not-supported"
+    assert issue(practitioner_api.options("/fhir/R4/Patient"), 405)[0] == "not-supported"
 
 
 def test_fhir_json_whatever_the_client_accepts(practitioner_api, chart):

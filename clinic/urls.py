@@ -14,5 +14,5 @@ urlpatterns = [
     # Included by name: the ground floor imports no app (exchange sits at the top of the layers).
     path("fhir/", include("exchange.fhir.urls")),
     path("feeds/", include("exchange.feeds.urls")),
-    path("", include("scheduling.urls")),
+    path("", include("portal.urls")),
 ]

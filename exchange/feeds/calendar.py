@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from icalendar import Calendar, Event, vDuration
 
 from clinic.vtimezone import vtimezone
-from scheduling.calendar import mail_domain
+from messaging.calendar import mail_domain
 from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment, Practitioner
 

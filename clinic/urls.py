@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include("clinic.api.urls")),
     path("desk/", include("frontdesk.urls")),
+    path("book/", include("portal.online.urls")),
     path("", include("scheduling.urls")),
 ]

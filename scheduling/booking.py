@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from clinic.celery import enqueue_on_commit
@@ -21,7 +21,7 @@ from clinic.clock import local_date
 from clinic.exceptions import ConsentMissing, DomainValidationError, InvalidTransition, SlotUnavailable, TooEarly
 from clinic.transitions import transition_check
 from patients.models import Patient
-from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
+from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind, SlotHoldStatus
 from scheduling.closures import closure_for
 from scheduling.freed import time_freed
 from scheduling.holds import appointment_hold_sync, appointment_refuse_if_held, appointment_screen
@@ -34,6 +34,7 @@ from scheduling.models import (
     LocationClosure,
     Practitioner,
     Room,
+    SlotHold,
     TimeOff,
     WorkingHours,
     new_link_secret,
@@ -161,17 +162,19 @@ def _screen(
     product: Product | None,
     day,
     override_reason: str,
+    hold_relative: bool = False,
 ) -> ScreeningResult:
     """Screening runs once at every booking, on the treatment date: a patient who started warfarin since the plan
     opened is refused, and a one-off is screened by its product's source as well as its therapy. Without a plan a
     relative finding refuses too unless a practitioner gave `override_reason` (checked by _validate); the result's
-    warnings are then what the appointment's override accepts."""
+    warnings are then what the appointment's override accepts. With `hold_relative` a relative finding does not
+    refuse: the caller books the appointment on hold for a practitioner's review."""
     if session is not None:
         result = plan_screen(session.plan, on=day)
         refused = result.blocking
     else:
         result = screen(patient, therapy_type, product, on=day)
-        refused = result.blocking + ([] if override_reason else result.warnings)
+        refused = result.blocking + ([] if override_reason or hold_relative else result.warnings)
     if refused:
         detail = f"{patient} cannot be booked for {therapy_type.name}: {names(refused)}."
         if not result.blocking:
@@ -217,22 +220,43 @@ def _working_location(
 
 
 def _buffered_conflicts(
-    *, start: datetime, end: datetime, therapy_type: TherapyType, largest_buffer: int, moving_pk: int | None, whose: Q
+    *,
+    start: datetime,
+    end: datetime,
+    therapy_type: TherapyType,
+    largest_buffer: int,
+    moving_pk: int | None,
+    whose: Q,
+    held: Q,
+    using_hold_pk: int | None = None,
 ) -> list[tuple]:
-    """Active appointments of `whose` whose stretch plus buffer meets [start, end + this therapy's buffer).
+    """Active appointments of `whose`, and active slot holds of `held` (but the one this booking uses), whose
+    stretch plus buffer meets [start, end + this therapy's buffer); one query.
 
-    Rows are (practitioner_id, room_id, device_id, patient_id). Back to back (one ends, with its buffer, when the
-    other starts) is not a conflict. `largest_buffer` (minutes, any therapy) bounds how early a meeting one starts.
+    Rows are (practitioner_id, room_id, device_id, patient_id); a hold has no patient. Back to back (one ends, with
+    its buffer, when the other starts) is not a conflict. `largest_buffer` (minutes, any therapy) bounds how early
+    a meeting one starts.
     """
-    rows = (
-        Appointment.objects.overlapping(
-            start - timedelta(minutes=largest_buffer), end + timedelta(minutes=therapy_type.buffer_minutes)
-        )
+    first, last = start - timedelta(minutes=largest_buffer), end + timedelta(minutes=therapy_type.buffer_minutes)
+    columns = ("practitioner_id", "room_id", "device_id", "patient_id", "end", "buffer")
+    booked = (
+        Appointment.objects.overlapping(first, last)
         .filter(whose, status__in=ACTIVE_APPOINTMENT_STATUSES)
         .exclude(pk=moving_pk)
-        .values_list("practitioner_id", "room_id", "device_id", "patient_id", "end", "therapy_type__buffer_minutes")
+        .annotate(buffer=F("therapy_type__buffer_minutes"))
+        .order_by()
+        .values_list(*columns)
     )
-    return [row[:4] for row in rows if row[4] + timedelta(minutes=row[5]) > start]
+    holds = (
+        SlotHold.objects.active(timezone.now())
+        .overlapping(first, last)
+        .filter(held)
+        .exclude(pk=using_hold_pk)
+        .annotate(patient_id=Value(None, output_field=IntegerField()), buffer=F("therapy_type__buffer_minutes"))
+        .order_by()
+        .values_list(*columns)
+    )
+    return [row[:4] for row in booked.union(holds, all=True) if row[4] + timedelta(minutes=row[5]) > start]
 
 
 def _pick(candidates: QuerySet, busy_ids: set[int], recheck, keep_id: int | None = None) -> object | None:
@@ -265,6 +289,8 @@ def _place(
     product: Product | None = None,
     keep_order: bool = True,
     override_reason: str = "",
+    hold_relative: bool = False,
+    slot_hold: SlotHold | None = None,
 ) -> tuple[Location, Room, Device | None, ScreeningResult | None]:
     """Every check for [start, start + session) under locks; returns where it goes and, for a booking, the
     screening result. Call inside a transaction."""
@@ -282,6 +308,7 @@ def _place(
             product=product,
             day=day,
             override_reason=override_reason,
+            hold_relative=hold_relative,
         )
     elif not moving.on_hold and (moved_result := appointment_screen(moving, start=start)).blocking:
         # A held appointment may still be moved (it stays held unless the new day is clear); a clear one may not
@@ -295,7 +322,7 @@ def _place(
     if away:
         raise SlotUnavailable(f"{practitioner} is away at that time.")
 
-    def conflicts(whose: Q) -> list[tuple]:
+    def conflicts(whose: Q, held: Q | None = None) -> list[tuple]:
         return _buffered_conflicts(
             start=start,
             end=end,
@@ -303,9 +330,14 @@ def _place(
             largest_buffer=largest_buffer,
             moving_pk=moving.pk if moving else None,
             whose=whose,
+            held=whose if held is None else held,
+            using_hold_pk=slot_hold.pk if slot_hold is not None else None,
         )
 
-    rows = conflicts(Q(practitioner=practitioner) | Q(patient=patient) | Q(location=location))
+    rows = conflicts(
+        Q(practitioner=practitioner) | Q(patient=patient) | Q(location=location),
+        held=Q(practitioner=practitioner) | Q(location=location),
+    )
     if any(row[0] == practitioner.pk for row in rows):
         raise SlotUnavailable(f"{practitioner} already has an appointment at that time.")
     if any(row[3] == patient.pk for row in rows):
@@ -393,6 +425,8 @@ def appointment_book(
     location: Location | None = None,
     product: Product | None = None,
     override_reason: str = "",
+    slot_hold: SlotHold | None = None,
+    hold_relative: bool = False,
 ) -> Appointment:
     """Book [start, start + session length) for the patient, or refuse and write nothing.
 
@@ -407,8 +441,15 @@ def appointment_book(
     product where the therapy uses one; a session takes the plan's. The session becomes booked, later sessions
     that now fall out of their windows are moved or cancelled (listed in the appointment's `cascade`), and the
     reminders are written with the appointment.
+
+    `slot_hold` (scheduling.slot_holds), when given, is the active hold this booking uses: its time is not a
+    conflict, its room and device are used, and it is marked booked in the same transaction. With `hold_relative`
+    a relative finding (and no absolute one) books the appointment on hold for a practitioner's review, its
+    emails held until the release (an online request: the patient has not met a practitioner yet).
     """
     override_reason = (override_reason or "").strip()
+    if slot_hold is not None:
+        room, device, location = room or slot_hold.room, device or slot_hold.device, location or slot_hold.location
     if session is not None:
         session = _fresh_session(session)
     _validate(
@@ -448,6 +489,8 @@ def appointment_book(
                 device=device,
                 product=product,
                 override_reason=override_reason,
+                hold_relative=hold_relative,
+                slot_hold=slot_hold,
             )
             appointment = Appointment(
                 patient=patient,
@@ -463,13 +506,17 @@ def appointment_book(
                 end=start + timedelta(minutes=therapy_type.session_minutes),
                 created_by=by,
             )
-            if session is None and result.warnings:
+            if session is None and result.warnings and not hold_relative:
                 appointment.override_reason = override_reason
                 appointment.override_by = by
                 appointment.override_at = timezone.now()
                 appointment.overridden_findings = findings_as_dicts(result.warnings)
             _save(appointment)
             appointment.placed_on_open_day = True  # _place refused a closed day
+            if hold_relative and result.warnings:
+                appointment_hold_sync(appointment)
+            if slot_hold is not None:
+                _slot_hold_used(slot_hold, appointment)
             appointment_reminders_sync(appointment, event="booked")
             if session is not None:
                 cascade = _later_sessions_follow(session, by)
@@ -479,6 +526,18 @@ def appointment_book(
         raise
     appointment.cascade = cascade
     return appointment
+
+
+def _slot_hold_used(slot_hold: SlotHold, appointment: Appointment) -> None:
+    """Mark the hold this booking used as booked; SlotUnavailable when it was no longer held (it expired, or was
+    released, meanwhile): the transaction then writes nothing."""
+    used = (
+        SlotHold.objects.active(timezone.now())
+        .filter(pk=slot_hold.pk)
+        .update(status=SlotHoldStatus.BOOKED, appointment=appointment, updated_at=timezone.now())
+    )
+    if not used:
+        raise SlotUnavailable("The time kept for this request is no longer held.")
 
 
 def _later_sessions_follow(session: TreatmentSession, by) -> list[dict]:

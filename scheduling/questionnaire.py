@@ -11,7 +11,7 @@ from django.db import transaction
 
 from clinic.exceptions import InvalidTransition
 from patients.choices import ConditionKind, ConditionSource
-from patients.models import Condition, PatientCondition
+from patients.models import Condition, Patient, PatientCondition
 from scheduling import links
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus
 from scheduling.holds import appointment_screen, patient_condition_record, patient_screening_changed
@@ -51,15 +51,20 @@ class QuestionnaireOutcome:
 
 
 def _declare(appointment: Appointment, condition: Condition) -> None:
-    existing = (
-        PatientCondition.objects.select_for_update().filter(patient=appointment.patient, condition=condition).first()
-    )
+    condition_declare(patient=appointment.patient, condition=condition, note=DECLARED_NOTE)
+
+
+def condition_declare(*, patient: Patient, condition: Condition, note: str) -> None:
+    """Record what the patient declared, inside the caller's transaction: a new condition `source="patient"`,
+    `verified=False` (its holds follow: scheduling.holds); an inactive one active again as the patient's
+    declaration; one already active is left as the clinic recorded it."""
+    existing = PatientCondition.objects.select_for_update().filter(patient=patient, condition=condition).first()
     if existing is None:
         patient_condition_record(
-            patient=appointment.patient,
+            patient=patient,
             condition=condition,
             by=None,
-            note=DECLARED_NOTE,
+            note=note,
             source=ConditionSource.PATIENT,
             verified=False,
         )
@@ -68,7 +73,7 @@ def _declare(appointment: Appointment, condition: Condition) -> None:
         existing.source = ConditionSource.PATIENT
         existing.verified = False
         existing.verified_by, existing.verified_at = None, None
-        existing.note = f"{existing.note}\n{DECLARED_NOTE}".strip()
+        existing.note = f"{existing.note}\n{note}".strip()
         existing.save()
 
 

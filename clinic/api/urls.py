@@ -27,6 +27,7 @@ v1 = [
     path("", include("treatments.api.urls")),
     path("", include("scheduling.api.urls")),
     path("", include("records.api.urls")),
+    path("", include("portal.online.api.urls")),
 ]
 
 urlpatterns = [

@@ -56,13 +56,14 @@ def _rate(rate: str) -> tuple[int, int]:
     return int(count), seconds
 
 
-def rate_spend(*, scope: str, ident: str) -> None:
+def rate_spend(*, scope: str, ident: str | None) -> None:
     """Count one request of `ident` (an address, an email) against REST_FRAMEWORK's rate for `scope`, atomically in
     the shared cache (a fixed window); TooManyRequests once the rate is spent. A cache that cannot be reached lets
     the request through, as the other throttles do."""
     limit, seconds = _rate(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope])
     window = int(timezone.now().timestamp()) // seconds
-    key = f"public-rate:{scope}:{hashlib.sha256(ident.encode()).hexdigest()[:32]}:{window}"
+    # A request without a client address (no REMOTE_ADDR) counts as one unknown client.
+    key = f"public-rate:{scope}:{hashlib.sha256((ident or '').encode()).hexdigest()[:32]}:{window}"
     try:
         cache.add(key, 0, timeout=seconds + 5)
         spent = cache.incr(key)

@@ -102,19 +102,24 @@ class TimesView(View):
             {
                 "day": strip_start + timedelta(days=offset),
                 "query": _choice_query(choice, date=(strip_start + timedelta(days=offset)).isoformat()),
-                "open": (strip_start + timedelta(days=offset)) in open_days or week.more,
+                # A search cut short still lists each day that has a time (offer_free_slots spreads over days).
+                "open": (strip_start + timedelta(days=offset)) in open_days,
             }
             for offset in range(STRIP_DAYS)
             if strip_start + timedelta(days=offset) <= last_day
         ]
-        times = [
-            {
-                "label": f"{timezone.localtime(slot.start, location.zone):%H:%M}",
-                "with": slot.practitioner_name,
-                "query": _choice_query(choice, start=slot.start.isoformat(), practitioner=slot.practitioner_id),
-            }
-            for slot in found.slots
-        ]
+        # One link a time: the hold takes the first practitioner free then (a time is offered once, not once per
+        # practitioner who could give it).
+        times, seen = [], set()
+        for slot in found.slots:
+            if slot.start not in seen:
+                seen.add(slot.start)
+                times.append(
+                    {
+                        "label": f"{timezone.localtime(slot.start, location.zone):%H:%M}",
+                        "query": _choice_query(choice, start=slot.start.isoformat()),
+                    }
+                )
         earlier = strip_start - timedelta(days=STRIP_DAYS)
         later = strip_start + timedelta(days=STRIP_DAYS)
         return _page(

@@ -21,6 +21,7 @@ class OnlineRequestSerializer(serializers.ModelSerializer):
     needs_attention = serializers.BooleanField(read_only=True)
     attention_reason = serializers.SerializerMethodField()
     therapy_type_name = serializers.CharField(source="therapy_type.name", read_only=True)
+    room = serializers.IntegerField(source="slot_hold.room_id", read_only=True, help_text="The room the slot holds.")
 
     class Meta:
         model = BookingRequest
@@ -32,6 +33,7 @@ class OnlineRequestSerializer(serializers.ModelSerializer):
             "product",
             "location",
             "practitioner",
+            "room",
             "start",
             "end",
             "expires_at",
@@ -73,7 +75,7 @@ class OnlineRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     serializer_class = OnlineRequestSerializer
     roles = {"*": STAFF}
 
-    queryset = BookingRequest.objects.select_related("therapy_type").order_by("-created_at", "-id")
+    queryset = BookingRequest.objects.select_related("therapy_type", "slot_hold").order_by("-created_at", "-id")
     filterset_class = BookingRequestFilterSet
 
     def get_serializer_context(self):

@@ -37,6 +37,7 @@ class PublicView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [PublicAddressThrottle]
+    error_statuses = {"*": (429,)}
 
 
 class CatalogView(PublicView):
@@ -46,6 +47,8 @@ class CatalogView(PublicView):
 
 
 class SlotsView(PublicView):
+    query_serializer_class = s.SlotsQuerySerializer
+
     @extend_schema(
         auth=[],
         parameters=[s.SlotsQuerySerializer],
@@ -63,6 +66,8 @@ class SlotsView(PublicView):
 
 
 class QuestionsView(PublicView):
+    query_serializer_class = s.QuestionsQuerySerializer
+
     @extend_schema(
         auth=[],
         parameters=[s.QuestionsQuerySerializer],
@@ -77,6 +82,8 @@ class QuestionsView(PublicView):
 
 
 class BookingRequestsView(PublicView):
+    error_statuses = {"*": (409, 429)}
+
     @extend_schema(
         auth=[],
         request=s.BookingRequestCreateSerializer,

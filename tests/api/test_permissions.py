@@ -75,6 +75,7 @@ MATRIX = [
     ("plan review", "post", "/api/v1/plans/{plan}/review/", {}, CLINICAL, None),
     ("plan cancel", "post", "/api/v1/plans/{plan}/cancel/", {"reason": "Patient moved away"}, STAFF, None),
     ("plan session skip", "post", "/api/v1/plans/{plan}/sessions/{session}/skip/", {"reason": "Away"}, CLINICAL, None),
+    ("online requests", "get", "/api/v1/online-requests/?needs_attention=true", None, STAFF, 200),
 ]
 
 

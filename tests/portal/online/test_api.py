@@ -244,3 +244,74 @@ def test_known_and_unknown_emails_get_the_same_answer_emails_and_queries(online,
     assert bodies[0].replace("09:00", "T").replace("11:00", "T") == bodies[1].replace("09:00", "T").replace(
         "11:00", "T"
     )
+
+
+def test_the_desk_is_neither_offered_nor_allowed_a_held_slot(online, visitor, front_desk_api):
+    practitioner = online.clinic.practitioners[0]
+    visitor.post("/api/v1/public/booking-requests/", request_body(online, practitioner=practitioner.pk), format="json")
+    end = online.nine + timedelta(hours=1)
+    offered = front_desk_api.get(
+        "/api/v1/availability/",
+        {
+            "therapy_type": online.prp.pk,
+            "location": online.location.pk,
+            "start": online.nine.isoformat(),
+            "end": end.isoformat(),
+        },
+    ).json()["slots"]
+    assert offered == []  # one centrifuge, and it is held
+    patient = factories.PatientFactory()
+    refused = front_desk_api.post(
+        "/api/v1/appointments/",
+        {
+            "patient": patient.pk,
+            "therapy_type": online.prp.pk,
+            "practitioner": practitioner.pk,
+            "start": online.nine.isoformat(),
+        },
+        format="json",
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "slot_unavailable"
+    pending = front_desk_api.get("/api/v1/online-requests/", {"status": "pending"}).json()["results"]
+    assert [(item["start"][:16], item["practitioner"]) for item in pending] == [
+        (online.nine.isoformat()[:16], practitioner.pk)
+    ]
+
+
+def test_the_public_api_is_throttled_per_address(online, visitor, settings):
+    rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], public="2/hour")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    answers = [
+        visitor.post(
+            "/api/v1/public/booking-requests/",
+            request_body(
+                online, email=f"v{hour}@example.com", start=factories.local_time(online.day, hour).isoformat()
+            ),
+            format="json",
+        )
+        for hour in (9, 11, 14)
+    ]
+    assert [answer.status_code for answer in answers] == [202, 202, 429]
+    assert answers[2].json()["code"] == "throttled" and int(answers[2]["Retry-After"]) > 0
+
+
+def test_the_staff_list_of_online_requests_costs_the_same_for_many(online, visitor, front_desk_api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert front_desk_api.get("/api/v1/online-requests/").status_code == 200
+        return len(captured)
+
+    visitor.post("/api/v1/public/booking-requests/", request_body(online), format="json")
+    one = count()
+    for hour in (11, 14):
+        visitor.post(
+            "/api/v1/public/booking-requests/",
+            request_body(
+                online, email=f"v{hour}@example.com", start=factories.local_time(online.day, hour).isoformat()
+            ),
+            format="json",
+        )
+    assert count() == one

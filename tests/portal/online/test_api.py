@@ -315,3 +315,7 @@ def test_the_staff_list_of_online_requests_costs_the_same_for_many(online, visit
             format="json",
         )
     assert count() == one
+
+
+def at(online, hour: int) -> str:
+    return factories.local_time(online.day, hour).isoformat()

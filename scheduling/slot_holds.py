@@ -2,8 +2,8 @@
 
 While a hold is active (held and not expired) availability offers its time to nobody (the desk, the waitlist,
 other visitors) and booking refuses it to every booking but the one that uses it (scheduling.booking). Expiry
-needs no sweep to free the slot: an expired hold keeps nothing. The sweep (slot_holds_expire) only records it and
-tells the waitlist the time is free again.
+needs no sweep to free the slot: an expired hold keeps nothing. The sweep that ends it (slot_hold_end, called by
+the use case that made it) records it and tells the waitlist the time is free again.
 
 Placing a hold locks the practitioner, then every treatment room and device of the location (the order every
 booking keeps: practitioner, room, device), then checks the slot on the committed calendar: concurrent requests for
@@ -98,11 +98,6 @@ def slot_hold_place(
         )
 
 
-def slot_hold_is_active(hold: SlotHold, *, now: datetime | None = None) -> bool:
-    """Whether the hold still keeps its slot (held and not expired)."""
-    return hold.status == SlotHoldStatus.HELD and hold.expires_at > (now or timezone.now())
-
-
 def slot_hold_end(*, hold: SlotHold, status: str = SlotHoldStatus.RELEASED) -> bool:
     """Stop holding the slot (`released`, or `expired` by the sweep) and, when its time is still ahead, tell the
     waitlist it is free (scheduling.freed) in the same transaction. A hold already ended changes nothing (False)."""
@@ -122,13 +117,3 @@ def slot_hold_end(*, hold: SlotHold, status: str = SlotHoldStatus.RELEASED) -> b
         )
     hold.status = status
     return True
-
-
-def slot_holds_expire(*, now: datetime | None = None) -> int:
-    """Mark every hold whose time ran out as expired, each offered to the waitlist (slot_hold_end); returns how
-    many. Safe to run from several workers at once: each hold ends once."""
-    now = now or timezone.now()
-    ended = 0
-    for hold in SlotHold.objects.filter(status=SlotHoldStatus.HELD, expires_at__lte=now).order_by("expires_at", "pk"):
-        ended += slot_hold_end(hold=hold, status=SlotHoldStatus.EXPIRED)
-    return ended

@@ -6,6 +6,7 @@ date) and the one booking function (scheduling.booking.appointment_book, which u
 """
 
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from clinic.clock import local_date
@@ -53,7 +54,8 @@ def _patient_for(request: BookingRequest) -> tuple[Patient, list[int]]:
     """The patient with the request's email and date of birth together (the oldest record), or a new one
     (`source="online"`) with the ids of registered patients who may be the same person."""
     known = (
-        Patient.objects.filter(email__iexact=request.email_key, date_of_birth=request.date_of_birth, active=True)
+        Patient.objects.alias(email_lower=Lower("email"))  # patient_email_idx
+        .filter(email_lower=request.email_key, date_of_birth=request.date_of_birth, active=True)
         .order_by("pk")
         .first()
     )

@@ -22,9 +22,13 @@ class OnlineBookingSettings(models.Model):
     """The clinic's rules for online booking (one row). Which therapies and locations take online bookings is set
     on each therapy type and location ("online booking")."""
 
-    clinic_name = models.CharField(max_length=100, default="The clinic", help_text="Shown on every booking page.")
+    clinic_name = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Shown on every booking page; left empty, the name of the (first) location open to online booking.",
+    )
     min_notice_hours = models.PositiveIntegerField(
-        default=24, help_text="The earliest online booking starts this many hours from now."
+        default=2, help_text="The earliest online booking starts this many hours from now."
     )
     horizon_days = models.PositiveIntegerField(default=60, help_text="Online bookings at most this many days ahead.")
     privacy_notice = models.TextField(default=DEFAULT_PRIVACY_NOTICE, help_text="Shown to the patient, who accepts it.")

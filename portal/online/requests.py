@@ -6,7 +6,7 @@ address belongs to a patient (the patient is matched only when the link is used:
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,7 +24,7 @@ from clinic.phones import phone_in_e164, region_of_time_zone
 from clinic.transitions import transition_check
 from portal.online.choices import BOOKING_REQUEST_TRANSITIONS, BookingRequestStatus
 from portal.online.models import BookingRequest
-from portal.online.selectors import bookable_window, online_settings, questions_for
+from portal.online.selectors import bookable_window, clinic_name, online_settings, questions_for
 from scheduling.calendar import mail_domain
 from scheduling.choices import SlotHoldStatus
 from scheduling.emails import local_time_text
@@ -210,7 +210,7 @@ def request_message(request: BookingRequest) -> EmailMultiAlternatives:
     """The one email every request gets, known address or not: what was asked for and the link that books it."""
     context = {
         "request": request,
-        "clinic_name": online_settings().clinic_name,
+        "clinic_name": clinic_name(),
         "when": local_time_text(request.start, request.location),
         "until": local_time_text(request.expires_at, request.location),
         "minutes": settings.CLINIC_ONLINE_HOLD_MINUTES,
@@ -278,7 +278,3 @@ def booking_requests_sweep(*, now: datetime | None = None) -> dict[str, int]:
     ).values_list("pk", flat=True)
     sent = sum(booking_request_email_send(request_id=pk) for pk in unsent[:200])
     return {"expired": expired, "sent": sent}
-
-
-def hold_minutes_left(request: BookingRequest) -> int:
-    return max(0, int((request.expires_at - timezone.now()) / timedelta(minutes=1)))

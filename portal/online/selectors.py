@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic.clock import clinic_zone
 from clinic.exceptions import DomainValidationError
 from patients.choices import ConditionKind
 from patients.models import Condition
@@ -25,6 +26,19 @@ PREGNANCY_CODE = "pregnancy"
 def online_settings() -> OnlineBookingSettings:
     """The clinic's online booking settings (the defaults until an admin saves them)."""
     return OnlineBookingSettings.objects.order_by("pk").first() or OnlineBookingSettings()
+
+
+def clinic_name() -> str:
+    """The name every booking page shows: the settings' name, else the first location open to online booking."""
+    configured = online_settings().clinic_name
+    if configured:
+        return configured
+    return bookable_locations().values_list("name", flat=True).first() or "The clinic"
+
+
+def default_time_zone() -> str:
+    """The time zone of the first location open to online booking (the clinic's default without one)."""
+    return bookable_locations().values_list("time_zone", flat=True).first() or str(clinic_zone())
 
 
 def bookable_locations():

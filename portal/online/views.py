@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import urlencode
 from django.views import View
 
-from clinic.clock import clinic_zone, local_date
+from clinic.clock import local_date
 from clinic.exceptions import DomainError, DomainValidationError, SlotUnavailable
 from portal.online import confirming, requests, selectors
 from portal.online.choices import BookingRequestStatus
@@ -33,8 +33,8 @@ FORM_FIELDS = {"first_name", "last_name", "email", "phone", "date_of_birth", "no
 
 def _page(request, template: str, *, title: str, location=None, status: int = 200, **context):
     """Render a booking page: the clinic's name and the time zone of its times on every one."""
-    zone = location.time_zone if location is not None else str(clinic_zone())
-    base = {"title": title, "clinic_name": selectors.online_settings().clinic_name, "time_zone": zone}
+    zone = location.time_zone if location is not None else selectors.default_time_zone()
+    base = {"title": title, "clinic_name": selectors.clinic_name(), "time_zone": zone}
     return render(request, template, {**base, "location": location, **context}, status=status)
 
 

@@ -58,7 +58,7 @@ class Phone:
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SHOTS / f"{self.name}-{self.step:02d}-{what}.png"), full_page=True)
         header = self.page.locator("header.clinic")
-        assert "The clinic" in header.inner_text() and "Europe/London" in header.inner_text()
+        assert "Main clinic" in header.inner_text() and "Europe/London" in header.inner_text()
         if self.javascript:
             assert self.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 

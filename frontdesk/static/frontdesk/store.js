@@ -55,6 +55,9 @@ export function resources() {
 // serves up to 31 days, up to 1000 a page).
 export async function loadRange() {
   const days = shownDays();
+  // Slots held by online requests waiting for the patient's email link (nobody else can book them meanwhile),
+  // asked for alongside the appointments.
+  const held = api("online-requests/", { params: { status: "pending", location: state.location } });
   let page = await api("appointments/", {
     params: { location: state.location, date_from: days[0], date_to: days[days.length - 1], page_size: 1000 },
   });
@@ -64,9 +67,7 @@ export async function loadRange() {
     page = await api(page.next);
     appointments.push(...page.results);
   }
-  // Slots held by online requests waiting for the patient's email link: nobody else can book them meanwhile.
-  const held = await api("online-requests/", { params: { status: "pending", location: state.location } });
-  const pending = held.results.filter((r) => Date.parse(r.expires_at) > Date.now());
+  const pending = (await held).results.filter((r) => Date.parse(r.expires_at) > Date.now());
   return { appointments, closures, pending };
 }
 

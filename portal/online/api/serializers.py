@@ -47,7 +47,7 @@ def _bookable(model):
 class SlotsQuerySerializer(StrictSerializer):
     therapy_type = _bookable(TherapyType)
     location = _bookable(Location)
-    date = BoundedDateField(help_text="The first local day at the location.")
+    date = BoundedDateField(required=False, help_text="The first local day at the location (default: today there).")
     days = serializers.IntegerField(min_value=1, max_value=MAX_DAYS, default=1, required=False)
 
 

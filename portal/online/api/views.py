@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from clinic.clock import local_date
 from portal.online import requests, selectors
 from portal.online.api import serializers as s
 from portal.online.requests import RequestDetails, TooManyRequests
@@ -59,8 +60,10 @@ class SlotsView(PublicView):
         query = s.SlotsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
+        location = params["location"]
+        day = params.get("date") or local_date(timezone.now(), location.zone)
         found = selectors.public_slots(
-            therapy_type=params["therapy_type"], location=params["location"], day=params["date"], days=params["days"]
+            therapy_type=params["therapy_type"], location=location, day=day, days=params["days"]
         )
         return Response(s.PublicSlotsSerializer(found).data)
 

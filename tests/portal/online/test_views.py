@@ -41,7 +41,7 @@ def test_every_page_names_the_clinic_and_the_time_zone(online, client):
     ):
         page = client.get(path, params)
         assert page.status_code == 200, path
-        assert b"The clinic" in page.content and b"Europe/London" in page.content, path
+        assert b"Main clinic" in page.content and b"Europe/London" in page.content, path
         assert b"<script" not in page.content
         assert (
             "script-src" in page["Content-Security-Policy"]

@@ -177,6 +177,7 @@ def test_front_desk_sees_demographics_only(records, front_desk_api):
         "no_show_count",
         "late_cancellation_count",
         "active",
+        "source",
     }
 
 

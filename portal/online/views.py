@@ -17,9 +17,11 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import urlencode
 from django.views import View
 
+from clinic.api.fields import within_bounds
 from clinic.clock import local_date
 from clinic.exceptions import DomainError, DomainValidationError, SlotUnavailable
 from portal.online import confirming, requests, selectors
+from portal.online.api.views import PublicAddressThrottle
 from portal.online.choices import BookingRequestStatus
 from portal.online.forms import ChoiceForm, DetailsForm
 from portal.online.requests import RequestDetails, TooManyRequests
@@ -39,8 +41,7 @@ def _page(request, template: str, *, title: str, location=None, status: int = 20
 
 
 def _client(request) -> str:
-    from portal.online.api.views import PublicAddressThrottle
-
+    """The client's address as the API's throttle reads it (the trusted-proxy setting decides)."""
     return PublicAddressThrottle().get_ident(request)
 
 
@@ -89,7 +90,7 @@ class TimesView(View):
         location = choice["location"]
         earliest, latest = selectors.bookable_window()
         first_day, last_day = local_date(earliest, location.zone), local_date(latest, location.zone)
-        day = parse_date(request.GET.get("date") or "") if len(request.GET.get("date") or "") == 10 else None
+        day = _parsed(parse_date, request.GET.get("date") or "")
         if day is None or not first_day <= day <= last_day:
             day = first_day
         strip_start = first_day + timedelta(days=((day - first_day).days // STRIP_DAYS) * STRIP_DAYS)
@@ -137,14 +138,23 @@ class TimesView(View):
         )
 
 
+def _parsed(parse, text: str):
+    """A date or date-time from a query string; None for anything else (a 30th of February, a year 99999)."""
+    try:
+        value = parse(text) if len(text) <= 40 else None
+    except ValueError:
+        return None
+    return value if value is not None and within_bounds(value) else None
+
+
 def _slot_from(query) -> tuple[datetime | None, Practitioner | None]:
-    start = parse_datetime(query.get("start") or "") if len(query.get("start") or "") <= 40 else None
+    start = _parsed(parse_datetime, query.get("start") or "")
     if start is None or timezone.is_naive(start):
         return None, None
     raw = query.get("practitioner") or ""
-    practitioner = (
-        Practitioner.objects.filter(pk=int(raw), active=True).first() if raw.isdigit() and len(raw) < 12 else None
-    )
+    practitioner = None
+    if raw.isascii() and raw.isdigit() and len(raw) < 12:
+        practitioner = Practitioner.objects.filter(pk=int(raw), active=True).first()
     return start, practitioner
 
 

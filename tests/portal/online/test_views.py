@@ -124,3 +124,18 @@ def test_requests_per_address_are_throttled(online, client, settings):
     nine_thirty = online.nine.replace(minute=30).isoformat()
     second = client.post("/book/details/", filled(online, step="request", start=nine_thirty, email="b@example.com"))
     assert second.status_code == 429 and int(second["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize(
+    "start", ["2031-02-30T10:00:00+00:00", "0001-01-01T00:00:00+01:00", "tomorrow", "2031-02-03T10:00:00", "9" * 50]
+)
+def test_a_bad_time_is_a_400_page_on_every_step(online, client, start):
+    assert client.get("/book/details/", {**details_query(online), "start": start}).status_code == 400
+    assert client.post("/book/details/", filled(online, start=start, step="request")).status_code == 400
+    assert not SlotHold.objects.exists()
+
+
+@pytest.mark.parametrize("day", ["2031-13-45", "x", "0001-01-01"])
+def test_a_bad_day_shows_the_first_bookable_day(online, client, day):
+    page = client.get("/book/times/", {"therapy_type": online.prp.pk, "location": online.location.pk, "date": day})
+    assert page.status_code == 200

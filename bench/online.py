@@ -7,6 +7,7 @@ first location and every therapy are opened to online booking. Each request is t
 client, DEBUG off, in a process of its own), anonymously as a visitor:
 
 - baseline: `/bench/baseline/` (one SELECT by primary key through the same middleware, no DRF);
+- trivial list: `GET /api/v1/locations/` signed in with a token (DRF, authentication, roles, pagination, 2 rows);
 - slots, 1 day / 7 days: `GET /api/v1/public/slots/?therapy_type=&location=&date=&days=` (20 practitioners);
 - booking request: `POST /api/v1/public/booking-requests/` on a free slot, each with its own email (the slot held,
   the link email queued on the broker), the holds released again after the run.
@@ -29,6 +30,7 @@ from bench.common import (  # noqa: E402
     MAIN_DB,
     PYTHON,
     REPO,
+    bench_tokens,
     ensure_loaded,
     env_for,
     machine,
@@ -63,13 +65,16 @@ def measure(requests: int) -> dict:
     answers = {question.code: False for question in questions_for(therapy_type=therapy)}
     patient_id = Patient.objects.order_by("id").values_list("id", flat=True).first()
     client = Client()
+    signed_in = Client(HTTP_AUTHORIZATION=f"Token {bench_tokens(1)[0]}")
     first_day = (datetime.now(UTC) + timedelta(days=3)).date()
-    samples = {"baseline": [], "slots, 1 day": [], "slots, 7 days": [], "booking request": []}
+    samples = {"baseline": [], "trivial list": [], "slots, 1 day": [], "slots, 7 days": [], "booking request": []}
     free: list[str] = []
     for k in range(requests + 5):
         day = first_day + timedelta(days=k % 14)
         baseline, response = timed(client.get, "/bench/baseline/", {"id": patient_id})
         assert response.status_code == 200
+        trivial, response = timed(signed_in.get, "/api/v1/locations/")
+        assert response.status_code == 200, response.content[:300]
         params = {"therapy_type": therapy.pk, "location": location.pk, "date": day.isoformat()}
         one, response = timed(client.get, "/api/v1/public/slots/", {**params, "days": 1})
         assert response.status_code == 200, response.content[:300]
@@ -78,6 +83,7 @@ def measure(requests: int) -> dict:
         assert response.status_code == 200, response.content[:300]
         if k >= 5:
             samples["baseline"].append(baseline)
+            samples["trivial list"].append(trivial)
             samples["slots, 1 day"].append(one)
             samples["slots, 7 days"].append(week)
     made = []

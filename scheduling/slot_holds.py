@@ -29,6 +29,7 @@ TAKEN = "That time has just been taken. Please choose another."
 def _practitioners_free_at(
     *, therapy_type: TherapyType, location: Location, start: datetime, practitioner: Practitioner | None
 ) -> list[int]:
+    """Who could give the therapy at `start` now (read without locks: the caller checks again under them)."""
     end = start + timedelta(minutes=therapy_type.session_minutes)
     slots = find_free_slots(
         therapy_type=therapy_type, location=location, start=start, end=end, practitioner=practitioner, limit=None
@@ -53,8 +54,11 @@ def slot_hold_place(
     slot not free, get SlotUnavailable and nothing is written.
     """
     with transaction.atomic():
-        candidates = _practitioners_free_at(
-            therapy_type=therapy_type, location=location, start=start, practitioner=practitioner
+        # A named practitioner is checked under the locks below; otherwise the first one free now is chosen.
+        candidates = (
+            [practitioner.pk]
+            if practitioner is not None
+            else _practitioners_free_at(therapy_type=therapy_type, location=location, start=start, practitioner=None)
         )
         if not candidates:
             raise SlotUnavailable(TAKEN)

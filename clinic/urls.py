@@ -12,5 +12,5 @@ urlpatterns = [
     path("api/", include("clinic.api.urls")),
     path("desk/", include("frontdesk.urls")),
     path("book/", include("portal.online.urls")),
-    path("", include("scheduling.urls")),
+    path("", include("portal.urls")),
 ]

@@ -9,6 +9,9 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from care.booking import appointment_book
+from care.holds import patient_screening_changed
+from care.questionnaire import condition_declare
 from clinic.clock import local_date
 from clinic.exceptions import DomainError, SlotUnavailable
 from clinic.transitions import transition_check
@@ -18,10 +21,7 @@ from patients.services import patient_possible_duplicates, patient_register
 from portal.online.choices import BOOKING_REQUEST_TRANSITIONS, BookingRequestStatus
 from portal.online.models import BookingRequest
 from portal.online.requests import booking_request_expire
-from scheduling.booking import appointment_book
 from scheduling.choices import SlotHoldStatus
-from scheduling.holds import patient_screening_changed
-from scheduling.questionnaire import condition_declare
 from scheduling.slot_holds import slot_hold_end
 from treatments.screening import findings_as_dicts, screen
 

@@ -22,12 +22,12 @@ from clinic.celery import enqueue_on_commit
 from clinic.exceptions import DomainError, DomainValidationError
 from clinic.phones import phone_in_e164, region_of_time_zone
 from clinic.transitions import transition_check
+from messaging.calendar import mail_domain
+from messaging.emails import local_time_text
 from portal.online.choices import BOOKING_REQUEST_TRANSITIONS, BookingRequestStatus
 from portal.online.models import BookingRequest
 from portal.online.selectors import bookable_window, clinic_name, online_settings, questions_for
-from scheduling.calendar import mail_domain
 from scheduling.choices import SlotHoldStatus
-from scheduling.emails import local_time_text
 from scheduling.models import Location, Practitioner
 from scheduling.slot_holds import slot_hold_end, slot_hold_place
 from treatments.models import Product, TherapyType

@@ -20,12 +20,12 @@ from django.views import View
 from clinic.api.fields import within_bounds
 from clinic.clock import local_date
 from clinic.exceptions import DomainError, DomainValidationError, SlotUnavailable
+from messaging.emails import local_time_text
 from portal.online import confirming, requests, selectors
 from portal.online.api.views import PublicAddressThrottle
 from portal.online.choices import BookingRequestStatus
 from portal.online.forms import ChoiceForm, DetailsForm
 from portal.online.requests import RequestDetails, TooManyRequests
-from scheduling.emails import local_time_text
 from scheduling.models import Practitioner
 
 STRIP_DAYS = 14

@@ -9,9 +9,10 @@ from rest_framework.test import APIClient
 from portal.online.models import BookingRequest
 from portal.online.requests import booking_requests_sweep
 from scheduling.models import Appointment, FreedTime, SlotHold, WaitlistOffer
-from scheduling.waitlist import freed_time_match, waitlist_entry_create
 from tests import factories
 from tests.portal.online.conftest import link_from_email, request_body, send_emails
+from waitlist.entries import waitlist_entry_create
+from waitlist.matching import freed_time_match
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
 """The patient used the link of their online request: who they are, what they declared, screening, booking.
 
 One use case in one transaction, built on the clinic's own services: registration (patients.services), declared
-conditions (scheduling.questionnaire), the one screening call (treatments.screening.screen, for the visit's local
-date) and the one booking function (scheduling.booking.appointment_book, which uses the request's slot hold).
+conditions (care.questionnaire), the one screening call (treatments.screening.screen, for the visit's local
+date) and the one booking function (care.booking.appointment_book, which uses the request's slot hold).
 """
 
 from django.db import transaction

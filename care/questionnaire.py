@@ -6,6 +6,7 @@ clinic will contact them.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import transaction
 
@@ -15,7 +16,7 @@ from clinic.exceptions import InvalidTransition
 from messaging import links
 from patients.choices import ConditionKind
 from patients.conditions import patient_condition_write_declared
-from patients.models import Condition
+from patients.models import Condition, Patient
 from patients.notes import MAX_NOTE_CHARS, patient_note_declare, patient_note_mark_read
 from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment, QuestionnaireAnswer
@@ -45,12 +46,19 @@ class QuestionnaireOutcome:
 
 
 def _declare(appointment: Appointment, condition: Condition) -> None:
-    patient_condition_write_declared(
+    condition_declare(
         patient=appointment.patient,
         condition=condition,
         today=clinic_today(appointment.location.zone),
         note=DECLARED_NOTE,
     )
+
+
+def condition_declare(*, patient: Patient, condition: Condition, today: date, note: str) -> None:
+    """Record what the patient declared, inside the caller's transaction: the condition is active from `today` (the
+    patient's local date) with no end, whatever rows exist, `source="patient"`, `verified=False`
+    (patients.conditions.patient_condition_write_declared); the caller re-screens (care.holds)."""
+    patient_condition_write_declared(patient=patient, condition=condition, today=today, note=note)
 
 
 def questionnaire_submit_by_link(*, token: str, condition_ids: list[int], other: str = "") -> QuestionnaireOutcome:

@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from clinic.db import PostgresGinIndex
 from clinic.text import Folded
-from patients.choices import ConditionKind, ConditionSource
+from patients.choices import ConditionKind, ConditionSource, PatientSource
 
 e164_validator = RegexValidator(
     regex=r"^\+[1-9]\d{6,14}$",
@@ -64,6 +64,9 @@ class Patient(models.Model):
         max_length=16, blank=True, validators=[e164_validator], help_text="E.164, e.g. +447700900123"
     )
     email_reminders = models.BooleanField(default=True, help_text="Send confirmation and reminder emails.")
+    source = models.CharField(
+        max_length=16, choices=PatientSource.choices, default=PatientSource.CLINIC, help_text="Who registered them."
+    )
     # Patients are never deleted (their history and access log must stay): one who leaves is deactivated, which
     # hides them from search and new bookings.
     active = models.BooleanField(default=True, help_text="Inactive patients are kept but hidden from search.")

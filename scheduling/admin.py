@@ -57,7 +57,8 @@ class LocationClosureInline(admin.TabularInline):
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
-    list_display = ("name", "time_zone", "phone")
+    list_display = ("name", "time_zone", "phone", "online_booking")
+    list_filter = ("online_booking",)
     search_fields = ("name", "address")
     inlines = [LocationClosureInline]
 

@@ -21,6 +21,7 @@ from scheduling.choices import (
     WaitlistStatus,
     Weekday,
 )
+from scheduling.slot_hold_model import SlotHold  # noqa: F401 - Django finds the model through this module
 from treatments.models import (
     MAX_SESSION_MINUTES,
     Consent,
@@ -54,6 +55,9 @@ class Location(models.Model):
     time_zone = models.CharField(max_length=64, default=default_time_zone, validators=[validate_time_zone])
     address = models.TextField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
+    online_booking = models.BooleanField(
+        default=False, help_text="Patients may book this location themselves on the online booking pages (/book/)."
+    )
 
     class Meta:
         ordering = ["name"]

@@ -43,6 +43,7 @@ class TherapyTypeAdmin(admin.ModelAdmin):
         "max_interval_days",
         "requires_blood_draw",
         "requires_product",
+        "online_booking",
         "device_kind",
     )
     search_fields = ("name", "code")

@@ -38,6 +38,9 @@ class TherapyType(models.Model):
         max_length=32, blank=True, help_text="Kind of device each session needs, e.g. centrifuge."
     )
     preparation_notes = models.TextField(blank=True, help_text="Shown to the patient in emails.")
+    online_booking = models.BooleanField(
+        default=False, help_text="Patients may book this therapy themselves on the online booking pages (/book/)."
+    )
 
     class Meta:
         ordering = ["name"]

@@ -56,8 +56,9 @@ class PatientSerializer(StrictModelSerializer):
             "late_cancellation_count",
             "allow_duplicate",
             "active",
+            "source",
         ]
-        read_only_fields = ["active"]
+        read_only_fields = ["active", "source"]
 
     def validate_date_of_birth(self, value):
         if value > timezone.localdate():

@@ -21,7 +21,7 @@ from clinic.clock import local_date
 from clinic.exceptions import ConsentMissing, DomainValidationError, InvalidTransition, SlotUnavailable, TooEarly
 from clinic.transitions import transition_check
 from patients.models import Patient
-from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
+from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, CancelledBy, RoomKind
 from scheduling.closures import closure_for
 from scheduling.freed import time_freed
 from scheduling.holds import appointment_hold_sync, appointment_refuse_if_held, appointment_screen
@@ -601,21 +601,31 @@ def _is_late(appointment: Appointment, now) -> bool:
     return appointment.start - now < timedelta(hours=settings.CLINIC_CANCELLATION_POLICY_HOURS)
 
 
-def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "", by_clinic: bool = False) -> Appointment:
-    """Cancel a booked appointment (held or not): the reason and time are kept, the slot is free again at once,
-    the plan session goes back to planned (its later windows follow), pending or held reminders are cancelled (the
-    patient gets the ordinary cancellation email) and the freed time is recorded for the waitlist
-    (scheduling.freed).
+def appointment_cancel(
+    *, appointment: Appointment, by=None, reason: str = "", cancelled_by: str = CancelledBy.PATIENT
+) -> Appointment:
+    """Cancel a booked appointment (held or not): the reason, the time and who cancelled (`cancelled_by`: the
+    patient or the clinic) are kept, the slot is free again at once, the plan session goes back to planned (its
+    later windows follow), pending or held reminders are cancelled (the patient gets the ordinary cancellation
+    email) and the freed time is recorded for the waitlist (scheduling.freed).
 
-    Guarantees: a cancellation within CLINIC_CANCELLATION_POLICY_HOURS of the start is marked `late_cancellation`
-    (it counts in the patient's attendance), unless the clinic itself cancels (`by_clinic`, e.g. a course whose
-    later session could not be kept in its window).
+    Guarantees: a patient's cancellation within CLINIC_CANCELLATION_POLICY_HOURS of the start is marked
+    `late_cancellation` (it counts in the patient's attendance); the clinic's never is (a practitioner's plan
+    cancel or skip, a course whose later session could not be kept in its window). A cancelled appointment is not
+    on hold: nothing is left to treat. DomainValidationError for a `cancelled_by` that is neither.
     """
+    if cancelled_by not in CancelledBy.values:
+        raise DomainValidationError(errors={"by": ["Say who cancels: " + " or ".join(CancelledBy.values) + "."]})
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.CANCELLED)
         appointment.cancel_reason = (reason or "").strip()
         appointment.cancelled_at = timezone.now()
-        appointment.late_cancellation = not by_clinic and _is_late(appointment, appointment.cancelled_at)
+        appointment.cancelled_by = cancelled_by
+        appointment.late_cancellation = cancelled_by == CancelledBy.PATIENT and _is_late(
+            appointment, appointment.cancelled_at
+        )
+        # The hold guarded a treatment that will not happen; the findings stay in the appointment's history.
+        appointment.on_hold, appointment.held_at, appointment.hold_findings = False, None, []
         _save(appointment)
         if appointment.session_id:
             session_mark_unbooked(session=appointment.session)

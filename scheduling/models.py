@@ -14,6 +14,7 @@ from patients.models import Patient
 from scheduling.choices import (
     ACTIVE_APPOINTMENT_STATUSES,
     AppointmentStatus,
+    CancelledBy,
     OfferDelivery,
     OfferStatus,
     ReminderStatus,
@@ -216,6 +217,14 @@ class Appointment(models.Model):
         default=new_link_secret,
         editable=False,
         help_text="Carried by the links in emails; renewed on every move, so older links change nothing.",
+    )
+    cancelled_by = models.CharField(
+        max_length=8,
+        choices=CancelledBy.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Who cancelled it: the patient or the clinic (empty while not cancelled).",
     )
     late_cancellation = models.BooleanField(
         default=False,

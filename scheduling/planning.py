@@ -15,7 +15,7 @@ from clinic.clock import clinic_today
 from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition, SlotUnavailable
 from scheduling.availability import Slot, find_free_slots
 from scheduling.booking import appointment_book, appointment_cancel, appointment_reschedule
-from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus
+from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, CancelledBy
 from scheduling.holds import appointments_rescreen
 from scheduling.models import Appointment, Location, Practitioner
 from treatments.choices import PlanStatus, SessionStatus
@@ -221,7 +221,7 @@ def sessions_follow_move(*, session: TreatmentSession, by=None) -> list[dict]:
             f"{later.window_end:%d %b %Y}) when session {session.sequence} moved, and no free slot was found in "
             f"it: its appointment was cancelled; book it by hand."
         )
-        cancelled = appointment_cancel(appointment=appointment, by=by, reason=reason, by_clinic=True)
+        cancelled = appointment_cancel(appointment=appointment, by=by, reason=reason, cancelled_by=CancelledBy.CLINIC)
         plan_flag_attention(plan=later.plan, reason=reason)
         cascade.append(_cascade_entry(cancelled))
     return cascade
@@ -352,7 +352,12 @@ def plan_cancel_with_appointments(*, plan: TreatmentPlan, by, reason: str) -> Tr
         if plan.status != PlanStatus.ACTIVE:
             raise InvalidTransition(f"The plan is {plan.status}: it cannot be cancelled.")
         for appointment in plan.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES).order_by("start"):
-            appointment_cancel(appointment=appointment, by=by, reason=f"The treatment plan was cancelled: {reason}")
+            appointment_cancel(
+                appointment=appointment,
+                by=by,
+                reason=f"The treatment plan was cancelled: {reason}",
+                cancelled_by=CancelledBy.CLINIC,
+            )
         return plan_cancel(plan=plan, by=by, reason=reason)
 
 
@@ -366,7 +371,9 @@ def session_skip_with_appointment(*, session: TreatmentSession, by, reason: str)
     with transaction.atomic():
         plan = plan_lock(session.plan_id)
         for appointment in session.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES):
-            appointment_cancel(appointment=appointment, by=by, reason=f"Session skipped: {reason}")
+            appointment_cancel(
+                appointment=appointment, by=by, reason=f"Session skipped: {reason}", cancelled_by=CancelledBy.CLINIC
+            )
         session.refresh_from_db()
         session_skip(session=session, by=by, reason=reason)
     plan.refresh_from_db()

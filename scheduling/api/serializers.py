@@ -13,6 +13,7 @@ from clinic.api.fields import (
     StrictSerializer,
 )
 from patients.models import Patient
+from scheduling.choices import CancelledBy
 from scheduling.models import (
     Appointment,
     Device,
@@ -175,6 +176,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "checked_in_at",
             "completed_at",
             "patient_confirmed_at",
+            "cancelled_by",
             "late_cancellation",
             "on_hold",
             "needs_attention",
@@ -258,6 +260,7 @@ class AppointmentRows:
         "checked_in_at": "checked_in_at",
         "completed_at": "completed_at",
         "patient_confirmed_at": "patient_confirmed_at",
+        "cancelled_by": "cancelled_by",
         "late_cancellation": "late_cancellation",
         "on_hold": "on_hold",
         "needs_attention": None,
@@ -377,6 +380,12 @@ class ReasonSerializer(StrictSerializer):
 
 class AppointmentCancelSerializer(StrictSerializer):
     reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
+    by = serializers.ChoiceField(
+        choices=CancelledBy.choices,
+        default=CancelledBy.PATIENT,
+        source="cancelled_by",
+        help_text="Who cancels: `patient` (the default; a late cancel counts in their attendance) or `clinic`.",
+    )
 
 
 class AppointmentCompleteSerializer(StrictSerializer):

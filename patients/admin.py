@@ -3,8 +3,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.clock import clinic_today
-from patients.models import Condition, Patient, PatientCondition
-from patients.services import patients_set_active
+from patients.models import Condition, PatientCondition
 
 
 @admin.register(Condition)
@@ -32,29 +31,19 @@ class PatientConditionInline(admin.TabularInline):
         return False
 
 
-@admin.register(Patient)
-class PatientAdmin(SimpleHistoryAdmin):
-    """Patients are deactivated, never deleted: their appointments, plans and access log must stay readable."""
+class PatientAdminBase(SimpleHistoryAdmin):
+    """Patients are deactivated, never deleted: their appointments, plans and access log must stay readable.
+    Registered by scheduling.admin, whose deactivate and reactivate actions go through scheduling.people so the
+    patient's appointments ahead follow (attention list, reminders)."""
 
     list_display = ("last_name", "first_name", "date_of_birth", "email", "phone", "email_reminders", "active")
     list_filter = ("active", "email_reminders")
     search_fields = ("last_name", "first_name", "email", "phone")
     readonly_fields = ("active",)
     inlines = [PatientConditionInline]
-    actions = ["deactivate", "reactivate"]
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.action(description="Deactivate the selected patients (kept, hidden from search)")
-    def deactivate(self, request, queryset):
-        changed = patients_set_active(patients=queryset, active=False)
-        self.message_user(request, f"{changed} patient(s) deactivated.")
-
-    @admin.action(description="Reactivate the selected patients")
-    def reactivate(self, request, queryset):
-        changed = patients_set_active(patients=queryset, active=True)
-        self.message_user(request, f"{changed} patient(s) reactivated.")
 
 
 class PatientConditionForm(forms.ModelForm):

@@ -5,8 +5,8 @@ from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.exceptions import InvalidTransition
-from patients.admin import PatientConditionAdminBase
-from patients.models import PatientCondition
+from patients.admin import PatientAdminBase, PatientConditionAdminBase
+from patients.models import Patient, PatientCondition
 from scheduling.choices import AppointmentStatus
 from scheduling.holds import (
     contraindication_delete,
@@ -25,7 +25,8 @@ from scheduling.models import (
     TimeOff,
     WorkingHours,
 )
-from scheduling.practitioners import practitioner_deactivate
+from scheduling.people import patients_deactivate, patients_reactivate
+from scheduling.practitioners import practitioner_deactivate, practitioner_reactivate
 from scheduling.reminders import reminder_retry
 from scheduling.selectors import lot_recipients
 from scheduling.working_time import time_off_delete, time_off_save, working_hours_delete, working_hours_save
@@ -107,13 +108,21 @@ class PractitionerAdmin(admin.ModelAdmin):
     search_fields = ("display_name", "user__username", "user__email")
     filter_horizontal = ("therapy_types", "locations")
     inlines = [WorkingHoursInline, TimeOffInline]
-    actions = ["deactivate"]
+    # Changed by the actions only: they hold or release the reminders of the appointments ahead.
+    readonly_fields = ("active",)
+    actions = ["deactivate", "reactivate"]
 
     @admin.action(description="Deactivate (their future appointments go to the attention list)")
     def deactivate(self, request, queryset):
         for practitioner in queryset:
             ahead = practitioner_deactivate(practitioner=practitioner, by=request.user).count()
             self.message_user(request, f"{practitioner} deactivated: {ahead} future appointment(s) need a person.")
+
+    @admin.action(description="Reactivate (they take appointments again)")
+    def reactivate(self, request, queryset):
+        for practitioner in queryset:
+            practitioner_reactivate(practitioner=practitioner, by=request.user)
+        self.message_user(request, f"{queryset.count()} practitioner(s) reactivated.")
 
     def save_formset(self, request, form, formset, change):
         """Working hours and time off edited inline go through their services, so the waitlist hears of time that
@@ -235,6 +244,24 @@ class ReminderAdmin(admin.ModelAdmin):
             self.message_user(
                 request, f"{refused} reminder(s) left as they were: only failed ones are retried.", messages.WARNING
             )
+
+
+@admin.register(Patient)
+class PatientAdmin(PatientAdminBase):
+    """Deactivating a patient here puts their appointments ahead on the attention list and holds their reminders
+    (scheduling.people), as reactivating releases them."""
+
+    actions = ["deactivate", "reactivate"]
+
+    @admin.action(description="Deactivate the selected patients (kept, hidden from search)")
+    def deactivate(self, request, queryset):
+        changed = patients_deactivate(patients=queryset, by=request.user)
+        self.message_user(request, f"{changed} patient(s) deactivated: their appointments ahead need a person.")
+
+    @admin.action(description="Reactivate the selected patients")
+    def reactivate(self, request, queryset):
+        changed = patients_reactivate(patients=queryset, by=request.user)
+        self.message_user(request, f"{changed} patient(s) reactivated.")
 
 
 @admin.register(PatientCondition)

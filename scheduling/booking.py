@@ -52,7 +52,12 @@ from treatments.screening import (
     plan_screen,
     screen,
 )
-from treatments.sessions import session_complete, session_mark_booked, session_mark_unbooked
+from treatments.sessions import (
+    session_complete,
+    session_mark_booked,
+    session_mark_unbooked,
+    session_refuse_out_of_order,
+)
 
 APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
     AppointmentStatus.BOOKED: {AppointmentStatus.CHECKED_IN, AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW},
@@ -107,7 +112,7 @@ def _validate(
         errors["start"] = [f"Choose a time at least {notice} minutes from now."]
     elif start > timezone.now() + timedelta(days=horizon):
         errors["start"] = [f"Appointments can be booked at most {horizon} days ahead."]
-    if not patient.active:
+    if new_visit and not patient.active:
         errors["patient"] = ["This patient is deactivated; reactivate them in the admin before booking."]
     if not practitioner.active:
         errors["practitioner"] = [f"{practitioner} no longer takes appointments."]
@@ -481,12 +486,12 @@ def appointment_book(
     return appointment
 
 
-def _later_sessions_follow(session: TreatmentSession, by) -> list[dict]:
+def _later_sessions_follow(session: TreatmentSession, by, *, because: str = "moved") -> list[dict]:
     """Keep the sessions after `session` in their (recomputed) windows; the appointments changed, as `cascade`."""
     # planning builds on this module; importing it here keeps the import graph one way.
     from scheduling.planning import sessions_follow_move
 
-    return sessions_follow_move(session=session, by=by)
+    return sessions_follow_move(session=session, by=by, because=because)
 
 
 def appointment_reschedule(
@@ -581,6 +586,23 @@ def appointment_reschedule(
 # --- life cycle ------------------------------------------------------------------------------------------
 
 
+def _refuse_inactive_practitioner(appointment: Appointment, *, by, action: str) -> None:
+    """Nobody checks in or completes a visit with a deactivated practitioner, nor does a deactivated practitioner
+    (InvalidTransition): the visit is moved to another practitioner first."""
+    if not appointment.practitioner.active:
+        raise InvalidTransition(
+            f"{appointment.practitioner} no longer takes appointments: move the appointment to another "
+            f"practitioner before it is {action}.",
+            current=appointment.status,
+        )
+    user_id = getattr(by, "pk", None)
+    if user_id is not None and Practitioner.objects.filter(user_id=user_id, active=False).exists():
+        raise InvalidTransition(
+            f"Your practitioner account is deactivated: the appointment cannot be {action} by you.",
+            current=appointment.status,
+        )
+
+
 def _change_status(appointment: Appointment, new_status: str) -> Appointment:
     """Lock plan then appointment, check the table, set the status; the caller saves. Inside a transaction."""
     appointment = appointment_lock(appointment)
@@ -602,7 +624,12 @@ def _is_late(appointment: Appointment, now) -> bool:
 
 
 def appointment_cancel(
-    *, appointment: Appointment, by=None, reason: str = "", cancelled_by: str = CancelledBy.PATIENT
+    *,
+    appointment: Appointment,
+    by=None,
+    reason: str = "",
+    cancelled_by: str = CancelledBy.PATIENT,
+    move_later_sessions: bool = True,
 ) -> Appointment:
     """Cancel a booked appointment (held or not): the reason, the time and who cancelled (`cancelled_by`: the
     patient or the clinic) are kept, the slot is free again at once, the plan session goes back to planned (its
@@ -612,7 +639,11 @@ def appointment_cancel(
     Guarantees: a patient's cancellation within CLINIC_CANCELLATION_POLICY_HOURS of the start is marked
     `late_cancellation` (it counts in the patient's attendance); the clinic's never is (a practitioner's plan
     cancel or skip, a course whose later session could not be kept in its window). A cancelled appointment is not
-    on hold: nothing is left to treat. DomainValidationError for a `cancelled_by` that is neither.
+    on hold: nothing is left to treat. For a plan session the later windows are recomputed and every later booked
+    session that falls out of its window is moved into it or cancelled with the plan flagged (listed in the
+    answer's `cascade`), unless `move_later_sessions` is False (a plan's own walk, which does that itself); a
+    later session still booked behind an unbooked one puts the plan on the attention list. DomainValidationError
+    for a `cancelled_by` that is neither.
     """
     if cancelled_by not in CancelledBy.values:
         raise DomainValidationError(errors={"by": ["Say who cancels: " + " or ".join(CancelledBy.values) + "."]})
@@ -627,6 +658,7 @@ def appointment_cancel(
         # The hold guarded a treatment that will not happen; the findings stay in the appointment's history.
         appointment.on_hold, appointment.held_at, appointment.hold_findings = False, None, []
         _save(appointment)
+        cascade = []
         if appointment.session_id:
             session_mark_unbooked(session=appointment.session)
         appointment_reminders_sync(appointment, event="cancelled")
@@ -637,6 +669,9 @@ def appointment_cancel(
             end=appointment.end,
             reason="cancelled",
         )
+        if appointment.session_id and move_later_sessions:
+            cascade = _later_sessions_follow(appointment.session, by, because="was cancelled")
+    appointment.cascade = cascade
     return appointment
 
 
@@ -649,7 +684,10 @@ def appointment_check_in(*, appointment: Appointment, by=None) -> Appointment:
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.CHECKED_IN)
         _too_early(appointment, opens_minutes=settings.CLINIC_CHECK_IN_OPENS_MINUTES, action="checked in")
+        _refuse_inactive_practitioner(appointment, by=by, action="checked in")
         appointment_refuse_if_held(appointment, action="checked in")
+        if appointment.session_id:
+            session_refuse_out_of_order(session=appointment.session, action="checked in")
         appointment.checked_in_at = timezone.now()
         _save(appointment)
     return appointment
@@ -701,6 +739,8 @@ def _record_visit(appointment: Appointment, *, by, notes: str, lot: ProductLot |
     if problems:
         raise DomainValidationError(errors={"product_lot": problems})
     appointment_refuse_if_held(appointment, action="completed")
+    if appointment.session_id:
+        session_refuse_out_of_order(session=appointment.session, action="completed")
     appointment.consent = consent
     appointment.notes = notes
     appointment.product_lot = lot
@@ -723,6 +763,7 @@ def appointment_complete(
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.COMPLETED)
         _too_early(appointment, opens_minutes=0, action="completed")
+        _refuse_inactive_practitioner(appointment, by=by, action="completed")
         appointment.completed_at = timezone.now()
         _record_visit(appointment, by=by, notes=notes, lot=lot, lot_given=product_lot is not None)
         if appointment.session_id:

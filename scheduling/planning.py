@@ -192,14 +192,16 @@ def plan_schedule(*, plan: TreatmentPlan, by=None) -> list[PlacementResult]:
     return results
 
 
-def sessions_follow_move(*, session: TreatmentSession, by=None) -> list[dict]:
-    """After session k was booked or moved (its later windows already recomputed), keep each later booked session
-    in its window; returns the appointments changed, as the API's `cascade` ({"appointment", "status", "start"}).
+def sessions_follow_move(*, session: TreatmentSession, by=None, because: str = "moved") -> list[dict]:
+    """After session k was booked, moved, cancelled or skipped (`because`; its later windows already recomputed),
+    keep each later booked session in its window; returns the appointments changed, as the API's `cascade`
+    ({"appointment", "status", "start"}).
 
     Guarantees: a later appointment still inside its window stays; one outside is moved to the nearest fit inside
     it (same practitioner and hour preferred); where none exists its appointment is cancelled by the clinic with
     the reason (not a late cancellation of the patient's), the session is unbooked and the plan flagged
-    `needs_attention`. Runs inside the caller's transaction.
+    `needs_attention`. When session k is left unbooked with a later session still booked, the plan is flagged
+    too: session k must be booked before it (or skipped). Runs inside the caller's transaction.
     """
     cascade = []
     later_ids = TreatmentSession.objects.filter(plan_id=session.plan_id, sequence__gt=session.sequence)
@@ -218,13 +220,40 @@ def sessions_follow_move(*, session: TreatmentSession, by=None) -> list[dict]:
             continue
         reason = (
             f"Session {later.sequence} fell out of its window ({later.window_start:%d %b %Y} to "
-            f"{later.window_end:%d %b %Y}) when session {session.sequence} moved, and no free slot was found in "
-            f"it: its appointment was cancelled; book it by hand."
+            f"{later.window_end:%d %b %Y}) when session {session.sequence} {because}, and no free slot was found "
+            f"in it: its appointment was cancelled; book it by hand."
         )
-        cancelled = appointment_cancel(appointment=appointment, by=by, reason=reason, cancelled_by=CancelledBy.CLINIC)
+        cancelled = appointment_cancel(
+            appointment=appointment,
+            by=by,
+            reason=reason,
+            cancelled_by=CancelledBy.CLINIC,
+            move_later_sessions=False,
+        )
         plan_flag_attention(plan=later.plan, reason=reason)
         cascade.append(_cascade_entry(cancelled))
+    _flag_a_gap_before_booked(session)
     return cascade
+
+
+def _flag_a_gap_before_booked(session: TreatmentSession) -> None:
+    """Session k is unbooked while a later session stays booked: the plan asks a person to book k before it."""
+    session.refresh_from_db(fields=["status"])
+    if session.status != SessionStatus.PLANNED:
+        return
+    later = (
+        TreatmentSession.objects.filter(
+            plan_id=session.plan_id, sequence__gt=session.sequence, status=SessionStatus.BOOKED
+        )
+        .order_by("sequence")
+        .first()
+    )
+    if later is not None:
+        plan_flag_attention(
+            plan=session.plan,
+            reason=f"Session {session.sequence} is not booked but session {later.sequence} is, on "
+            f"{later.scheduled_date:%d %b %Y}: book session {session.sequence} before it, or skip it.",
+        )
 
 
 def _cascade_entry(appointment: Appointment) -> dict:
@@ -340,7 +369,8 @@ def plan_review(*, plan: TreatmentPlan, by, override_reason: str = "") -> Treatm
 
 def plan_cancel_with_appointments(*, plan: TreatmentPlan, by, reason: str) -> TreatmentPlan:
     """Cancel a plan and its appointments still ahead (the patients get the ordinary cancellation email), in
-    one transaction: the sessions still to come are cancelled and the plan leaves the attention list.
+    one transaction, by the clinic (never a late cancellation of the patient's): the sessions still to come are
+    cancelled and the plan leaves the attention list; the appointments cancelled are the plan's `cascade`.
 
     Guarantees: InvalidTransition when the plan is not active, or a session is checked in (finish it first).
     """
@@ -351,20 +381,28 @@ def plan_cancel_with_appointments(*, plan: TreatmentPlan, by, reason: str) -> Tr
         plan = plan_lock(plan.pk)
         if plan.status != PlanStatus.ACTIVE:
             raise InvalidTransition(f"The plan is {plan.status}: it cannot be cancelled.")
-        for appointment in plan.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES).order_by("start"):
-            appointment_cancel(
-                appointment=appointment,
-                by=by,
-                reason=f"The treatment plan was cancelled: {reason}",
-                cancelled_by=CancelledBy.CLINIC,
+        cascade = [
+            _cascade_entry(
+                appointment_cancel(
+                    appointment=appointment,
+                    by=by,
+                    reason=f"The treatment plan was cancelled: {reason}",
+                    cancelled_by=CancelledBy.CLINIC,
+                    move_later_sessions=False,
+                )
             )
-        return plan_cancel(plan=plan, by=by, reason=reason)
+            for appointment in plan.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES).order_by("start")
+        ]
+        plan = plan_cancel(plan=plan, by=by, reason=reason)
+    plan.cascade = cascade
+    return plan
 
 
 def session_skip_with_appointment(*, session: TreatmentSession, by, reason: str) -> TreatmentPlan:
-    """A practitioner drops a session from its course: its appointment, if booked, is cancelled (the patient is
-    told), the session becomes `skipped` and the later windows count from the session before it; skipping the
-    last open session closes the plan. One transaction; returns the plan."""
+    """A practitioner drops a session from its course: its appointment, if booked, is cancelled by the clinic (the
+    patient is told), the session becomes `skipped` and the later windows count from the session before it; the
+    later booked sessions that fall out of them are moved or cancelled with the plan flagged (the plan's
+    `cascade`); skipping the last open session closes the plan. One transaction; returns the plan."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainValidationError(errors={"reason": ["Say why the session is skipped."]})
@@ -372,9 +410,15 @@ def session_skip_with_appointment(*, session: TreatmentSession, by, reason: str)
         plan = plan_lock(session.plan_id)
         for appointment in session.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES):
             appointment_cancel(
-                appointment=appointment, by=by, reason=f"Session skipped: {reason}", cancelled_by=CancelledBy.CLINIC
+                appointment=appointment,
+                by=by,
+                reason=f"Session skipped: {reason}",
+                cancelled_by=CancelledBy.CLINIC,
+                move_later_sessions=False,
             )
         session.refresh_from_db()
         session_skip(session=session, by=by, reason=reason)
+        cascade = sessions_follow_move(session=session, by=by, because="was skipped")
     plan.refresh_from_db()
+    plan.cascade = cascade
     return plan

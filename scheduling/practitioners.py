@@ -1,23 +1,62 @@
-"""Practitioners leaving the rota."""
+"""Practitioners leaving the rota and coming back; what that means for the appointments of anyone who leaves."""
+
+from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES
+from scheduling.locks import appointment_lock
 from scheduling.models import Appointment, Practitioner
+from scheduling.reminders import appointment_reminders_hold, appointment_reminders_release
+
+
+def future_active_appointments(whose: Q) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(whose, status__in=ACTIVE_APPOINTMENT_STATUSES, end__gt=timezone.now()).order_by(
+        "start", "pk"
+    )
+
+
+def people_change_with_reminders(*, appointments: QuerySet[Appointment], change: Callable[[], object]) -> None:
+    """Make `change` (a patient or practitioner deactivated or reactivated) with the reminders of `appointments`
+    (theirs, still ahead) following it: held while the emails must wait (scheduling.reminders.reminders_wait),
+    recomputed when they may go again (an overdue one skipped). Locks plan, then appointment, then the person
+    (`change`), the order every writer keeps. Inside the caller's transaction."""
+    rows = list(appointments.values_list("pk", "plan_id"))
+    for pk, plan_id in rows:
+        appointment_lock(Appointment(pk=pk, plan_id=plan_id))
+    change()
+    for appointment in Appointment.objects.select_related("patient", "practitioner").filter(
+        pk__in=[pk for pk, _ in rows]
+    ):
+        appointment_reminders_hold(appointment)
+        appointment_reminders_release(appointment)
+
+
+def _set_active(practitioner: Practitioner, active: bool) -> None:
+    with transaction.atomic():
+        people_change_with_reminders(
+            appointments=future_active_appointments(Q(practitioner=practitioner)),
+            change=lambda: Practitioner.objects.filter(pk=practitioner.pk).update(active=active),
+        )
+    practitioner.active = active
 
 
 def practitioner_deactivate(*, practitioner: Practitioner, by=None) -> QuerySet[Appointment]:
     """Stop a practitioner taking appointments; returns their future active appointments.
 
-    Guarantees: nothing is booked with them from now on; their future appointments stay booked (nobody is
-    cancelled behind the patient's back) and appear on the attention list ("practitioner inactive") until each
-    is moved to another practitioner or cancelled.
+    Guarantees: nothing is booked with them from now on and nobody checks in or completes a visit with them
+    (scheduling.booking); their future appointments stay booked (nobody is cancelled behind the patient's back),
+    appear on the attention list ("practitioner inactive") and their reminders are held until each is moved to
+    another practitioner (the reminders follow the new time) or cancelled (the patient is told).
     """
-    with transaction.atomic():
-        Practitioner.objects.select_for_update().filter(pk=practitioner.pk).update(active=False)
-    practitioner.active = False
-    return Appointment.objects.filter(
-        practitioner=practitioner, status__in=ACTIVE_APPOINTMENT_STATUSES, end__gt=timezone.now()
-    ).order_by("start")
+    _set_active(practitioner, False)
+    return future_active_appointments(Q(practitioner=practitioner))
+
+
+def practitioner_reactivate(*, practitioner: Practitioner, by=None) -> Practitioner:
+    """A practitioner takes appointments again: their future appointments leave the attention list and their
+    held reminders are recomputed (an overdue one is skipped), unless something else holds them."""
+    _set_active(practitioner, True)
+    return practitioner

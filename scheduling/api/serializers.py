@@ -26,6 +26,7 @@ from scheduling.models import (
     WaitlistOffer,
 )
 from scheduling.selectors import ATTENTION_COLUMNS, appointment_attention_reasons, attention_sentences
+from treatments.api.serializers import CascadeSerializer
 from treatments.models import Product, ProductLot, TherapyType, TreatmentSession
 
 MAX_AVAILABILITY_DAYS = 62
@@ -89,14 +90,6 @@ class SlotSerializer(serializers.Serializer):
 class AvailabilitySerializer(serializers.Serializer):
     slots = SlotSerializer(many=True, help_text="By start; spread over the days when `more` is true.")
     more = serializers.BooleanField(help_text="True when the limit left out slots: narrow the range or raise limit.")
-
-
-class CascadeSerializer(serializers.Serializer):
-    """Another appointment a life-cycle action changed (a later session of the course moved or cancelled)."""
-
-    appointment = serializers.IntegerField()
-    status = serializers.CharField()
-    start = serializers.DateTimeField()
 
 
 class VisitRecordSerializer(serializers.ModelSerializer):

@@ -12,12 +12,13 @@ three, so these use cases live here; the condition rows are validated and writte
 
 from datetime import date, datetime
 from typing import Unpack
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from clinic.clock import local_date
+from clinic.clock import clinic_today, local_date
 from clinic.exceptions import DomainValidationError
 from patients.conditions import (
     PatientConditionDetails,
@@ -145,6 +146,21 @@ def patient_screening_changed(*, patient: Patient, by=None) -> None:
 # --- conditions -----------------------------------------------------------------------------------------------
 
 
+def patient_today(patient: Patient) -> date:
+    """Today where the patient is treated: at the location of their next appointment (else their latest); for a
+    patient with none yet, the latest date any of the clinic's locations has reached (an Auckland clinic's today
+    is never "in the future")."""
+    ahead = Appointment.objects.filter(patient=patient, end__gt=timezone.now()).order_by("start")
+    zone_name = (
+        ahead.values_list("location__time_zone", flat=True).first()
+        or (
+            Appointment.objects.filter(patient=patient).order_by("-start").values_list("location__time_zone", flat=True)
+        ).first()
+    )
+    zones = [zone_name] if zone_name else Location.objects.values_list("time_zone", flat=True).distinct()
+    return max((clinic_today(ZoneInfo(name)) for name in zones), default=clinic_today())
+
+
 def patient_condition_record(
     *, patient: Patient, condition: Condition | int, by, **details: Unpack[PatientConditionDetails]
 ) -> PatientCondition:
@@ -153,10 +169,13 @@ def patient_condition_record(
 
     Guarantees: in the same transaction the patient's active plans are re-screened (a plan with a finding no
     override covers is flagged `needs_attention`) and their future appointments blocked on their treatment date
-    go on hold, so the answer to this write already sees the holds.
+    go on hold, so the answer to this write already sees the holds. `since` may be today at the patient's clinic
+    (patient_today), not later.
     """
     with transaction.atomic():
-        record = patient_condition_write_new(patient=patient, condition=condition, by=by, **details)
+        record = patient_condition_write_new(
+            patient=patient, condition=condition, by=by, today=patient_today(patient), **details
+        )
         patient_screening_changed(patient=patient, by=by)
     return record
 
@@ -168,9 +187,10 @@ def patient_condition_update(*, patient_condition: PatientCondition, by, **field
     appointments, an ended or deactivated one lifts the holds it caused (plan flags stay until a practitioner
     reviews the plan).
     """
-    patient_condition_validate_change(fields)
+    today = patient_today(patient_condition.patient)
+    patient_condition_validate_change(fields, today=today)
     with transaction.atomic():
-        record = patient_condition_write_change(patient_condition=patient_condition, fields=fields)
+        record = patient_condition_write_change(patient_condition=patient_condition, fields=fields, today=today)
         patient_screening_changed(patient=record.patient, by=by)
     patient_condition.refresh_from_db()
     return record

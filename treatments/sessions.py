@@ -203,7 +203,8 @@ def session_mark_booked(
     Guarantees: OutsidePlanWindow when start's local date (in `time_zone`, else the zone of the session's
     appointment location, else the clinic default) is outside the session's window, or on or after a later
     session booked or given (unless `keep_order` is False, which the cascade that moves the later sessions in
-    turn uses); otherwise the session is booked and the windows of the sessions after it follow the new date.
+    turn uses), or, for a new booking, while an earlier session is neither booked, given nor skipped; otherwise
+    the session is booked and the windows of the sessions after it follow the new date.
     Screening is the caller's: call it inside the booking transaction (scheduling.booking), which screens once
     before placing.
     """
@@ -213,8 +214,8 @@ def session_mark_booked(
         plan, row = _locked_session(session)
         if plan.status != PlanStatus.ACTIVE:
             raise InvalidTransition(f"The plan is {plan.status}: its sessions cannot be booked.")
-        if row.status != SessionStatus.BOOKED:  # booked -> booked is a move, not a change of status
-            _check_earlier_booked(plan, row)
+        new_booking = row.status != SessionStatus.BOOKED  # booked -> booked is a move, not a change of status
+        if new_booking:
             _session_transition(row, SessionStatus.BOOKED)
         if keep_order:  # False only while a cascade moves the later sessions one after another
             _check_course_order(plan, row, local_day)
@@ -226,6 +227,8 @@ def session_mark_booked(
                 window_start=row.window_start.isoformat(),
                 window_end=row.window_end.isoformat(),
             )
+        if new_booking:
+            _check_earlier_booked(plan, row)
         row.scheduled_date = local_day
         _save_under_plan_lock(row, ["status", "scheduled_date"])
         _recompute_windows(plan)

@@ -13,6 +13,7 @@ from scheduling.holds import (
     contraindication_save,
     patient_condition_record,
     patient_condition_update,
+    product_save,
 )
 from scheduling.models import (
     Appointment,
@@ -30,9 +31,9 @@ from scheduling.practitioners import practitioner_deactivate, practitioner_react
 from scheduling.reminders import reminder_retry
 from scheduling.selectors import lot_recipients
 from scheduling.working_time import time_off_delete, time_off_save, working_hours_delete, working_hours_save
-from treatments.admin import ContraindicationAdminBase
+from treatments.admin import ContraindicationAdminBase, ProductAdminBase
 from treatments.lots import lot_status_change
-from treatments.models import Contraindication, ProductLot
+from treatments.models import Contraindication, Product, ProductLot
 
 
 class WrittenThroughServices:
@@ -294,6 +295,14 @@ class ContraindicationAdmin(WrittenThroughServices, ContraindicationAdminBase):
 
     def delete_row(self, request, obj):
         contraindication_delete(rule=obj, by=request.user)
+
+
+@admin.register(Product)
+class ProductAdmin(ProductAdminBase):
+    """Products saved here go through scheduling.holds.product_save: a new source re-screens who uses them."""
+
+    def save_model(self, request, obj, form, change):
+        product_save(product=obj, by=request.user)
 
 
 # A lot's admin lives here, beside the visits that record lots: its recipients are read from them.

@@ -32,7 +32,8 @@ from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES
 from scheduling.locks import appointment_lock
 from scheduling.models import Appointment, Location
 from scheduling.reminders import appointment_reminders_hold, appointment_reminders_release
-from treatments.models import Contraindication
+from treatments.choices import PlanStatus
+from treatments.models import Contraindication, Product, TreatmentPlan
 from treatments.plans import plan_accept_findings, plans_rescreen
 from treatments.screening import (
     ScreeningResult,
@@ -233,6 +234,38 @@ def contraindication_delete(*, rule: Contraindication, by=None) -> None:
         rule.delete()
         for patient in _patients_with(condition_id):
             patient_screening_changed(patient=patient, by=by)
+
+
+# --- products -------------------------------------------------------------------------------------------------
+
+# The product fields a rule or a screening reads: a change of any re-screens the patients who use the product.
+PRODUCT_SCREENED_FIELDS = ("source", "therapy_type_id")
+
+
+def _patients_using(product_id: int) -> QuerySet[Patient]:
+    visits = Appointment.objects.filter(
+        Q(product_id=product_id) | Q(plan__product_id=product_id),
+        status__in=ACTIVE_APPOINTMENT_STATUSES,
+        end__gt=timezone.now(),
+    )
+    plans = TreatmentPlan.objects.filter(product_id=product_id, status=PlanStatus.ACTIVE)
+    return Patient.objects.filter(
+        Q(pk__in=visits.values("patient_id")) | Q(pk__in=plans.values("patient_id"))
+    ).order_by("pk")
+
+
+def product_save(*, product: Product, by=None) -> Product:
+    """Add or change a product (the admin's save). When a field screening reads changed (its source), every
+    patient with an active plan or a future visit using the product is re-screened in the same transaction, as
+    for a rule change: visits now blocked go on hold, holds it no longer justifies lift."""
+    with transaction.atomic():
+        before = Product.objects.filter(pk=product.pk).values(*PRODUCT_SCREENED_FIELDS).first()
+        product.full_clean()
+        product.save()
+        if before is not None and any(before[name] != getattr(product, name) for name in PRODUCT_SCREENED_FIELDS):
+            for patient in _patients_using(product.pk):
+                patient_screening_changed(patient=patient, by=by)
+    return product
 
 
 # --- release --------------------------------------------------------------------------------------------------

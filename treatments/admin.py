@@ -7,7 +7,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from treatments.models import (
     Consent,
     Contraindication,
-    Product,
     ProductLot,
     TherapyType,
     TreatmentPlan,
@@ -53,8 +52,10 @@ class ProductLotInline(admin.TabularInline):
     extra = 0
 
 
-@admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdminBase(admin.ModelAdmin):
+    """How products look in the admin. Registered by scheduling.admin, whose save goes through
+    scheduling.holds.product_save: a change of source re-screens the visits and plans that use the product."""
+
     list_display = ("name", "therapy_type", "source", "regulatory_status", "jurisdiction", "active")
     list_filter = ("therapy_type", "source", "regulatory_status", "active")
     search_fields = ("name", "manufacturer")

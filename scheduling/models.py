@@ -384,6 +384,12 @@ class WaitlistEntry(models.Model):
         Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_entries"
     )
     note = models.CharField(max_length=500, blank=True)
+    needs_attention = models.BooleanField(
+        default=False, db_default=False, help_text="A person must call the patient (e.g. screening refused a claim)."
+    )
+    attention_reason = models.TextField(
+        blank=True, default="", db_default="", help_text="A neutral sentence: never the clinical reason."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

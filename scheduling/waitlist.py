@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from clinic.celery import enqueue_on_commit
 from clinic.clock import clinic_today, local_date
-from clinic.exceptions import DomainError, DomainValidationError, InvalidTransition
+from clinic.exceptions import Contraindicated, DomainError, DomainValidationError, InvalidTransition
 from clinic.outbox import outbox_claim
 from clinic.transitions import transition_check
 from patients.models import Patient, PatientCondition
@@ -53,7 +53,7 @@ from scheduling.models import (
     WaitlistOffer,
 )
 from treatments.models import Product, TherapyType
-from treatments.screening import plan_screen, screen
+from treatments.screening import visit_screen
 
 logger = logging.getLogger(__name__)
 
@@ -273,27 +273,33 @@ def _entries_in_join_order(
     )
 
 
-def _eligible(entry_id: int) -> bool:
-    """The booking's own screening rule: a plan session by its plan, otherwise any finding refuses."""
+def _eligible(entry_id: int, *, day: date) -> bool:
+    """The booking's own screening (treatments.screening.visit_screen) on the slot's local date `day`: a visit the
+    entry moves keeps its plan's or its own override; a new visit has none."""
     entry = WaitlistEntry.objects.select_related(
-        "patient", "therapy_type", "product", "appointment__session__plan__product"
+        "patient", "therapy_type", "product", "appointment__product", "appointment__plan__product"
     ).get(pk=entry_id)
-    session = entry.appointment.session if entry.appointment_id and entry.appointment.session_id else None
-    if session is not None:
-        return not plan_screen(session.plan).blocking
-    result = screen(entry.patient, entry.therapy_type, entry.product)
-    return not (result.blocking or result.warnings)
+    moving = entry.appointment
+    result = visit_screen(
+        patient=entry.patient,
+        therapy_type=entry.therapy_type,
+        product=moving.product if moving is not None else entry.product,
+        plan=moving.plan if moving is not None else None,
+        overridden=moving.overridden_findings if moving is not None else None,
+        on=day,
+    )
+    return not result.blocking
 
 
-def _next_eligible(*, entries, wanted: int) -> list:
-    """The first `wanted` rows of `entries` (join order) that can take the start: read a slice at a time, the
-    screening service asked only about entries a rule may block."""
+def _next_eligible(*, entries, wanted: int, day: date) -> list:
+    """The first `wanted` rows of `entries` (join order) that can take the start on its local date `day`: read a
+    slice at a time, the screening service asked only about entries a rule may block."""
     chosen = []
     offset = 0
     while len(chosen) < wanted:
         rows = list(entries[offset : offset + MATCH_CHUNK])
         for row in rows:
-            if row.offered_before or row.busy or (row.maybe_blocked and not _eligible(row.pk)):
+            if row.offered_before or row.busy or (row.maybe_blocked and not _eligible(row.pk, day=day)):
                 continue
             chosen.append(row)
             if len(chosen) == wanted:
@@ -338,7 +344,7 @@ def _offer_slot(
         end=start + timedelta(minutes=max(length.values())),
         margin=timedelta(minutes=therapies[0].largest_buffer or 0),
     )
-    chosen = _next_eligible(entries=entries, wanted=wanted)
+    chosen = _next_eligible(entries=entries, wanted=wanted, day=local_date(start, location.zone))
     if not chosen:
         return [], offered["open"] > 0
     offers = WaitlistOffer.objects.bulk_create(
@@ -651,6 +657,11 @@ class ClaimOutcome:
 
 
 GONE = "Sorry, this slot has already been taken. Nothing was booked."
+# A claim screening refused: the patient reads neutral words (never the finding) and the clinic calls.
+NOT_ONLINE = (
+    "We could not book this appointment online. Nothing was booked: the clinic will contact you about your appointment."
+)
+CLAIM_ATTENTION = "The patient's claim of a waitlist offer needs a practitioner's review: call the patient."
 EXPIRED = "Sorry, this offer has expired and the slot has been offered to someone else. Nothing was booked."
 
 
@@ -722,6 +733,8 @@ def offer_claim_by_link(*, token: str) -> ClaimOutcome:
                     location=entry.location,
                     product=entry.product,
                 )
+        except Contraindicated:
+            return _claim_refused_by_screening(offer, mine)
         except DomainError as exc:
             logger.info("waitlist offer %s could not be booked: %s", offer.pk, exc.detail)
             _close_offers(WaitlistOffer.objects.filter(pk=mine.pk), OfferStatus.TAKEN)
@@ -738,9 +751,32 @@ def offer_claim_by_link(*, token: str) -> ClaimOutcome:
         other_entries = list(others.values_list("entry_id", flat=True))
         _close_offers(others, OfferStatus.TAKEN)
         _back_to_waiting(other_entries)
-        WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistStatus.BOOKED, updated_at=now)
+        WaitlistEntry.objects.filter(pk=entry.pk).update(
+            status=WaitlistStatus.BOOKED, needs_attention=False, attention_reason="", updated_at=now
+        )
         offer.status, offer.appointment = OfferStatus.CLAIMED, appointment
     return ClaimOutcome(offer=offer, appointment=appointment)
+
+
+def _claim_refused_by_screening(offer: WaitlistOffer, mine: WaitlistOffer) -> ClaimOutcome:
+    """Screening refused the claim on the slot's day: nothing is booked, the offer ends (`expired`, not `taken`:
+    the slot is still free and passes to the next entries), the entry waits again on the attention list and the
+    patient is told in neutral words. Inside the claim's transaction."""
+    logger.info("waitlist offer %s: screening refused the claim", offer.pk)
+    _close_offers(WaitlistOffer.objects.filter(pk=mine.pk), OfferStatus.EXPIRED)
+    _back_to_waiting([mine.entry_id])
+    WaitlistEntry.objects.filter(pk=mine.entry_id).update(
+        needs_attention=True, attention_reason=CLAIM_ATTENTION, updated_at=timezone.now()
+    )
+    entry = offer.entry
+    waitlist_offer_time(
+        practitioner=offer.practitioner,
+        location=entry.location,
+        start=offer.start,
+        end=offer.start + timedelta(minutes=1),
+    )
+    offer.status = OfferStatus.EXPIRED
+    return ClaimOutcome(offer=offer, refusal=NOT_ONLINE)
 
 
 def offer_keep_on_list_by_link(*, token: str) -> WaitlistEntry:

@@ -15,7 +15,7 @@ import pytest
 import time_machine
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from clinic.exceptions import DomainError
@@ -45,7 +45,10 @@ step = st.one_of(
     st.tuples(st.just("give"), st.integers(1, 3)),
     st.tuples(st.just("condition"), st.one_of(st.none(), st.integers(0, 90))),  # until: days after the start
     st.tuples(st.just("condition_ends")),
-    st.tuples(st.sampled_from(["practitioner_off", "practitioner_on", "patient_off", "patient_on"])),
+    st.tuples(st.just("practitioner_off")),
+    st.tuples(st.just("practitioner_on")),
+    st.tuples(st.just("patient_off")),
+    st.tuples(st.just("patient_on")),
 )
 
 
@@ -134,9 +137,7 @@ class Course:
         """The patient's blood thinner blocks PRP on `day`: computed from the rows, not asked of screening."""
         return any(
             (row.since is None or row.since <= day) and (row.until is None or day <= row.until)
-            for row in PatientCondition.objects.filter(
-                patient=self.patient, condition=self.blood_thinner, active=True
-            )
+            for row in PatientCondition.objects.filter(patient=self.patient, condition=self.blood_thinner, active=True)
         )
 
     def assert_safe(self, appointment: Appointment, what: str):
@@ -166,6 +167,13 @@ class Course:
 @pytest.mark.django_db(transaction=False)
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(step, min_size=1, max_size=10))
+# The side doors of issue 21, always tried besides what Hypothesis draws.
+@example(steps=[("book", 1, 0, 9), ("practitioner_off",), ("give", 1)])
+@example(steps=[("book", 1, 0, 9), ("condition", None), ("give", 1)])
+@example(steps=[("book", 1, 0, 9), ("condition", 1), ("give", 1)])
+@example(steps=[("book", 2, 30, 9), ("give", 2)])
+@example(steps=[("book", 1, 0, 9), ("book", 2, 30, 9), ("cancel", 1, "clinic"), ("give", 2)])
+@example(steps=[("book", 1, 0, 9), ("book", 2, 30, 9), ("book", 3, 65, 9), ("skip", 2), ("give", 1), ("give", 3)])
 def test_a_course_keeps_its_order_and_is_never_given_unsafely(clinic, steps):
     with transaction.atomic():
         course = Course(clinic)

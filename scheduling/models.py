@@ -218,14 +218,8 @@ class Appointment(models.Model):
         editable=False,
         help_text="Carried by the links in emails; renewed on every move, so older links change nothing.",
     )
-    cancelled_by = models.CharField(
-        max_length=8,
-        choices=CancelledBy.choices,
-        blank=True,
-        default="",
-        db_default="",
-        help_text="Who cancelled it: the patient or the clinic (empty while not cancelled).",
-    )
+    # Who cancelled: only a patient's late cancel counts against them (empty while not cancelled).
+    cancelled_by = models.CharField(max_length=8, choices=CancelledBy.choices, blank=True, default="", db_default="")
     late_cancellation = models.BooleanField(
         default=False,
         db_default=False,
@@ -384,12 +378,9 @@ class WaitlistEntry(models.Model):
         Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_entries"
     )
     note = models.CharField(max_length=500, blank=True)
-    needs_attention = models.BooleanField(
-        default=False, db_default=False, help_text="A person must call the patient (e.g. screening refused a claim)."
-    )
-    attention_reason = models.TextField(
-        blank=True, default="", db_default="", help_text="A neutral sentence: never the clinical reason."
-    )
+    # A person must call the patient (screening refused a claim); the reason is neutral, never clinical.
+    needs_attention = models.BooleanField(default=False, db_default=False)
+    attention_reason = models.TextField(blank=True, default="", db_default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

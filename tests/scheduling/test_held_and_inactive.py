@@ -14,7 +14,7 @@ from clinic.exceptions import DomainError
 from patients.choices import ConditionKind
 from patients.models import Patient
 from scheduling import booking, reminders
-from scheduling.emails import appointment_link_url
+from scheduling.emails import appointment_link_url, local_time_text
 from scheduling.holds import patient_condition_record
 from scheduling.models import Appointment
 from scheduling.people import patients_deactivate, patients_reactivate
@@ -72,7 +72,7 @@ def test_moving_a_held_appointment_at_the_desk_sends_the_new_time(clinic, front_
     assert _statuses(appointment)["rescheduled"] == "pending"
     reminders.reminders_dispatch_due()
     assert [message.subject for message in mail.outbox] == [
-        f"New time: your PRP appointment is now on {reminders.emails.local_time_text(new_start, clinic.location)}"
+        f"New time: your PRP appointment is now on {local_time_text(new_start, clinic.location)}"
     ]
     assert "anticoagulant" not in mail.outbox[0].body.lower()
     assert {status for kind, status in _statuses(appointment).items() if kind.startswith("reminder_")} == {"held"}

@@ -16,7 +16,7 @@ class ConditionAdmin(admin.ModelAdmin):
 
 class PatientConditionInline(admin.TabularInline):
     """Shown, not edited here: recording a condition must re-screen the patient's plans and appointments, which
-    scheduling.holds does (scheduling's admin registers PatientConditionAdminBase through it)."""
+    care.holds does (care's admin registers PatientConditionAdminBase through it)."""
 
     model = PatientCondition
     extra = 0
@@ -33,8 +33,8 @@ class PatientConditionInline(admin.TabularInline):
 
 class PatientAdminBase(SimpleHistoryAdmin):
     """Patients are deactivated, never deleted: their appointments, plans and access log must stay readable.
-    Registered by scheduling.admin, whose deactivate and reactivate actions go through scheduling.people so the
-    patient's appointments ahead follow (attention list, reminders)."""
+    Registered by care.admin, whose deactivate and reactivate actions go through care.people so the patient's
+    appointments ahead follow (attention list, reminders)."""
 
     list_display = ("last_name", "first_name", "date_of_birth", "email", "phone", "email_reminders", "active")
     list_filter = ("active", "email_reminders")
@@ -60,7 +60,7 @@ class PatientConditionForm(forms.ModelForm):
 
 class PatientConditionAdminBase(SimpleHistoryAdmin):
     """How a patient's conditions look and validate in the admin. Registered by scheduling.admin, whose save goes
-    through scheduling.holds so a condition recorded here re-screens the patient's plans and appointments."""
+    through care.holds so a condition recorded here re-screens the patient's plans and appointments."""
 
     form = PatientConditionForm
     list_display = ("patient", "condition", "active", "since", "until", "updated_at")

@@ -1,39 +1,24 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinic.exceptions import InvalidTransition
-from patients.admin import PatientAdminBase, PatientConditionAdminBase
-from patients.models import Patient, PatientCondition
 from scheduling.choices import AppointmentStatus
-from scheduling.holds import (
-    contraindication_delete,
-    contraindication_save,
-    patient_condition_record,
-    patient_condition_update,
-    product_save,
-)
 from scheduling.models import (
     Appointment,
     Device,
     Location,
     LocationClosure,
-    Practitioner,
     Reminder,
     Room,
     TimeOff,
     WorkingHours,
 )
-from scheduling.people import patients_deactivate, patients_reactivate
-from scheduling.practitioners import practitioner_deactivate, practitioner_reactivate
-from scheduling.reminders import reminder_retry
 from scheduling.selectors import lot_recipients
 from scheduling.working_time import time_off_delete, time_off_save, working_hours_delete, working_hours_save
-from treatments.admin import ContraindicationAdminBase, ProductAdminBase
 from treatments.lots import lot_status_change
-from treatments.models import Contraindication, Product, ProductLot
+from treatments.models import ProductLot
 
 
 class WrittenThroughServices:
@@ -102,8 +87,10 @@ class TimeOffInline(admin.TabularInline):
     extra = 0
 
 
-@admin.register(Practitioner)
-class PractitionerAdmin(admin.ModelAdmin):
+class PractitionerAdminBase(admin.ModelAdmin):
+    """How practitioners look in the admin. Registered by care.admin, whose deactivate and reactivate actions go
+    through care.people (their appointments ahead go on the attention list, their reminders wait)."""
+
     list_display = ("display_name", "user", "active")
     list_filter = ("active", "therapy_types", "locations")
     search_fields = ("display_name", "user__username", "user__email")
@@ -111,19 +98,6 @@ class PractitionerAdmin(admin.ModelAdmin):
     inlines = [WorkingHoursInline, TimeOffInline]
     # Changed by the actions only: they hold or release the reminders of the appointments ahead.
     readonly_fields = ("active",)
-    actions = ["deactivate", "reactivate"]
-
-    @admin.action(description="Deactivate (their future appointments go to the attention list)")
-    def deactivate(self, request, queryset):
-        for practitioner in queryset:
-            ahead = practitioner_deactivate(practitioner=practitioner, by=request.user).count()
-            self.message_user(request, f"{practitioner} deactivated: {ahead} future appointment(s) need a person.")
-
-    @admin.action(description="Reactivate (they take appointments again)")
-    def reactivate(self, request, queryset):
-        for practitioner in queryset:
-            practitioner_reactivate(practitioner=practitioner, by=request.user)
-        self.message_user(request, f"{queryset.count()} practitioner(s) reactivated.")
 
     def save_formset(self, request, form, formset, change):
         """Working hours and time off edited inline go through their services, so the waitlist hears of time that
@@ -192,7 +166,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
     list_select_related = ("patient", "practitioner", "therapy_type", "room", "device")
     inlines = [ReminderInline]
 
-    # Booking, moving and the life cycle go through scheduling.booking (the front desk and the API): written here,
+    # Booking, moving and the life cycle go through care.booking (the front desk and the API): written here,
     # an appointment would skip the overlap, working-hours and screening checks and its reminders. The admin shows
     # appointments and their history.
     def has_add_permission(self, request):
@@ -203,106 +177,6 @@ class AppointmentAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
-    """The outbox, shown: rows are written by bookings and sent by workers (scheduling.reminders). The one thing
-    done here is retrying failed ones, through the same service the API uses."""
-
-    list_display = ("appointment", "kind", "due_at", "status", "attempts", "sent_at")
-    list_filter = ("status", "kind")
-    search_fields = ("appointment__patient__last_name", "appointment__patient__email", "last_error")
-    date_hierarchy = "due_at"
-    list_select_related = ("appointment__patient", "appointment__practitioner")
-    actions = ["retry"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_retry_permission(self, request):
-        return request.user.has_perm("scheduling.change_reminder")
-
-    @admin.action(description="Retry the selected failed reminders", permissions=["retry"])
-    def retry(self, request, queryset):
-        retried, refused = 0, 0
-        for reminder in queryset:
-            try:
-                reminder_retry(reminder=reminder, by=request.user)
-            except InvalidTransition:
-                refused += 1
-            else:
-                retried += 1
-        if retried:
-            self.message_user(request, f"{retried} reminder(s) queued to be sent again.", messages.SUCCESS)
-        if refused:
-            self.message_user(
-                request, f"{refused} reminder(s) left as they were: only failed ones are retried.", messages.WARNING
-            )
-
-
-@admin.register(Patient)
-class PatientAdmin(PatientAdminBase):
-    """Deactivating a patient here puts their appointments ahead on the attention list and holds their reminders
-    (scheduling.people), as reactivating releases them."""
-
-    actions = ["deactivate", "reactivate"]
-
-    @admin.action(description="Deactivate the selected patients (kept, hidden from search)")
-    def deactivate(self, request, queryset):
-        changed = patients_deactivate(patients=queryset, by=request.user)
-        self.message_user(request, f"{changed} patient(s) deactivated: their appointments ahead need a person.")
-
-    @admin.action(description="Reactivate the selected patients")
-    def reactivate(self, request, queryset):
-        changed = patients_reactivate(patients=queryset, by=request.user)
-        self.message_user(request, f"{changed} patient(s) reactivated.")
-
-
-@admin.register(PatientCondition)
-class PatientConditionAdmin(PatientConditionAdminBase):
-    """Conditions saved here go through scheduling.holds: the patient's plans and appointments are re-screened."""
-
-    def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
-        if change:
-            fields = {name: data[name] for name in ("active", "since", "note") if name in form.changed_data}
-            saved = patient_condition_update(patient_condition=obj, by=request.user, **fields)
-        else:
-            saved = patient_condition_record(
-                patient=data["patient"],
-                condition=data["condition"],
-                by=request.user,
-                active=data["active"],
-                since=data["since"],
-                note=data["note"],
-            )
-        obj.pk = saved.pk
-
-
-@admin.register(Contraindication)
-class ContraindicationAdmin(WrittenThroughServices, ContraindicationAdminBase):
-    """Rules saved or deleted here re-screen the patients with the rule's condition (scheduling.holds)."""
-
-    def save_row(self, request, obj):
-        contraindication_save(rule=obj, by=request.user)
-
-    def delete_row(self, request, obj):
-        contraindication_delete(rule=obj, by=request.user)
-
-
-@admin.register(Product)
-class ProductAdmin(ProductAdminBase):
-    """Products saved here go through scheduling.holds.product_save: a new source re-screens who uses them."""
-
-    def save_model(self, request, obj, form, change):
-        product_save(product=obj, by=request.user)
 
 
 # A lot's admin lives here, beside the visits that record lots: its recipients are read from them.

@@ -53,8 +53,8 @@ class ProductLotInline(admin.TabularInline):
 
 
 class ProductAdminBase(admin.ModelAdmin):
-    """How products look in the admin. Registered by scheduling.admin, whose save goes through
-    scheduling.holds.product_save: a change of source re-screens the visits and plans that use the product."""
+    """How products look in the admin. Registered by care.admin, whose save goes through care.holds.product_save:
+    a change of source re-screens the visits and plans that use the product."""
 
     list_display = ("name", "therapy_type", "source", "regulatory_status", "jurisdiction", "active")
     list_filter = ("therapy_type", "source", "regulatory_status", "active")
@@ -64,7 +64,7 @@ class ProductAdminBase(admin.ModelAdmin):
 
 class ContraindicationAdminBase(admin.ModelAdmin):
     """How rules look in the admin. Registered by scheduling.admin, whose save and delete go through
-    scheduling.holds: a rule added or changed re-screens the patients it can block, in the same transaction."""
+    care.holds: a rule added or changed re-screens the patients it can block, in the same transaction."""
 
     list_display = ("condition", "therapy_type", "product_source", "severity", "washout_days")
     list_filter = ("severity", "therapy_type", "product_source", "condition__kind")

@@ -296,6 +296,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "messaging.tasks.sweep_webhooks",
         "schedule": timedelta(seconds=env.float("CLINIC_WEBHOOK_SWEEP_SECONDS", default=30)),
     },
+    "sweep-online-booking-requests": {
+        # Expired online requests free their slots (offered to the waitlist); link emails held back are sent.
+        "task": "portal.tasks.sweep_booking_requests",
+        "schedule": timedelta(seconds=env.float("CLINIC_ONLINE_SWEEP_SECONDS", default=60)),
+    },
     "prune-expired-idempotency-keys": {
         "task": "clinic.tasks.prune_expired_idempotency_keys",
         "schedule": crontab(hour=3, minute=0),
@@ -358,6 +363,8 @@ CLINIC_WEBHOOK_RETRY_MAX_SECONDS = env.float("CLINIC_WEBHOOK_RETRY_MAX_SECONDS",
 CLINIC_WEBHOOK_GIVE_UP_HOURS = env.float("CLINIC_WEBHOOK_GIVE_UP_HOURS", default=24)
 CLINIC_WEBHOOK_DISABLE_AFTER_HOURS = env.float("CLINIC_WEBHOOK_DISABLE_AFTER_HOURS", default=24)
 CLINIC_IDEMPOTENCY_TTL_HOURS = env.int("CLINIC_IDEMPOTENCY_TTL_HOURS", default=24)
+# An online booking request holds its slot this long while the patient confirms by email.
+CLINIC_ONLINE_HOLD_MINUTES = env.int("CLINIC_ONLINE_HOLD_MINUTES", default=15)
 # How far ahead an appointment may be booked or moved.
 CLINIC_BOOKING_HORIZON_DAYS = env.int("CLINIC_BOOKING_HORIZON_DAYS", default=730)
 # API tokens expire this long after sign-in.
@@ -377,6 +384,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "sign_in": env.str("CLINIC_THROTTLE_SIGN_IN", default="60/min"),
         "booking": env.str("CLINIC_THROTTLE_BOOKING", default="600/min"),
+        # The public online-booking API and pages, per client address: requests made, and pages / lists read.
+        "public": env.str("CLINIC_THROTTLE_PUBLIC", default="30/hour"),
+        "public_read": env.str("CLINIC_THROTTLE_PUBLIC_READ", default="600/hour"),
+        # Online booking requests per email address (whoever sends them).
+        "public_email": env.str("CLINIC_THROTTLE_PUBLIC_EMAIL", default="10/hour"),
     },
     "DEFAULT_PERMISSION_CLASSES": ["clinic.api.permissions.HasRole"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -409,11 +421,13 @@ SPECTACULAR_SETTINGS = {
         "clinic.api.schema.query_parameters_as_sent",
     ],
     "ENUM_NAME_OVERRIDES": {
+        "CancelledByEnum": "scheduling.choices.CancelledBy",
         "AppointmentStatusEnum": "scheduling.choices.AppointmentStatus",
         "ReminderStatusEnum": "scheduling.choices.ReminderStatus",
         "PlanStatusEnum": "treatments.choices.PlanStatus",
         "SessionStatusEnum": "treatments.choices.SessionStatus",
         "ProductSourceEnum": "treatments.choices.ProductSource",
+        "ConditionSourceEnum": "patients.choices.ConditionSource",
     },
 }
 

@@ -14,17 +14,21 @@ from django.utils import timezone
 from clinic.clock import clinic_today
 from clinic.exceptions import DomainValidationError
 from clinic.lookups import instance_or_none
+from patients.choices import ConditionSource
 from patients.models import Condition, Patient, PatientCondition
 
 PATIENT_CONDITION_EDITABLE_FIELDS = ("active", "since", "until", "note")
+ENDS_BEFORE_IT_BEGAN = "A condition cannot end before it began."
 
 
-def _validate_since(since) -> list[str]:
+def _validate_since(since, today: date | None) -> list[str]:
+    """`today` is the patient's clinic's date (the use case knows where they are treated); the clinic's default
+    zone's when not given."""
     if since is None:
         return []
     if not isinstance(since, date) or isinstance(since, datetime):
         return ["Give a date."]
-    if since > clinic_today():
+    if since > (today or clinic_today()):
         return ["The date cannot be in the future."]
     return []
 
@@ -35,14 +39,14 @@ def _validate_until(until) -> list[str]:
     return []
 
 
-def _validate_dates(since, until) -> dict[str, list[str]]:
+def _validate_dates(since, until, today: date | None) -> dict[str, list[str]]:
     errors = {}
-    if since_errors := _validate_since(since):
+    if since_errors := _validate_since(since, today):
         errors["since"] = since_errors
     if until_errors := _validate_until(until):
         errors["until"] = until_errors
     if not errors and since is not None and until is not None and until < since:
-        errors["until"] = ["A condition cannot end before it began."]
+        errors["until"] = [ENDS_BEFORE_IT_BEGAN]
     return errors
 
 
@@ -58,42 +62,107 @@ class PatientConditionDetails(TypedDict, total=False):
     verified: bool
 
 
-def patient_condition_write_new(
-    *, patient: Patient, condition: Condition | int, by, **details: Unpack[PatientConditionDetails]
-) -> PatientCondition:
-    """Validate and save a new patient condition (one per patient and condition); DomainValidationError names
-    the fields. Call it inside the use case's transaction."""
-    condition_obj = instance_or_none(Condition, condition)
+def patient_condition_validate_new(
+    *,
+    patient: Patient,
+    condition: Condition | int | None,
+    today: date | None = None,
+    **details: Unpack[PatientConditionDetails],
+) -> Condition:
+    """Refuse (DomainValidationError, naming the fields) a new condition the service would not record: an unknown
+    condition, one already recorded for the patient, bad or inverted dates, `since` after `today` (the patient's
+    clinic's date). Returns the condition. The API and the admin's form ask this very function."""
+    condition_obj = instance_or_none(Condition, condition) if condition is not None else None
     errors = {}
     if condition_obj is None:
         errors["condition"] = ["Choose a known condition."]
     elif PatientCondition.objects.filter(patient=patient, condition=condition_obj).exists():
         errors["condition"] = [f"{condition_obj.name} is already recorded for this patient: update it instead."]
-    errors.update(_validate_dates(details.get("since"), details.get("until")))
+    errors.update(_validate_dates(details.get("since"), details.get("until"), today))
     if errors:
         raise DomainValidationError(errors=errors)
+    return condition_obj
+
+
+def patient_condition_write_new(
+    *,
+    patient: Patient,
+    condition: Condition | int,
+    by,
+    today: date | None = None,
+    **details: Unpack[PatientConditionDetails],
+) -> PatientCondition:
+    """Validate and save a new patient condition (one per patient and condition); DomainValidationError names
+    the fields (`since` may not be after `today`, the patient's clinic's date). Call it inside the use case's
+    transaction."""
+    condition_obj = patient_condition_validate_new(patient=patient, condition=condition, today=today, **details)
     record = PatientCondition(patient=patient, condition=condition_obj, recorded_by=by, **details)
     record.full_clean()
     record.save()
     return record
 
 
-def patient_condition_validate_change(fields: dict) -> None:
-    """Refuse (DomainValidationError) a change of anything but the editable fields, or a bad value."""
+def _holds_on(record: PatientCondition, day: date) -> bool:
+    started = record.since is None or record.since <= day
+    return record.active and started and (record.until is None or day <= record.until)
+
+
+def patient_condition_write_declared(
+    *, patient: Patient, condition: Condition, today: date, note: str
+) -> PatientCondition:
+    """The patient declares the condition (the questionnaire): from then on it is active from `today` (the
+    patient's local date) with no end, whatever row exists: an ended one, an inactive one, or one ending later.
+
+    Guarantees: a row that already holds today keeps its start and loses its end; any other row begins again
+    `today`. A row the declaration changes (or creates) is `source="patient"`, `verified=False` until a
+    practitioner reviews it, with `note` added; a row active from before today with no end is left as the clinic
+    recorded it. The row is locked. Inside the use case's transaction, which re-screens the patient."""
+    rows = PatientCondition.objects.select_for_update(of=("self",))
+    record = rows.filter(patient=patient, condition=condition).first()
+    if record is None:
+        return patient_condition_write_new(
+            patient=patient, condition=condition, by=None, note=note, source=ConditionSource.PATIENT, verified=False
+        )
+    if _holds_on(record, today) and record.until is None:
+        return record
+    if not _holds_on(record, today):
+        record.since = today
+    record.active, record.until = True, None
+    record.source, record.verified = ConditionSource.PATIENT, False
+    record.verified_by, record.verified_at = None, None
+    record.note = f"{record.note}\n{note}".strip()
+    record.full_clean()
+    record.save()
+    return record
+
+
+def patient_condition_validate_change(
+    fields: dict, *, patient_condition: PatientCondition | None = None, today: date | None = None
+) -> None:
+    """Refuse (DomainValidationError) a change of anything but the editable fields, or a bad value (`since` after
+    `today`, the patient's clinic's date); given the row, also a change that would leave it ending before it
+    began. The API and the admin's form ask this function."""
     errors = {
         name: ["This field cannot be changed here."] for name in fields if name not in PATIENT_CONDITION_EDITABLE_FIELDS
     }
     if "active" in fields and not isinstance(fields["active"], bool):
         errors["active"] = ["Give true or false."]
-    if "since" in fields and (since_errors := _validate_since(fields["since"])):
+    if "since" in fields and (since_errors := _validate_since(fields["since"], today)):
         errors["since"] = since_errors
     if "until" in fields and (until_errors := _validate_until(fields["until"])):
         errors["until"] = until_errors
+    if not errors and patient_condition is not None:
+        since = fields.get("since", patient_condition.since)
+        until = fields.get("until", patient_condition.until)
+        if since is not None and until is not None and until < since:
+            errors["until"] = [ENDS_BEFORE_IT_BEGAN]
     if errors:
         raise DomainValidationError(errors=errors)
 
 
-def patient_condition_write_change(*, patient_condition: PatientCondition, fields: dict) -> PatientCondition:
+def patient_condition_write_change(
+    *, patient_condition: PatientCondition, fields: dict, today: date | None = None
+) -> PatientCondition:
     """Lock the row, apply the (validated) change and save; returns the row. Inside the use case's transaction."""
     record = (
         PatientCondition.objects.select_for_update(of=("self",))
@@ -102,7 +171,7 @@ def patient_condition_write_change(*, patient_condition: PatientCondition, field
     )
     for name, value in fields.items():
         setattr(record, name, value)
-    if errors := _validate_dates(record.since, record.until):
+    if errors := _validate_dates(record.since, record.until, today):
         raise DomainValidationError(errors=errors)
     record.full_clean()
     record.save()

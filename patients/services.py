@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from clinic.events import event_record
 from clinic.exceptions import PossibleDuplicate
 from clinic.text import fold
+from patients.choices import PatientSource
 from patients.models import Patient
 
 # How alike two folded full names must be (difflib ratio) to count as the same person born the same day.
@@ -66,6 +67,7 @@ def patient_register(
     phone: str = "",
     email_reminders: bool = True,
     allow_duplicate: bool = False,
+    source: str = PatientSource.CLINIC,
 ) -> Patient:
     """Register a patient. Unless `allow_duplicate`, refuses with PossibleDuplicate (carrying `matches`) when
     someone registered may be the same person (patient_possible_duplicates): nothing is written then."""
@@ -83,6 +85,7 @@ def patient_register(
             email=email,
             phone=phone,
             email_reminders=email_reminders,
+            source=source,
         )
         patient.full_clean()
         patient.save()

@@ -20,7 +20,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.conf import settings
-from django.db.models import Q, Subquery
+from django.db.models import F, IntegerField, Q, Subquery, Value
 from django.utils import timezone
 
 from clinic.exceptions import DomainValidationError
@@ -34,11 +34,12 @@ from scheduling.models import (
     Location,
     Practitioner,
     Room,
+    SlotHold,
     TimeOff,
     WorkingHours,
 )
 from treatments.models import TherapyType
-from treatments.screening import ScreeningResult, contraindicated, names, screen
+from treatments.screening import ScreeningResult, contraindicated, names, visit_screen
 
 MAX_SEARCH_DAYS = 366
 
@@ -249,19 +250,34 @@ def _time_off(practitioner_ids, earliest: datetime, end: datetime):
 
 
 def _appointments(location: Location, practitioner_ids, patient, first: datetime, last: datetime):
-    """Active appointments of the location, the practitioners or the patient that meet [first, last)."""
+    """Active appointments of the location, the practitioners or the patient that meet [first, last), and the
+    slot holds still active (scheduling.slot_holds) of the location or the practitioners, as appointments without
+    a patient: one query."""
     whose = Q(location=location) | Q(practitioner_id__in=practitioner_ids)
     if patient is not None:
         whose |= Q(patient=patient)
-    return (
+    columns = ("practitioner_id", "room_id", "device_id", "patient_id", "start_s", "end_s", "buffer")
+    booked = (
         Appointment.objects.overlapping(first, last)
         .filter(whose, status__in=ACTIVE_APPOINTMENT_STATUSES)
-        .annotate(start_s=EpochSeconds("start"), end_s=EpochSeconds("end"))
+        .annotate(start_s=EpochSeconds("start"), end_s=EpochSeconds("end"), buffer=F("therapy_type__buffer_minutes"))
         .order_by()  # the intervals are sorted in memory anyway
-        .values_list(
-            "practitioner_id", "room_id", "device_id", "patient_id", "start_s", "end_s", "therapy_type__buffer_minutes"
-        )
+        .values_list(*columns)
     )
+    held = (
+        SlotHold.objects.active(timezone.now())
+        .overlapping(first, last)
+        .filter(Q(location=location) | Q(practitioner_id__in=practitioner_ids))
+        .annotate(
+            patient_id=Value(None, output_field=IntegerField()),
+            start_s=EpochSeconds("start"),
+            end_s=EpochSeconds("end"),
+            buffer=F("therapy_type__buffer_minutes"),
+        )
+        .order_by()
+        .values_list(*columns)
+    )
+    return booked.union(held, all=True)
 
 
 @dataclass(frozen=True)
@@ -410,14 +426,14 @@ def offer_free_slots_for_patient(
     zone = location.zone
 
     def refused(day: date) -> ScreeningResult | None:
-        result = screen(patient, therapy_type, on=day)
-        return result if result.blocking or (result.warnings and not relative_allowed) else None
+        result = visit_screen(patient=patient, therapy_type=therapy_type, on=day, relative_allowed=relative_allowed)
+        return result if result.blocking else None
 
     first_day = timezone.localtime(start, zone).date()
     if (result := refused(first_day)) is not None:
-        blocked = result.blocking or result.warnings
         raise contraindicated(
-            result, detail=f"{patient} cannot have {therapy_type.name} on {first_day:%d %b %Y}: {names(blocked)}."
+            result.by_severity(),
+            detail=f"{patient} cannot have {therapy_type.name} on {first_day:%d %b %Y}: {names(result.blocking)}.",
         )
     offer = offer_free_slots(
         therapy_type=therapy_type,

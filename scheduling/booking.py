@@ -19,7 +19,7 @@ from clinic.clock import local_date
 from clinic.exceptions import DomainValidationError, InvalidTransition, SlotUnavailable, TooEarly
 from clinic.transitions import transition_check
 from patients.models import Patient
-from scheduling.choices import AppointmentStatus, RoomKind
+from scheduling.choices import AppointmentStatus, CancelledBy, RoomKind, SlotHoldStatus
 from scheduling.locks import appointment_lock
 from scheduling.models import (
     OVERLAP_CONSTRAINT_PREFIX,
@@ -28,6 +28,7 @@ from scheduling.models import (
     Location,
     Practitioner,
     Room,
+    SlotHold,
     new_link_secret,
 )
 from scheduling.placement import place
@@ -90,7 +91,7 @@ def validate_placement(
         errors["start"] = [f"Choose a time at least {notice} minutes from now."]
     elif start > timezone.now() + timedelta(days=horizon):
         errors["start"] = [f"Appointments can be booked at most {horizon} days ahead."]
-    if not patient.active:
+    if new_visit and not patient.active:
         errors["patient"] = ["This patient is deactivated; reactivate them in the admin before booking."]
     if not practitioner.active:
         errors["practitioner"] = [f"{practitioner} no longer takes appointments."]
@@ -198,9 +199,15 @@ def appointment_write_new(
     location: Location | None,
     product: Product | None,
     override_reason: str,
+    hold_relative: bool = False,
+    slot_hold: SlotHold | None = None,
 ) -> Appointment:
     """Inside the caller's transaction, after validate_placement: lock the plan of a session and check it is open,
-    place the visit (scheduling.placement.place) and write the appointment row. The session becomes booked."""
+    place the visit (scheduling.placement.place) and write the appointment row. The session becomes booked.
+
+    `slot_hold`, when given, is the active hold (scheduling.slot_holds) the visit takes: its time is no conflict,
+    and it is marked booked with the row (SlotUnavailable when it is no longer held). With `hold_relative` a
+    relative finding does not refuse (and records no override): the caller puts the visit on hold for review."""
     if session is not None:
         plan_lock(session.plan_id)
         session = fresh_session(session)
@@ -221,6 +228,8 @@ def appointment_write_new(
         device=device,
         product=product,
         override_reason=override_reason,
+        hold_relative=hold_relative,
+        slot_hold=slot_hold,
     )
     appointment = Appointment(
         patient=patient,
@@ -236,14 +245,28 @@ def appointment_write_new(
         end=start + timedelta(minutes=therapy_type.session_minutes),
         created_by=by,
     )
-    if session is None and result.warnings:
+    if session is None and result.warnings and not hold_relative:
         appointment.override_reason = override_reason
         appointment.override_by = by
         appointment.override_at = timezone.now()
         appointment.overridden_findings = findings_as_dicts(result.warnings)
     appointment_save(appointment)
     appointment.placed_on_open_day = True  # place refused a closed day
+    if slot_hold is not None:
+        _slot_hold_used(slot_hold, appointment)
     return appointment
+
+
+def _slot_hold_used(slot_hold: SlotHold, appointment: Appointment) -> None:
+    """Mark the hold this booking used as booked; SlotUnavailable when it was no longer held (it expired, or was
+    released, meanwhile): the transaction then writes nothing."""
+    used = (
+        SlotHold.objects.active(timezone.now())
+        .filter(pk=slot_hold.pk)
+        .update(status=SlotHoldStatus.BOOKED, appointment=appointment, updated_at=timezone.now())
+    )
+    if not used:
+        raise SlotUnavailable("The time kept for this request is no longer held.")
 
 
 def appointment_write_move(
@@ -336,18 +359,43 @@ def _is_late(appointment: Appointment, now) -> bool:
     return appointment.start - now < timedelta(hours=settings.CLINIC_CANCELLATION_POLICY_HOURS)
 
 
-def appointment_write_cancel(*, appointment: Appointment, reason: str, by_clinic: bool) -> Appointment:
-    """Inside the caller's transaction: lock and cancel the booked appointment (reason and time kept, marked
-    `late_cancellation` within CLINIC_CANCELLATION_POLICY_HOURS unless the clinic cancels); its plan session goes
-    back to planned."""
+def appointment_write_cancel(*, appointment: Appointment, reason: str, cancelled_by: str) -> Appointment:
+    """Inside the caller's transaction: lock and cancel the booked appointment (reason, time and who cancelled
+    kept; marked `late_cancellation` when the patient cancels within CLINIC_CANCELLATION_POLICY_HOURS, never when
+    the clinic does); it is no longer on hold; its plan session goes back to planned. DomainValidationError for a
+    `cancelled_by` that is neither the patient nor the clinic."""
+    if cancelled_by not in CancelledBy.values:
+        raise DomainValidationError(errors={"by": ["Say who cancels: " + " or ".join(CancelledBy.values) + "."]})
     appointment = appointment_status_change(appointment, AppointmentStatus.CANCELLED)
     appointment.cancel_reason = (reason or "").strip()
     appointment.cancelled_at = timezone.now()
-    appointment.late_cancellation = not by_clinic and _is_late(appointment, appointment.cancelled_at)
+    appointment.cancelled_by = cancelled_by
+    appointment.late_cancellation = cancelled_by == CancelledBy.PATIENT and _is_late(
+        appointment, appointment.cancelled_at
+    )
+    # The hold guarded a treatment that will not happen; the findings stay in the appointment's history.
+    appointment.on_hold, appointment.held_at, appointment.hold_findings = False, None, []
     appointment_save(appointment)
     if appointment.session_id:
         session_mark_unbooked(session=appointment.session)
     return appointment
+
+
+def refuse_inactive_practitioner(appointment: Appointment, *, by, action: str) -> None:
+    """Nobody checks in or completes a visit with a deactivated practitioner, nor does a deactivated practitioner
+    (InvalidTransition): the visit is moved to another practitioner first."""
+    if not appointment.practitioner.active:
+        raise InvalidTransition(
+            f"{appointment.practitioner} no longer takes appointments: move the appointment to another "
+            f"practitioner before it is {action}.",
+            current=appointment.status,
+        )
+    user_id = getattr(by, "pk", None)
+    if user_id is not None and Practitioner.objects.filter(user_id=user_id, active=False).exists():
+        raise InvalidTransition(
+            f"Your practitioner account is deactivated: the appointment cannot be {action} by you.",
+            current=appointment.status,
+        )
 
 
 def treatment_day(appointment: Appointment):

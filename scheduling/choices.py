@@ -9,6 +9,13 @@ class AppointmentStatus(models.TextChoices):
     NO_SHOW = "no_show", "No-show"
 
 
+class CancelledBy(models.TextChoices):
+    """Who cancelled an appointment (contract v1.2 `by`): only a patient's late cancel counts against them."""
+
+    PATIENT = "patient", "The patient"
+    CLINIC = "clinic", "The clinic"
+
+
 # Statuses that hold a practitioner, room, device and patient: they take part in overlap checks.
 ACTIVE_APPOINTMENT_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
 
@@ -72,3 +79,20 @@ class OfferDelivery(models.TextChoices):
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Not sent (the slot went first)"
+
+
+class SlotHoldStatus(models.TextChoices):
+    """A slot kept aside for a short while (an online booking request waiting for its email link)."""
+
+    HELD = "held", "Held"
+    BOOKED = "booked", "Booked (became an appointment)"
+    RELEASED = "released", "Released"
+    EXPIRED = "expired", "Expired"
+
+
+SLOT_HOLD_TRANSITIONS: dict[str, set[str]] = {
+    SlotHoldStatus.HELD: {SlotHoldStatus.BOOKED, SlotHoldStatus.RELEASED, SlotHoldStatus.EXPIRED},
+    SlotHoldStatus.BOOKED: set(),
+    SlotHoldStatus.RELEASED: set(),
+    SlotHoldStatus.EXPIRED: set(),
+}

@@ -10,10 +10,11 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from clinic.db import PostgresCheckConstraint, PostgresExclusionConstraint, TsTzRange
-from patients.models import Patient
+from patients.models import Patient, PatientNote
 from scheduling.choices import (
     ACTIVE_APPOINTMENT_STATUSES,
     AppointmentStatus,
+    CancelledBy,
     OfferDelivery,
     OfferStatus,
     ReminderStatus,
@@ -21,6 +22,7 @@ from scheduling.choices import (
     WaitlistStatus,
     Weekday,
 )
+from scheduling.slot_hold_model import SlotHold  # noqa: F401 - Django finds the model through this module
 from treatments.models import (
     MAX_SESSION_MINUTES,
     Consent,
@@ -54,6 +56,9 @@ class Location(models.Model):
     time_zone = models.CharField(max_length=64, default=default_time_zone, validators=[validate_time_zone])
     address = models.TextField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
+    online_booking = models.BooleanField(
+        default=False, help_text="Patients may book this location themselves on the online booking pages (/book/)."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -217,6 +222,8 @@ class Appointment(models.Model):
         editable=False,
         help_text="Carried by the links in emails; renewed on every move, so older links change nothing.",
     )
+    # Who cancelled: only a patient's late cancel counts against them (empty while not cancelled).
+    cancelled_by = models.CharField(max_length=8, choices=CancelledBy.choices, blank=True, default="", db_default="")
     late_cancellation = models.BooleanField(
         default=False,
         db_default=False,
@@ -375,6 +382,9 @@ class WaitlistEntry(models.Model):
         Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_entries"
     )
     note = models.CharField(max_length=500, blank=True)
+    # A person must call the patient (screening refused a claim); the reason is neutral, never clinical.
+    needs_attention = models.BooleanField(default=False, db_default=False)
+    attention_reason = models.TextField(blank=True, default="", db_default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -459,6 +469,14 @@ class QuestionnaireAnswer(models.Model):
     appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="questionnaire")
     answers = models.JSONField(default=dict, help_text="Condition codes declared and the patient's own words.")
     submitted_at = models.DateTimeField(auto_now_add=True)
+    note = models.OneToOneField(
+        PatientNote,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="questionnaire",
+        help_text="The patient's own words, kept as a note a practitioner must read (empty when none were written).",
+    )
 
     def __str__(self):
         return f"questionnaire for appointment {self.appointment_id}"

@@ -16,7 +16,7 @@ from treatments.choices import Indication, SessionStatus
 from treatments.models import TreatmentSession
 from treatments.plans import plan_create
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clinic_daytime")]
 
 LONDON = ZoneInfo("Europe/London")
 TABLET = {"width": 800, "height": 1180}

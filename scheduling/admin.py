@@ -4,6 +4,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.admin_zones import LocalTimeAdmin
 from clinic.exceptions import InvalidTransition
 from patients.admin import PatientConditionAdminBase
 from patients.models import PatientCondition
@@ -32,6 +33,13 @@ from scheduling.working_time import time_off_delete, time_off_save, working_hour
 from treatments.admin import ContraindicationAdminBase
 from treatments.lots import lot_status_change
 from treatments.models import Contraindication, ProductLot
+
+
+def practitioner_zone(practitioner: Practitioner | None):
+    """The zone a practitioner's times are read in: their first location's (None: the clinic's default). Reads
+    `locations.all()`, so a prefetched list costs no query."""
+    locations = sorted(practitioner.locations.all(), key=lambda location: location.pk) if practitioner else []
+    return locations[0].zone if locations else None
 
 
 class WrittenThroughServices:
@@ -101,13 +109,16 @@ class TimeOffInline(admin.TabularInline):
 
 
 @admin.register(Practitioner)
-class PractitionerAdmin(admin.ModelAdmin):
+class PractitionerAdmin(LocalTimeAdmin, admin.ModelAdmin):
     list_display = ("display_name", "user", "active")
     list_filter = ("active", "therapy_types", "locations")
     search_fields = ("display_name", "user__username", "user__email")
     filter_horizontal = ("therapy_types", "locations")
     inlines = [WorkingHoursInline, TimeOffInline]
     actions = ["deactivate"]
+
+    def time_zone_of(self, obj):
+        return practitioner_zone(obj)
 
     @admin.action(description="Deactivate (their future appointments go to the attention list)")
     def deactivate(self, request, queryset):
@@ -148,12 +159,26 @@ class WorkingHoursAdmin(WrittenThroughServices, admin.ModelAdmin):
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(WrittenThroughServices, admin.ModelAdmin):
+class TimeOffAdmin(LocalTimeAdmin, WrittenThroughServices, admin.ModelAdmin):
+    """Time off is entered in the practitioner's location's zone: 09:00-12:00 on a summer day blocks 09:00-12:00
+    there (08:00-11:00 UTC)."""
+
     list_display = ("practitioner", "start", "end", "reason")
     list_filter = ("practitioner",)
     search_fields = ("reason", "practitioner__display_name")
     date_hierarchy = "start"
     list_select_related = ("practitioner",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("practitioner__locations")
+
+    def time_zone_of(self, obj):
+        return practitioner_zone(obj.practitioner)
+
+    def time_zone_for_new(self, data):
+        chosen = str(data.get("practitioner", ""))
+        practitioner = Practitioner.objects.filter(pk=chosen).first() if chosen.isdigit() else None
+        return practitioner_zone(practitioner)
 
     def save_row(self, request, obj):
         time_off_save(time_off=obj)
@@ -174,13 +199,16 @@ class ReminderInline(admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(SimpleHistoryAdmin):
+class AppointmentAdmin(LocalTimeAdmin, SimpleHistoryAdmin):
     list_display = ("start", "end", "patient", "practitioner", "therapy_type", "room", "device", "status")
     list_filter = ("status", "location", "practitioner", "therapy_type", "room")
     search_fields = ("patient__last_name", "patient__first_name", "patient__email", "practitioner__display_name")
     date_hierarchy = "start"
-    list_select_related = ("patient", "practitioner", "therapy_type", "room", "device")
+    list_select_related = ("patient", "practitioner", "therapy_type", "room", "device", "location")
     inlines = [ReminderInline]
+
+    def time_zone_of(self, obj):
+        return obj.location.zone
 
     # Booking, moving and the life cycle go through scheduling.booking (the front desk and the API): written here,
     # an appointment would skip the overlap, working-hours and screening checks and its reminders. The admin shows
@@ -196,7 +224,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(LocalTimeAdmin, admin.ModelAdmin):
     """The outbox, shown: rows are written by bookings and sent by workers (scheduling.reminders). The one thing
     done here is retrying failed ones, through the same service the API uses."""
 
@@ -204,8 +232,11 @@ class ReminderAdmin(admin.ModelAdmin):
     list_filter = ("status", "kind")
     search_fields = ("appointment__patient__last_name", "appointment__patient__email", "last_error")
     date_hierarchy = "due_at"
-    list_select_related = ("appointment__patient", "appointment__practitioner")
+    list_select_related = ("appointment__patient", "appointment__practitioner", "appointment__location")
     actions = ["retry"]
+
+    def time_zone_of(self, obj):
+        return obj.appointment.location.zone
 
     def has_add_permission(self, request):
         return False

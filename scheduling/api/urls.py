@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from scheduling.api import views
+from scheduling.api.schedule import ScheduleView
 
 router = SimpleRouter()
 router.register("locations", views.LocationViewSet, basename="location")
@@ -26,6 +27,7 @@ urlpatterns = [
         name="patient-condition-verify",
     ),
     path("availability/", views.AvailabilityView.as_view(), name="availability"),
+    path("schedule/", ScheduleView.as_view(), name="schedule"),
     path("plans/<id:pk>/schedule/", views.PlanScheduleView.as_view(), name="plan-schedule"),
     path("plans/<id:pk>/review/", views.PlanReviewView.as_view(), name="plan-review"),
     path("plans/<id:pk>/cancel/", views.PlanCancelView.as_view(), name="plan-cancel"),

@@ -118,6 +118,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
     otherwise)."""
 
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
+    patient_phone = serializers.CharField(
+        source="patient.phone", read_only=True, help_text="E.164; empty when unknown (the desk calls from the list)."
+    )
     practitioner_name = serializers.CharField(source="practitioner.display_name", read_only=True)
     # "session k of N" on the desk's cards without a request per plan.
     session_sequence = serializers.IntegerField(source="session.sequence", read_only=True, allow_null=True)
@@ -161,6 +164,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "id",
             "patient",
             "patient_name",
+            "patient_phone",
             "practitioner",
             "practitioner_name",
             "location",
@@ -243,6 +247,7 @@ class AppointmentRows:
         "id": "id",
         "patient": "patient_id",
         "patient_name": None,
+        "patient_phone": "patient__phone",
         "practitioner": "practitioner_id",
         "practitioner_name": "practitioner__display_name",
         "location": "location_id",
@@ -294,8 +299,7 @@ class AppointmentRows:
         self.fields = {name: self._COLUMNS[name] for name in serializer.Meta.fields}
         self.record = {name: self._RECORD[name] for name in VisitRecordSerializer.Meta.fields} if clinical else {}
         self.columns = sorted(
-            {column for column in (*self.fields.values(), *self.record.values()) if column}
-            - set(self._ATTENDANCE)
+            {column for column in (*self.fields.values(), *self.record.values()) if column} - set(self._ATTENDANCE)
             | {"patient__first_name", "patient__last_name", *ATTENTION_COLUMNS}
         )
 

@@ -46,7 +46,8 @@ export async function startBooking(patient) {
 // From the empty time clicked on the grid: the time is fixed, the patient and what to book are chosen here.
 export function startBookingAt(at) {
   open({ at });
-  const who = at.practitioner ? byId(catalog.practitioners, at.practitioner).display_name : byId(catalog.rooms, at.room).name;
+  const who = at.practitioner ? byId(catalog.practitioners, at.practitioner).display_name
+    : at.device ? byId(catalog.devices, at.device).name : byId(catalog.rooms, at.room).name;
   $("booking-at").append(h("strong", {}, `${localDateLabel(at.start, zone())} at ${localTime(at.start, zone())} with ${who}`));
   if (!at.practitioner) {
     const select = h("select", { id: "booking-at-practitioner" },
@@ -196,7 +197,7 @@ function renderSlots({ slots, more }, append) {
 function target() {
   if (booking.slot) return booking.slot;
   const at = booking.at;
-  return { start: at.start, practitioner: at.practitioner || Number($("booking-at-practitioner").value), room: at.room || null, device: null };
+  return { start: at.start, practitioner: at.practitioner || Number($("booking-at-practitioner").value), room: at.room || null, device: at.device || null };
 }
 
 function showConfirm() {

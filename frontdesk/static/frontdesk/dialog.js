@@ -25,6 +25,7 @@ function render() {
   const tz = zone();
   const rows = [
     ["Patient", a.patient_name],
+    ["Phone", a.patient_phone ? h("a", { href: `tel:${a.patient_phone}` }, a.patient_phone) : "none given"],
     ["When", `${localDateLabel(a.start, tz)}, ${localTime(a.start, tz)}–${localTime(a.end, tz)}`],
     ["Therapy", `${therapyName(a.therapy_type)}, ${sessionLabel(a)}`],
     ["Practitioner", a.practitioner_name],

@@ -164,7 +164,13 @@ export function renderGrid(grid) {
   if (!cols.length) grid.append(h("p", { class: "empty" }, "No practitioners or rooms at this location."));
   if (!state.appointments.length) grid.append(h("p", { class: "empty" }, "No appointments in this range."));
   grid.dataset.shown = `${state.view}/${state.location}/${days[0]}`;
-  grid.scrollTop = keep ? scrollTop : Math.max(0, (body.querySelector(".card")?.offsetTop ?? 0) - 80);
+  grid.scrollTop = keep ? scrollTop : Math.max(0, (earliestMinute(days) ?? first) - first - 20) * scale();
+}
+
+// The first local minute anything starts on the days drawn: a new day opens there, never scrolled past it.
+function earliestMinute(days) {
+  const starts = state.appointments.filter((a) => days.includes(dateOf(a))).map((a) => localParts(a.start, zone()).minutes);
+  return starts.length ? Math.min(...starts) : null;
 }
 
 function nowLine(first, last) {

@@ -41,12 +41,13 @@ export function shownDays() {
   return Array.from({ length: 7 }, (_, i) => addDays(first, i));
 }
 
-// The columns of each day: the location's active practitioners or rooms.
+// The columns of each day: the location's active practitioners, rooms or devices (the centrifuge).
 export function resources() {
-  if (state.columns === "room") {
-    return catalog.rooms
+  if (state.columns === "room" || state.columns === "device") {
+    const rows = state.columns === "room" ? catalog.rooms : catalog.devices;
+    return rows
       .filter((r) => r.location === state.location && r.active)
-      .map((r) => ({ id: r.id, name: r.name, key: "room" }));
+      .map((r) => ({ id: r.id, name: r.name, key: state.columns }));
   }
   return catalog.practitioners
     .filter((p) => p.active && p.locations.includes(state.location))

@@ -210,6 +210,9 @@ def test_check_in_one_appointment_and_cancel_another_with_a_reason(new_page, cli
     dialog.get_by_role("button", name="Cancel appointment").click()
     dialog.get_by_label("Reason for cancelling").fill("Patient has the flu")
     dialog.get_by_role("button", name="Confirm cancellation").click()
+    expect(dialog).to_contain_text("Say who cancelled")  # nothing is chosen for the desk
+    dialog.get_by_label("Patient cancelled").check()
+    dialog.get_by_role("button", name="Confirm cancellation").click()
     expect(page.locator(".card", has_text="Emmy Noether")).to_contain_text("Cancelled")
 
     arriving.refresh_from_db()

@@ -22,9 +22,9 @@ async function refresh() {
   const grid = $("day-grid");
   grid.setAttribute("aria-busy", "true");
   try {
-    const { appointments, closures, schedule } = await loadRange();
+    const { appointments, closures, schedule, pending } = await loadRange();
     if (seq !== loadSeq) return; // the desk has moved on meanwhile
-    Object.assign(state, { appointments, closures, schedule });
+    Object.assign(state, { appointments, closures, schedule, pending });
     draw();
     refreshOpen();
   } catch (error) {

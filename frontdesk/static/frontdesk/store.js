@@ -4,7 +4,7 @@ import { addDays, localParts, todayIn } from "./ui.js";
 
 export const catalog = { locations: [], practitioners: [], rooms: [], devices: [], therapyTypes: [], products: [], lots: [] };
 export const state = {
-  location: null, date: null, view: "day", columns: "practitioner", appointments: [], closures: [], schedule: null,
+  location: null, date: null, view: "day", columns: "practitioner", appointments: [], closures: [], schedule: null, pending: [],
 };
 export const byId = (rows, id) => rows.find((row) => row.id === id);
 // Clinical controls are offered to the roles the API lets use them; the API still decides every request.
@@ -59,6 +59,9 @@ export function resources() {
 export async function loadRange() {
   const days = shownDays();
   const range = { location: state.location, date_from: days[0], date_to: days[days.length - 1] };
+  // Slots held by online requests waiting for the patient's email link (nobody else can book them meanwhile),
+  // asked for alongside the appointments and who works when.
+  const held = api("online-requests/", { params: { status: "pending", location: state.location } });
   const [first, schedule] = await Promise.all([
     api("appointments/", { params: { ...range, page_size: 1000 } }),
     api("schedule/", { params: range }),
@@ -69,7 +72,8 @@ export async function loadRange() {
     page = await api(page.next);
     appointments.push(...page.results);
   }
-  return { appointments, closures: first.closures, schedule };
+  const pending = (await held).results.filter((r) => Date.parse(r.expires_at) > Date.now());
+  return { appointments, closures: first.closures, schedule, pending };
 }
 
 // Local [start, end) minutes of `date` covered by the instants of `intervals` (clipped to the day).

@@ -29,7 +29,7 @@ def drop_edit_distance(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("patients", "0010_access_log_survives_the_patient"),
+        ("patients", "0012_patient_source"),
     ]
 
     operations = [

@@ -26,6 +26,7 @@ from scheduling.selectors import (
     attention_sentences,
     patients_attendance,
 )
+from treatments.api.serializers import CascadeSerializer
 from treatments.models import TherapyType
 
 MAX_AVAILABILITY_DAYS = 62
@@ -89,14 +90,6 @@ class SlotSerializer(serializers.Serializer):
 class AvailabilitySerializer(serializers.Serializer):
     slots = SlotSerializer(many=True, help_text="By start; spread over the days when `more` is true.")
     more = serializers.BooleanField(help_text="True when the limit left out slots: narrow the range or raise limit.")
-
-
-class CascadeSerializer(serializers.Serializer):
-    """Another appointment a life-cycle action changed (a later session of the course moved or cancelled)."""
-
-    appointment = serializers.IntegerField()
-    status = serializers.CharField()
-    start = serializers.DateTimeField()
 
 
 class VisitRecordSerializer(serializers.ModelSerializer):
@@ -180,6 +173,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "checked_in_at",
             "completed_at",
             "patient_confirmed_at",
+            "cancelled_by",
             "late_cancellation",
             "on_hold",
             "needs_attention",
@@ -263,6 +257,7 @@ class AppointmentRows:
         "checked_in_at": "checked_in_at",
         "completed_at": "completed_at",
         "patient_confirmed_at": "patient_confirmed_at",
+        "cancelled_by": "cancelled_by",
         "late_cancellation": "late_cancellation",
         "on_hold": "on_hold",
         "needs_attention": None,

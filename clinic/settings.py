@@ -120,6 +120,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "clinic.admin_zones.AdminTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"

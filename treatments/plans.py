@@ -8,6 +8,7 @@ every change to a plan's sessions or appointments queues on that row.
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from clinic.clock import clinic_today
@@ -46,6 +47,15 @@ def plan_lock(plan_id: int) -> TreatmentPlan:
         .select_related("patient", "therapy_type", "product")
         .get(pk=plan_id)
     )
+
+
+def patient_plans_lock(*, patient_id: int, also: int | None = None) -> list[TreatmentPlan]:
+    """Every active plan of the patient (and the plan `also`, whatever its status), locked by id until the
+    transaction ends: taken before any appointment by a use case that re-screens the patient."""
+    rows = TreatmentPlan.objects.select_for_update(of=("self",)).filter(
+        Q(patient_id=patient_id, status=PlanStatus.ACTIVE) | Q(pk=also)
+    )
+    return list(rows.select_related("patient", "therapy_type", "product").order_by("pk"))
 
 
 def plan_transition(plan: TreatmentPlan, new_status: str) -> None:
@@ -314,8 +324,7 @@ def plans_rescreen(*, patient: Patient) -> list[TreatmentPlan]:
     condition: the front desk reads it; practitioners see the findings by screening the plan.
     """
     flagged = []
-    plans = TreatmentPlan.objects.select_for_update(of=("self",)).filter(patient=patient, status=PlanStatus.ACTIVE)
-    for plan in plans.select_related("patient", "therapy_type", "product"):
+    for plan in patient_plans_lock(patient_id=patient.pk):
         if plan_screen(plan).blocking:
             plan_add_attention(plan, RESCREEN_ATTENTION)
             flagged.append(plan)

@@ -19,7 +19,7 @@ from clinic.clock import local_date
 from clinic.exceptions import DomainValidationError, InvalidTransition, SlotUnavailable, TooEarly
 from clinic.transitions import transition_check
 from patients.models import Patient
-from scheduling.choices import AppointmentStatus, RoomKind
+from scheduling.choices import APPOINTMENT_TRANSITIONS, AppointmentStatus, RoomKind
 from scheduling.locks import appointment_lock
 from scheduling.models import (
     OVERLAP_CONSTRAINT_PREFIX,
@@ -36,14 +36,6 @@ from treatments.models import Product, TherapyType, TreatmentSession
 from treatments.plans import plan_lock
 from treatments.screening import findings_as_dicts, may_override
 from treatments.sessions import session_mark_unbooked
-
-APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
-    AppointmentStatus.BOOKED: {AppointmentStatus.CHECKED_IN, AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW},
-    AppointmentStatus.CHECKED_IN: {AppointmentStatus.COMPLETED},
-    AppointmentStatus.COMPLETED: set(),
-    AppointmentStatus.CANCELLED: set(),
-    AppointmentStatus.NO_SHOW: set(),
-}
 
 
 def _label(status: str) -> str:

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.exceptions import DomainValidationError, InvalidTransition
-from treatments.choices import LotStatus
+from clinic.transitions import transition_check
+from treatments.choices import LOT_TRANSITIONS, LotStatus
 from treatments.models import Product, ProductLot
 
 
@@ -35,7 +36,12 @@ def lot_problems(*, lot: ProductLot | None, product: Product | None, day: date) 
 
 def lot_status_change(*, lot: ProductLot, status: str, reason: str, by) -> ProductLot:
     """Release, quarantine or recall a lot (the admin's edit): a recall keeps who and when, a release clears them.
-    The caller's transaction holds it."""
+    The caller's transaction holds it; a change of status goes through LOT_TRANSITIONS (InvalidTransition)."""
+    stored = ProductLot.objects.filter(pk=lot.pk).values_list("status", flat=True).first() if lot.pk else None
+    if stored is not None and stored != status:
+        transition_check(
+            LOT_TRANSITIONS, current=stored, new=status, what="lot", label=lambda s: LotStatus(s).label.lower()
+        )
     lot.status = status
     lot.status_reason = (reason or "").strip()
     if status == LotStatus.RECALLED:

@@ -17,15 +17,9 @@ from clinic.lookups import instance_or_none, is_whole_number
 from clinic.roles import PRACTITIONER, has_role
 from clinic.transitions import transition_check
 from patients.models import Patient
-from treatments.choices import Indication, PlanStatus, SessionStatus
+from treatments.choices import PLAN_TRANSITIONS, Indication, PlanStatus, SessionStatus
 from treatments.models import Product, TherapyType, TreatmentPlan, TreatmentSession
 from treatments.screening import Finding, contraindicated, findings_as_dicts, may_override, names, plan_screen, screen
-
-PLAN_TRANSITIONS: dict[str, set[str]] = {
-    PlanStatus.ACTIVE: {PlanStatus.COMPLETED, PlanStatus.CANCELLED},
-    PlanStatus.COMPLETED: set(),
-    PlanStatus.CANCELLED: set(),
-}
 
 MIN_SESSIONS, MAX_SESSIONS = 1, 20
 MAX_INTERVAL_DAYS = 365

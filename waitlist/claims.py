@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from care import booking
 from clinic.exceptions import DomainError
+from clinic.transitions import status_bulk_update
 from messaging.links import link_refused, signed_link_payload
 from scheduling.choices import (
+    WAITLIST_TRANSITIONS,
     OfferStatus,
     WaitlistStatus,
 )
@@ -125,7 +127,12 @@ def offer_claim_by_link(*, token: str) -> ClaimOutcome:
         other_entries = list(others.values_list("entry_id", flat=True))
         close_offers(others, OfferStatus.TAKEN)
         back_to_waiting(other_entries)
-        WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistStatus.BOOKED, updated_at=now)
+        status_bulk_update(
+            WaitlistEntry.objects.filter(pk=entry.pk),
+            table=WAITLIST_TRANSITIONS,
+            new=WaitlistStatus.BOOKED,
+            updated_at=now,
+        )
         offer.status, offer.appointment = OfferStatus.CLAIMED, appointment
     return ClaimOutcome(offer=offer, appointment=appointment)
 

@@ -68,12 +68,12 @@ def offer_message(offer: WaitlistOffer, *, expires_at: datetime) -> EmailMultiAl
     }
     message = EmailMultiAlternatives(
         subject=f"A {entry.therapy_type.name} appointment is free on {context['when']}",
-        body=render_to_string("scheduling/email/waitlist_offer.txt", context),
+        body=render_to_string("messaging/email/waitlist_offer.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[entry.patient.email],
         headers={"Message-ID": offer_message_id(offer)},
     )
-    message.attach_alternative(render_to_string("scheduling/email/waitlist_offer.html", context), "text/html")
+    message.attach_alternative(render_to_string("messaging/email/waitlist_offer.html", context), "text/html")
     return message
 
 

@@ -33,7 +33,7 @@ from scheduling.booking import (
 )
 from scheduling.choices import AppointmentStatus
 from scheduling.freed import time_freed
-from scheduling.models import Appointment, Device, Location, Practitioner, Room
+from scheduling.models import Appointment, Device, Location, Practitioner, Room, SlotHold
 from scheduling.screening import appointment_refuse_if_held
 from treatments.choices import SessionStatus
 from treatments.lots import lot_problems
@@ -57,6 +57,8 @@ def appointment_book(
     location: Location | None = None,
     product: Product | None = None,
     override_reason: str = "",
+    slot_hold: SlotHold | None = None,
+    hold_relative: bool = False,
 ) -> Appointment:
     """Book [start, start + session length) for the patient, or refuse and write nothing.
 
@@ -71,8 +73,15 @@ def appointment_book(
     product where the therapy uses one; a session takes the plan's. The session becomes booked, later sessions
     that now fall out of their windows are moved or cancelled (listed in the appointment's `cascade`), and the
     reminders are written with the appointment.
+
+    `slot_hold` (scheduling.slot_holds), when given, is the active hold this booking uses: its time is not a
+    conflict, its room and device are used, and it is marked booked in the same transaction. With `hold_relative`
+    a relative finding (and no absolute one) books the appointment on hold for a practitioner's review, its
+    emails held until the release (an online request: the patient has not met a practitioner yet).
     """
     override_reason = (override_reason or "").strip()
+    if slot_hold is not None:
+        room, device, location = room or slot_hold.room, device or slot_hold.device, location or slot_hold.location
     if session is not None:
         session = fresh_session(session)
     validate_placement(
@@ -102,7 +111,11 @@ def appointment_book(
             location=location,
             product=product,
             override_reason=override_reason,
+            hold_relative=hold_relative,
+            slot_hold=slot_hold,
         )
+        if hold_relative:
+            appointment_hold_sync(appointment)  # a relative finding: held until a practitioner reviews it
         appointment_reminders_sync(appointment, event="booked")
         cascade = sessions_follow_move(session=appointment.session, by=by) if session is not None else []
     appointment.cascade = cascade

@@ -292,6 +292,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.sweep_waitlist",
         "schedule": timedelta(seconds=env.float("CLINIC_WAITLIST_SWEEP_SECONDS", default=60)),
     },
+    "sweep-online-booking-requests": {
+        # Expired online requests free their slots (offered to the waitlist); link emails held back are sent.
+        "task": "portal.tasks.sweep_booking_requests",
+        "schedule": timedelta(seconds=env.float("CLINIC_ONLINE_SWEEP_SECONDS", default=60)),
+    },
     "prune-expired-idempotency-keys": {
         "task": "clinic.tasks.prune_expired_idempotency_keys",
         "schedule": crontab(hour=3, minute=0),
@@ -345,6 +350,8 @@ CLINIC_WAITLIST_OFFER_MINUTES = env.int("CLINIC_WAITLIST_OFFER_MINUTES", default
 # How far ahead the reschedule page looks for alternatives to an appointment outside a plan.
 CLINIC_RESCHEDULE_HORIZON_DAYS = env.int("CLINIC_RESCHEDULE_HORIZON_DAYS", default=28)
 CLINIC_IDEMPOTENCY_TTL_HOURS = env.int("CLINIC_IDEMPOTENCY_TTL_HOURS", default=24)
+# An online booking request holds its slot this long while the patient confirms by email.
+CLINIC_ONLINE_HOLD_MINUTES = env.int("CLINIC_ONLINE_HOLD_MINUTES", default=15)
 # How far ahead an appointment may be booked or moved.
 CLINIC_BOOKING_HORIZON_DAYS = env.int("CLINIC_BOOKING_HORIZON_DAYS", default=730)
 # API tokens expire this long after sign-in.
@@ -364,6 +371,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "sign_in": env.str("CLINIC_THROTTLE_SIGN_IN", default="60/min"),
         "booking": env.str("CLINIC_THROTTLE_BOOKING", default="600/min"),
+        # The public online-booking API and pages, per client address: requests made, and pages / lists read.
+        "public": env.str("CLINIC_THROTTLE_PUBLIC", default="30/hour"),
+        "public_read": env.str("CLINIC_THROTTLE_PUBLIC_READ", default="600/hour"),
+        # Online booking requests per email address (whoever sends them).
+        "public_email": env.str("CLINIC_THROTTLE_PUBLIC_EMAIL", default="10/hour"),
     },
     "DEFAULT_PERMISSION_CLASSES": ["clinic.api.permissions.HasRole"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -401,6 +413,7 @@ SPECTACULAR_SETTINGS = {
         "PlanStatusEnum": "treatments.choices.PlanStatus",
         "SessionStatusEnum": "treatments.choices.SessionStatus",
         "ProductSourceEnum": "treatments.choices.ProductSource",
+        "ConditionSourceEnum": "patients.choices.ConditionSource",
     },
 }
 

@@ -10,3 +10,10 @@ class ConditionKind(models.TextChoices):
 class ConditionSource(models.TextChoices):
     CLINIC = "clinic", "Recorded by the clinic"
     PATIENT = "patient", "Declared by the patient"
+
+
+class PatientSource(models.TextChoices):
+    """Who registered the patient."""
+
+    CLINIC = "clinic", "Registered by the clinic"
+    ONLINE = "online", "Registered through online booking"

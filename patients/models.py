@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from clinic.db import PostgresGinIndex
 from clinic.text import Folded
-from patients.choices import ConditionKind, ConditionSource
+from patients.choices import ConditionKind, ConditionSource, PatientSource
 
 e164_validator = RegexValidator(
     regex=r"^\+[1-9]\d{6,14}$",
@@ -64,6 +64,9 @@ class Patient(models.Model):
         max_length=16, blank=True, validators=[e164_validator], help_text="E.164, e.g. +447700900123"
     )
     email_reminders = models.BooleanField(default=True, help_text="Send confirmation and reminder emails.")
+    source = models.CharField(
+        max_length=16, choices=PatientSource.choices, default=PatientSource.CLINIC, help_text="Who registered them."
+    )
     # Patients are never deleted (their history and access log must stay): one who leaves is deactivated, which
     # hides them from search and new bookings.
     active = models.BooleanField(default=True, help_text="Inactive patients are kept but hidden from search.")
@@ -134,6 +137,28 @@ class PatientCondition(models.Model):
     def __str__(self):
         state = "" if self.active else " (inactive)"
         return f"{self.patient}: {self.condition}{state}"
+
+
+class PatientNote(models.Model):
+    """Free text about the patient's health, kept as it was written: what the patient wrote in the pre-visit
+    questionnaire ("I take apixaban") is `source="patient"`. Clinical data: clinical roles read it; the front desk
+    reads only that a practitioner must review it. Unread until a practitioner marks it read (who and when)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="notes")
+    text = models.TextField()
+    source = models.CharField(max_length=16, choices=ConditionSource.choices, default=ConditionSource.PATIENT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    read_at = models.DateTimeField(null=True, blank=True, help_text="When a practitioner read it; empty while unread.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["patient", "-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.patient}: note of {self.created_at:%Y-%m-%d} ({self.get_source_display().lower()})"
 
 
 class AccessLog(models.Model):

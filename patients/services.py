@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 
 from clinic.exceptions import PossibleDuplicate
 from clinic.text import fold
+from patients.choices import PatientSource
 from patients.models import Patient
 
 # How alike two folded full names must be (difflib ratio) to count as the same person born the same day.
@@ -65,6 +66,7 @@ def patient_register(
     phone: str = "",
     email_reminders: bool = True,
     allow_duplicate: bool = False,
+    source: str = PatientSource.CLINIC,
 ) -> Patient:
     """Register a patient. Unless `allow_duplicate`, refuses with PossibleDuplicate (carrying `matches`) when
     someone registered may be the same person (patient_possible_duplicates): nothing is written then."""
@@ -82,6 +84,7 @@ def patient_register(
             email=email,
             phone=phone,
             email_reminders=email_reminders,
+            source=source,
         )
         patient.full_clean()
         patient.save()

@@ -20,7 +20,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.conf import settings
-from django.db.models import Q, Subquery
+from django.db.models import F, IntegerField, Q, Subquery, Value
 from django.utils import timezone
 
 from clinic.exceptions import DomainValidationError
@@ -34,6 +34,7 @@ from scheduling.models import (
     Location,
     Practitioner,
     Room,
+    SlotHold,
     TimeOff,
     WorkingHours,
 )
@@ -249,19 +250,34 @@ def _time_off(practitioner_ids, earliest: datetime, end: datetime):
 
 
 def _appointments(location: Location, practitioner_ids, patient, first: datetime, last: datetime):
-    """Active appointments of the location, the practitioners or the patient that meet [first, last)."""
+    """Active appointments of the location, the practitioners or the patient that meet [first, last), and the
+    slot holds still active (scheduling.slot_holds) of the location or the practitioners, as appointments without
+    a patient: one query."""
     whose = Q(location=location) | Q(practitioner_id__in=practitioner_ids)
     if patient is not None:
         whose |= Q(patient=patient)
-    return (
+    columns = ("practitioner_id", "room_id", "device_id", "patient_id", "start_s", "end_s", "buffer")
+    booked = (
         Appointment.objects.overlapping(first, last)
         .filter(whose, status__in=ACTIVE_APPOINTMENT_STATUSES)
-        .annotate(start_s=EpochSeconds("start"), end_s=EpochSeconds("end"))
+        .annotate(start_s=EpochSeconds("start"), end_s=EpochSeconds("end"), buffer=F("therapy_type__buffer_minutes"))
         .order_by()  # the intervals are sorted in memory anyway
-        .values_list(
-            "practitioner_id", "room_id", "device_id", "patient_id", "start_s", "end_s", "therapy_type__buffer_minutes"
-        )
+        .values_list(*columns)
     )
+    held = (
+        SlotHold.objects.active(timezone.now())
+        .overlapping(first, last)
+        .filter(Q(location=location) | Q(practitioner_id__in=practitioner_ids))
+        .annotate(
+            patient_id=Value(None, output_field=IntegerField()),
+            start_s=EpochSeconds("start"),
+            end_s=EpochSeconds("end"),
+            buffer=F("therapy_type__buffer_minutes"),
+        )
+        .order_by()
+        .values_list(*columns)
+    )
+    return booked.union(held, all=True)
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,15 @@ from django.utils import timezone
 
 from clinic.clock import local_date
 from clinic.exceptions import DomainValidationError, InvalidTransition, SlotUnavailable, TooEarly
-from clinic.transitions import transition_check
+from clinic.transitions import status_bulk_update, transition_check
 from patients.models import Patient
-from scheduling.choices import APPOINTMENT_TRANSITIONS, AppointmentStatus, RoomKind
+from scheduling.choices import (
+    APPOINTMENT_TRANSITIONS,
+    SLOT_HOLD_TRANSITIONS,
+    AppointmentStatus,
+    RoomKind,
+    SlotHoldStatus,
+)
 from scheduling.locks import appointment_lock
 from scheduling.models import (
     OVERLAP_CONSTRAINT_PREFIX,
@@ -28,6 +34,7 @@ from scheduling.models import (
     Location,
     Practitioner,
     Room,
+    SlotHold,
     new_link_secret,
 )
 from scheduling.placement import place
@@ -190,9 +197,15 @@ def appointment_write_new(
     location: Location | None,
     product: Product | None,
     override_reason: str,
+    hold_relative: bool = False,
+    slot_hold: SlotHold | None = None,
 ) -> Appointment:
     """Inside the caller's transaction, after validate_placement: lock the plan of a session and check it is open,
-    place the visit (scheduling.placement.place) and write the appointment row. The session becomes booked."""
+    place the visit (scheduling.placement.place) and write the appointment row. The session becomes booked.
+
+    `slot_hold`, when given, is the active hold (scheduling.slot_holds) the visit takes: its time is no conflict,
+    and it is marked booked with the row (SlotUnavailable when it is no longer held). With `hold_relative` a
+    relative finding does not refuse (and records no override): the caller puts the visit on hold for review."""
     if session is not None:
         plan_lock(session.plan_id)
         session = fresh_session(session)
@@ -213,6 +226,8 @@ def appointment_write_new(
         device=device,
         product=product,
         override_reason=override_reason,
+        hold_relative=hold_relative,
+        slot_hold=slot_hold,
     )
     appointment = Appointment(
         patient=patient,
@@ -228,14 +243,30 @@ def appointment_write_new(
         end=start + timedelta(minutes=therapy_type.session_minutes),
         created_by=by,
     )
-    if session is None and result.warnings:
+    if session is None and result.warnings and not hold_relative:
         appointment.override_reason = override_reason
         appointment.override_by = by
         appointment.override_at = timezone.now()
         appointment.overridden_findings = findings_as_dicts(result.warnings)
     appointment_save(appointment)
     appointment.placed_on_open_day = True  # place refused a closed day
+    if slot_hold is not None:
+        _slot_hold_used(slot_hold, appointment)
     return appointment
+
+
+def _slot_hold_used(slot_hold: SlotHold, appointment: Appointment) -> None:
+    """Mark the hold this booking used as booked; SlotUnavailable when it was no longer held (it expired, or was
+    released, meanwhile): the transaction then writes nothing."""
+    used = status_bulk_update(
+        SlotHold.objects.active(timezone.now()).filter(pk=slot_hold.pk),
+        table=SLOT_HOLD_TRANSITIONS,
+        new=SlotHoldStatus.BOOKED,
+        appointment=appointment,
+        updated_at=timezone.now(),
+    )
+    if not used:
+        raise SlotUnavailable("The time kept for this request is no longer held.")
 
 
 def appointment_write_move(

@@ -133,3 +133,20 @@ class OfferDelivery(models.TextChoices):
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Not sent (the slot went first)"
+
+
+class SlotHoldStatus(models.TextChoices):
+    """A slot kept aside for a short while (an online booking request waiting for its email link)."""
+
+    HELD = "held", "Held"
+    BOOKED = "booked", "Booked (became an appointment)"
+    RELEASED = "released", "Released"
+    EXPIRED = "expired", "Expired"
+
+
+SLOT_HOLD_TRANSITIONS: dict[str, set[str]] = {
+    SlotHoldStatus.HELD: {SlotHoldStatus.BOOKED, SlotHoldStatus.RELEASED, SlotHoldStatus.EXPIRED},
+    SlotHoldStatus.BOOKED: set(),
+    SlotHoldStatus.RELEASED: set(),
+    SlotHoldStatus.EXPIRED: set(),
+}

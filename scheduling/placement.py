@@ -7,7 +7,8 @@ instead of deadlocking. Screening runs once, on the treatment date (the local da
 
 from datetime import datetime, timedelta
 
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
 
 from clinic.clock import local_date
 from clinic.exceptions import DomainValidationError, SlotUnavailable
@@ -21,6 +22,7 @@ from scheduling.models import (
     LocationClosure,
     Practitioner,
     Room,
+    SlotHold,
     TimeOff,
     WorkingHours,
 )
@@ -44,17 +46,19 @@ def _screen(
     product: Product | None,
     day,
     override_reason: str,
+    hold_relative: bool = False,
 ) -> ScreeningResult:
     """Screening runs once at every booking, on the treatment date: a patient who started warfarin since the plan
     opened is refused, and a one-off is screened by its product's source as well as its therapy. Without a plan a
     relative finding refuses too unless a practitioner gave `override_reason` (checked by _validate); the result's
-    warnings are then what the appointment's override accepts."""
+    warnings are then what the appointment's override accepts. With `hold_relative` a relative finding does not
+    refuse: the caller books the appointment on hold for a practitioner's review."""
     if session is not None:
         result = plan_screen(session.plan, on=day)
         refused = result.blocking
     else:
         result = screen(patient, therapy_type, product, on=day)
-        refused = result.blocking + ([] if override_reason else result.warnings)
+        refused = result.blocking + ([] if override_reason or hold_relative else result.warnings)
     if refused:
         detail = f"{patient} cannot be booked for {therapy_type.name}: {names(refused)}."
         if not result.blocking:
@@ -100,22 +104,43 @@ def _working_location(
 
 
 def _buffered_conflicts(
-    *, start: datetime, end: datetime, therapy_type: TherapyType, largest_buffer: int, moving_pk: int | None, whose: Q
+    *,
+    start: datetime,
+    end: datetime,
+    therapy_type: TherapyType,
+    largest_buffer: int,
+    moving_pk: int | None,
+    whose: Q,
+    held: Q,
+    using_hold_pk: int | None = None,
 ) -> list[tuple]:
-    """Active appointments of `whose` whose stretch plus buffer meets [start, end + this therapy's buffer).
+    """Active appointments of `whose`, and active slot holds of `held` (but the one this booking uses), whose
+    stretch plus buffer meets [start, end + this therapy's buffer); one query.
 
-    Rows are (practitioner_id, room_id, device_id, patient_id). Back to back (one ends, with its buffer, when the
-    other starts) is not a conflict. `largest_buffer` (minutes, any therapy) bounds how early a meeting one starts.
+    Rows are (practitioner_id, room_id, device_id, patient_id); a hold has no patient. Back to back (one ends, with
+    its buffer, when the other starts) is not a conflict. `largest_buffer` (minutes, any therapy) bounds how early
+    a meeting one starts.
     """
-    rows = (
-        Appointment.objects.overlapping(
-            start - timedelta(minutes=largest_buffer), end + timedelta(minutes=therapy_type.buffer_minutes)
-        )
+    first, last = start - timedelta(minutes=largest_buffer), end + timedelta(minutes=therapy_type.buffer_minutes)
+    columns = ("practitioner_id", "room_id", "device_id", "patient_id", "end", "buffer")
+    booked = (
+        Appointment.objects.overlapping(first, last)
         .filter(whose, status__in=ACTIVE_APPOINTMENT_STATUSES)
         .exclude(pk=moving_pk)
-        .values_list("practitioner_id", "room_id", "device_id", "patient_id", "end", "therapy_type__buffer_minutes")
+        .annotate(buffer=F("therapy_type__buffer_minutes"))
+        .order_by()
+        .values_list(*columns)
     )
-    return [row[:4] for row in rows if row[4] + timedelta(minutes=row[5]) > start]
+    holds = (
+        SlotHold.objects.active(timezone.now())
+        .overlapping(first, last)
+        .filter(held)
+        .exclude(pk=using_hold_pk)
+        .annotate(patient_id=Value(None, output_field=IntegerField()), buffer=F("therapy_type__buffer_minutes"))
+        .order_by()
+        .values_list(*columns)
+    )
+    return [row[:4] for row in booked.union(holds, all=True) if row[4] + timedelta(minutes=row[5]) > start]
 
 
 def _pick(candidates: QuerySet, busy_ids: set[int], recheck, keep_id: int | None = None) -> object | None:
@@ -148,9 +173,12 @@ def place(
     product: Product | None = None,
     keep_order: bool = True,
     override_reason: str = "",
+    hold_relative: bool = False,
+    slot_hold: SlotHold | None = None,
 ) -> tuple[Location, Room, Device | None, ScreeningResult | None]:
     """Every check for [start, start + session) under locks; returns where it goes and, for a booking, the
-    screening result. Call inside a transaction."""
+    screening result. Active slot holds (scheduling.slot_holds) count as appointments, but `slot_hold`, the one
+    this booking uses. Call inside a transaction."""
     end = start + timedelta(minutes=therapy_type.session_minutes)
     Practitioner.objects.select_for_update().filter(pk=practitioner.pk).values_list("pk", flat=True).get()
     Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True).get()
@@ -165,6 +193,7 @@ def place(
             product=product,
             day=day,
             override_reason=override_reason,
+            hold_relative=hold_relative,
         )
     elif not moving.on_hold and (moved_result := appointment_screen(moving, start=start)).blocking:
         # A held appointment may still be moved (it stays held unless the new day is clear); a clear one may not
@@ -178,7 +207,7 @@ def place(
     if away:
         raise SlotUnavailable(f"{practitioner} is away at that time.")
 
-    def conflicts(whose: Q) -> list[tuple]:
+    def conflicts(whose: Q, held: Q | None = None) -> list[tuple]:
         return _buffered_conflicts(
             start=start,
             end=end,
@@ -186,9 +215,14 @@ def place(
             largest_buffer=largest_buffer,
             moving_pk=moving.pk if moving else None,
             whose=whose,
+            held=whose if held is None else held,
+            using_hold_pk=slot_hold.pk if slot_hold is not None else None,
         )
 
-    rows = conflicts(Q(practitioner=practitioner) | Q(patient=patient) | Q(location=location))
+    rows = conflicts(
+        Q(practitioner=practitioner) | Q(patient=patient) | Q(location=location),
+        held=Q(practitioner=practitioner) | Q(location=location),
+    )
     if any(row[0] == practitioner.pk for row in rows):
         raise SlotUnavailable(f"{practitioner} already has an appointment at that time.")
     if any(row[3] == patient.pk for row in rows):

@@ -85,7 +85,8 @@ def exception_handler(exc, context):
         if isinstance(exc, Contraindicated) and not is_clinical(getattr(request, "user", None)):
             detail, extra = exc.for_front_desk()
         body = error_body(exc.code, detail, exc.errors, **extra)
-        return Response(body, status=exc.status_code)
+        wait = getattr(exc, "wait", None)  # a refusal that passes with time (429) says when
+        return Response(body, status=exc.status_code, headers={"Retry-After": str(int(wait))} if wait else None)
     if isinstance(exc, IntegrityError):
         # A database rule caught what a service check missed. The overlap constraints are turned into
         # slot_unavailable by the booking service, which knows them; any other clash is a plain conflict.

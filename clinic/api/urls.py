@@ -32,6 +32,7 @@ v1 = [
     path("", include("waitlist.api.urls")),
     path("", include("exchange.api.urls")),
     path("", include("exchange.feeds.api.urls")),
+    path("", include("portal.online.api.urls")),
 ]
 
 urlpatterns = [

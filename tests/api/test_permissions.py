@@ -78,6 +78,7 @@ MATRIX = [
     # The practitioner themself may too (tests/exchange/test_feeds.py); another practitioner may not.
     ("calendar feed issue", "post", "/api/v1/practitioners/{practitioner}/calendar-feed/", None, {AD}, 201),
     ("calendar feed revoke", "delete", "/api/v1/practitioners/{practitioner}/calendar-feed/", None, {AD}, 204),
+    ("online requests", "get", "/api/v1/online-requests/?needs_attention=true", None, STAFF, 200),
 ]
 
 
@@ -180,6 +181,7 @@ def test_front_desk_sees_demographics_only(records, front_desk_api):
         "no_show_count",
         "late_cancellation_count",
         "active",
+        "source",
     }
 
 

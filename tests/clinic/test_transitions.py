@@ -6,14 +6,17 @@ import pytest
 from clinic.exceptions import DomainError, ErrorCode
 from clinic.transitions import status_bulk_update
 from messaging.reminders import appointment_reminders_hold
+from portal.online.choices import BOOKING_REQUEST_TRANSITIONS, BookingRequestStatus
 from scheduling.choices import (
     APPOINTMENT_TRANSITIONS,
     OFFER_TRANSITIONS,
     REMINDER_TRANSITIONS,
+    SLOT_HOLD_TRANSITIONS,
     WAITLIST_TRANSITIONS,
     AppointmentStatus,
     OfferStatus,
     ReminderStatus,
+    SlotHoldStatus,
     WaitlistStatus,
 )
 from scheduling.models import Reminder
@@ -34,7 +37,9 @@ TABLES = [
     (REMINDER_TRANSITIONS, ReminderStatus),
     (WAITLIST_TRANSITIONS, WaitlistStatus),
     (OFFER_TRANSITIONS, OfferStatus),
+    (SLOT_HOLD_TRANSITIONS, SlotHoldStatus),
     (LOT_TRANSITIONS, LotStatus),
+    (BOOKING_REQUEST_TRANSITIONS, BookingRequestStatus),
 ]
 
 
@@ -76,5 +81,8 @@ def test_error_codes_are_the_contracts():
         "idempotency_key_reused",
         "locked_out",
     }
+    import portal.online.confirming  # noqa: F401 - its errors are DomainErrors too
+    import portal.online.requests  # noqa: F401
+
     for error in DomainError.__subclasses__():
-        assert isinstance(error.code, ErrorCode)
+        assert isinstance(error.code, ErrorCode), error

@@ -35,6 +35,7 @@ THERAPIES = {
         requires_blood_draw=True,
         requires_product=False,
         device_kind="centrifuge",
+        online_booking=True,
         preparation_notes="Eat and drink normally and keep well hydrated: blood will be drawn at the start.",
     ),
     "exosome": dict(
@@ -47,6 +48,7 @@ THERAPIES = {
         requires_blood_draw=False,
         requires_product=True,
         device_kind="",
+        online_booking=True,
         preparation_notes="Arrive with clean skin, without make-up on the area to be treated.",
     ),
 }
@@ -170,7 +172,12 @@ class Command(BaseCommand):
     def _location_and_resources(self):
         location, _ = Location.objects.get_or_create(
             name="Main clinic",
-            defaults=dict(time_zone="Europe/London", address="1 Harley Street, London W1G 9QD", phone="+442079460000"),
+            defaults=dict(
+                time_zone="Europe/London",
+                address="1 Harley Street, London W1G 9QD",
+                phone="+442079460000",
+                online_booking=True,
+            ),
         )
         for name in ("Treatment room 1", "Treatment room 2"):
             Room.objects.get_or_create(location=location, name=name)

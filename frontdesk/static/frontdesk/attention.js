@@ -48,6 +48,37 @@ async function attentionPlans() {
   );
 }
 
+// Online booking requests: those a person must act on (a call-back, a possible duplicate) with "Done", and the
+// pending ones whose slot is held while the patient confirms by email.
+async function onlineRequests() {
+  const [attention, pending] = await Promise.all([
+    api("online-requests/", { params: { needs_attention: "true" } }),
+    api("online-requests/", { params: { status: "pending", location: state.location } }),
+  ]);
+  const items = attention.results.map((r) => {
+    const done = h("button", { type: "button", "aria-label": `Done: ${r.first_name} ${r.last_name}` }, "Done");
+    done.addEventListener("click", async () => {
+      try {
+        await api(`online-requests/${r.id}/resolve/`, { method: "POST", body: {} });
+      } catch (error) {
+        flash(error.message, "error");
+      }
+      await loadAttention();
+    });
+    return h("li", { class: "stacked" },
+      h("span", {}, h("strong", {}, `${r.first_name} ${r.last_name}`), ` ${r.therapy_type_name} ${when(r.start)} ${r.phone}`,
+        h("small", {}, r.attention_reason)),
+      h("span", { class: "item-actions" }, done, r.patient ? record(r.patient) : null));
+  });
+  const now = Date.now();
+  for (const r of pending.results.filter((r) => Date.parse(r.expires_at) > now)) {
+    items.push(h("li", { class: "pending-online" },
+      h("span", {}, h("strong", {}, "Pending online request"), ` ${r.therapy_type_name} ${when(r.start)}`,
+        h("small", {}, `held until ${localTime(r.expires_at, zone())}`))));
+  }
+  return items;
+}
+
 async function failedReminders() {
   const page = await api("reminders/", { params: { status: "failed" } });
   return page.results.map((r) => {
@@ -77,6 +108,7 @@ export function loadAttention() {
   return Promise.all([
     fill($("attention-appointments"), attentionAppointments),
     fill($("attention-plans"), attentionPlans),
+    fill($("online-requests"), onlineRequests),
     fill($("failed-reminders"), failedReminders),
     fill($("no-email-patients"), noEmailPatients),
     fill($("waitlist"), () => loadWaitlist($("waitlist"))),

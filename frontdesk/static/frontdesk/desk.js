@@ -22,9 +22,9 @@ async function refresh() {
   const grid = $("day-grid");
   grid.setAttribute("aria-busy", "true");
   try {
-    const { appointments, closures } = await loadRange();
+    const { appointments, closures, pending } = await loadRange();
     if (seq !== loadSeq) return; // the desk has moved on meanwhile
-    Object.assign(state, { appointments, closures });
+    Object.assign(state, { appointments, closures, pending });
     draw();
     refreshOpen();
   } catch (error) {

@@ -82,6 +82,11 @@ function lane(date, resource, first, last) {
   state.appointments
     .filter((a) => a[resource.key] === resource.id && dateOf(a) === date)
     .forEach((a) => el.append(card(a, cardStyle(a, first))));
+  state.pending
+    .filter((r) => r[resource.key] === resource.id && dateOf(r) === date)
+    .forEach((r) => el.append(h("div", { class: "card pending-online", style: cardStyle({ ...r, status: "booked" }, first) },
+      h("span", { class: "card-time" }, `${localTime(r.start, zone())} Pending online request`),
+      h("span", { class: "card-status" }, `held until ${localTime(r.expires_at, zone())}`))));
   return el;
 }
 

@@ -3,7 +3,7 @@ import { api, config, listAll } from "./api.js";
 import { addDays, localParts, todayIn } from "./ui.js";
 
 export const catalog = { locations: [], practitioners: [], rooms: [], devices: [], therapyTypes: [], products: [], lots: [] };
-export const state = { location: null, date: null, view: "day", columns: "practitioner", appointments: [], closures: [] };
+export const state = { location: null, date: null, view: "day", columns: "practitioner", appointments: [], closures: [], pending: [] };
 export const byId = (rows, id) => rows.find((row) => row.id === id);
 // Clinical controls are offered to the roles the API lets use them; the API still decides every request.
 export const clinical = config.roles.includes("practitioner") || config.roles.includes("clinic_admin");
@@ -55,6 +55,9 @@ export function resources() {
 // serves up to 31 days, up to 1000 a page).
 export async function loadRange() {
   const days = shownDays();
+  // Slots held by online requests waiting for the patient's email link (nobody else can book them meanwhile),
+  // asked for alongside the appointments.
+  const held = api("online-requests/", { params: { status: "pending", location: state.location } });
   let page = await api("appointments/", {
     params: { location: state.location, date_from: days[0], date_to: days[days.length - 1], page_size: 1000 },
   });
@@ -64,7 +67,8 @@ export async function loadRange() {
     page = await api(page.next);
     appointments.push(...page.results);
   }
-  return { appointments, closures };
+  const pending = (await held).results.filter((r) => Date.parse(r.expires_at) > Date.now());
+  return { appointments, closures, pending };
 }
 
 export function dateOf(appointment) {

@@ -10,14 +10,22 @@ from care.holds import (
     patient_condition_record,
     patient_condition_update,
     patient_condition_verify,
+    product_save,
 )
+from care.people import patients_deactivate, patients_reactivate, practitioner_deactivate, practitioner_reactivate
 from care.planning import plan_cancel_with_appointments, session_skip_with_appointment
 from clinic.admin_actions import action_with_reason
-from patients.admin import PatientConditionAdminBase
-from patients.models import PatientCondition
-from scheduling.admin import WrittenThroughServices
-from treatments.admin import ContraindicationAdminBase, TreatmentPlanAdminBase, TreatmentSessionAdminBase
-from treatments.models import Contraindication, TreatmentPlan, TreatmentSession
+from patients.admin import PatientAdminBase, PatientConditionAdminBase
+from patients.models import Patient, PatientCondition
+from scheduling.admin import PractitionerAdminBase, WrittenThroughServices
+from scheduling.models import Practitioner
+from treatments.admin import (
+    ContraindicationAdminBase,
+    ProductAdminBase,
+    TreatmentPlanAdminBase,
+    TreatmentSessionAdminBase,
+)
+from treatments.models import Contraindication, Product, TreatmentPlan, TreatmentSession
 
 
 @admin.register(PatientCondition)
@@ -111,3 +119,49 @@ class TreatmentSessionAdmin(_ActsThroughServices, TreatmentSessionAdminBase):
                 session=session, by=request.user, reason=reason
             ),
         )
+
+
+@admin.register(Practitioner)
+class PractitionerAdmin(PractitionerAdminBase):
+    """Deactivating a practitioner here puts their appointments ahead on the attention list and holds their
+    reminders (care.people), as reactivating releases them."""
+
+    actions = ["deactivate", "reactivate"]
+
+    @admin.action(description="Deactivate (their future appointments go to the attention list)")
+    def deactivate(self, request, queryset):
+        for practitioner in queryset:
+            ahead = practitioner_deactivate(practitioner=practitioner, by=request.user).count()
+            self.message_user(request, f"{practitioner} deactivated: {ahead} future appointment(s) need a person.")
+
+    @admin.action(description="Reactivate (they take appointments again)")
+    def reactivate(self, request, queryset):
+        for practitioner in queryset:
+            practitioner_reactivate(practitioner=practitioner, by=request.user)
+        self.message_user(request, f"{queryset.count()} practitioner(s) reactivated.")
+
+
+@admin.register(Patient)
+class PatientAdmin(PatientAdminBase):
+    """Deactivating a patient here puts their appointments ahead on the attention list and holds their reminders
+    (care.people), as reactivating releases them."""
+
+    actions = ["deactivate", "reactivate"]
+
+    @admin.action(description="Deactivate the selected patients (kept, hidden from search)")
+    def deactivate(self, request, queryset):
+        changed = patients_deactivate(patients=queryset, by=request.user)
+        self.message_user(request, f"{changed} patient(s) deactivated: their appointments ahead need a person.")
+
+    @admin.action(description="Reactivate the selected patients")
+    def reactivate(self, request, queryset):
+        changed = patients_reactivate(patients=queryset, by=request.user)
+        self.message_user(request, f"{changed} patient(s) reactivated.")
+
+
+@admin.register(Product)
+class ProductAdmin(ProductAdminBase):
+    """Products saved here go through care.holds.product_save: a new source re-screens who uses them."""
+
+    def save_model(self, request, obj, form, change):
+        product_save(product=obj, by=request.user)

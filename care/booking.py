@@ -27,11 +27,12 @@ from scheduling.booking import (
     appointment_write_new,
     fresh_session,
     overlap_refused,
+    refuse_inactive_practitioner,
     refuse_too_early,
     treatment_day,
     validate_placement,
 )
-from scheduling.choices import AppointmentStatus
+from scheduling.choices import AppointmentStatus, CancelledBy
 from scheduling.freed import time_freed
 from scheduling.models import Appointment, Device, Location, Practitioner, Room, SlotHold
 from scheduling.screening import appointment_refuse_if_held
@@ -39,7 +40,7 @@ from treatments.choices import SessionStatus
 from treatments.lots import lot_problems
 from treatments.models import Product, ProductLot, TherapyType, TreatmentSession
 from treatments.plans import plan_flag_attention
-from treatments.sessions import session_complete, session_mark_unbooked
+from treatments.sessions import session_complete, session_mark_unbooked, session_refuse_out_of_order
 
 BOOK_NEXT_SESSION_TASK = "scheduling.tasks.book_next_session"
 
@@ -164,18 +165,30 @@ def appointment_reschedule(
 # --- life cycle ------------------------------------------------------------------------------------------
 
 
-def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "", by_clinic: bool = False) -> Appointment:
-    """Cancel a booked appointment (held or not): the reason and time are kept, the slot is free again at once,
-    the plan session goes back to planned (its later windows follow), pending or held reminders are cancelled (the
-    patient gets the ordinary cancellation email) and the freed time is recorded for the waitlist
-    (scheduling.freed, which queues the waitlist's task by name).
+def appointment_cancel(
+    *,
+    appointment: Appointment,
+    by=None,
+    reason: str = "",
+    cancelled_by: str = CancelledBy.PATIENT,
+    move_later_sessions: bool = True,
+) -> Appointment:
+    """Cancel a booked appointment (held or not): the reason, the time and who cancelled (`cancelled_by`: the
+    patient or the clinic) are kept, the slot is free again at once, the plan session goes back to planned (its
+    later windows follow), pending or held reminders are cancelled (the patient gets the ordinary cancellation
+    email) and the freed time is recorded for the waitlist (scheduling.freed, which queues the waitlist's task by
+    name).
 
-    Guarantees: a cancellation within CLINIC_CANCELLATION_POLICY_HOURS of the start is marked `late_cancellation`
-    (it counts in the patient's attendance), unless the clinic itself cancels (`by_clinic`, e.g. a course whose
-    later session could not be kept in its window).
+    Guarantees: a patient's cancellation within CLINIC_CANCELLATION_POLICY_HOURS of the start is marked
+    `late_cancellation` (it counts in the patient's attendance); the clinic's never is (a practitioner's plan
+    cancel or skip, a course whose later session could not be kept in its window). A cancelled appointment is not
+    on hold: nothing is left to treat. For a plan session the later windows are recomputed and every later booked
+    session that falls out of its window is moved into it or cancelled with the plan flagged (listed in the
+    answer's `cascade`), unless `move_later_sessions` is False (a plan's own walk, which does that itself); a
+    later session still booked behind an unbooked one puts the plan on the attention list.
     """
     with transaction.atomic():
-        appointment = appointment_write_cancel(appointment=appointment, reason=reason, by_clinic=by_clinic)
+        appointment = appointment_write_cancel(appointment=appointment, reason=reason, cancelled_by=cancelled_by)
         appointment_reminders_sync(appointment, event="cancelled")
         time_freed(
             practitioner_id=appointment.practitioner_id,
@@ -184,6 +197,10 @@ def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "", b
             end=appointment.end,
             reason="cancelled",
         )
+        cascade = []
+        if appointment.session_id and move_later_sessions:
+            cascade = sessions_follow_move(session=appointment.session, by=by, because="was cancelled")
+    appointment.cascade = cascade
     return appointment
 
 
@@ -196,7 +213,10 @@ def appointment_check_in(*, appointment: Appointment, by=None) -> Appointment:
     with transaction.atomic():
         appointment = appointment_status_change(appointment, AppointmentStatus.CHECKED_IN)
         refuse_too_early(appointment, opens_minutes=settings.CLINIC_CHECK_IN_OPENS_MINUTES, action="checked in")
+        refuse_inactive_practitioner(appointment, by=by, action="checked in")
         appointment_refuse_if_held(appointment, action="checked in")
+        if appointment.session_id:
+            session_refuse_out_of_order(session=appointment.session, action="checked in")
         appointment.checked_in_at = timezone.now()
         appointment_save(appointment)
     return appointment
@@ -243,6 +263,8 @@ def _record_visit(appointment: Appointment, *, by, notes: str, lot: ProductLot |
     if problems:
         raise DomainValidationError(errors={"product_lot": problems})
     appointment_refuse_if_held(appointment, action="completed")
+    if appointment.session_id:
+        session_refuse_out_of_order(session=appointment.session, action="completed")
     appointment.consent = consent
     appointment.notes = notes
     appointment.product_lot = lot
@@ -265,6 +287,7 @@ def appointment_complete(
     with transaction.atomic():
         appointment = appointment_status_change(appointment, AppointmentStatus.COMPLETED)
         refuse_too_early(appointment, opens_minutes=0, action="completed")
+        refuse_inactive_practitioner(appointment, by=by, action="completed")
         appointment.completed_at = timezone.now()
         _record_visit(appointment, by=by, notes=notes, lot=lot, lot_given=product_lot is not None)
         if appointment.session_id:
@@ -295,14 +318,16 @@ def _queue_next_session(session_id: int) -> None:
 # --- the cascade ---------------------------------------------------------------------------------------
 
 
-def sessions_follow_move(*, session: TreatmentSession, by=None) -> list[dict]:
-    """After session k was booked or moved (its later windows already recomputed), keep each later booked session
-    in its window; returns the appointments changed, as the API's `cascade` ({"appointment", "status", "start"}).
+def sessions_follow_move(*, session: TreatmentSession, by=None, because: str = "moved") -> list[dict]:
+    """After session k was booked, moved, cancelled or skipped (`because`; its later windows already recomputed),
+    keep each later booked session in its window; returns the appointments changed, as the API's `cascade`
+    ({"appointment", "status", "start"}).
 
     Guarantees: a later appointment still inside its window stays; one outside is moved to the nearest fit inside
     it (same practitioner and hour preferred); where none exists its appointment is cancelled by the clinic with
     the reason (not a late cancellation of the patient's), the session is unbooked and the plan flagged
-    `needs_attention`. Runs inside the caller's transaction.
+    `needs_attention`. When session k is left unbooked with a later session still booked, the plan is flagged
+    too: session k must be booked before it (or skipped). Runs inside the caller's transaction.
     """
     cascade = []
     later_ids = TreatmentSession.objects.filter(plan_id=session.plan_id, sequence__gt=session.sequence)
@@ -317,20 +342,47 @@ def sessions_follow_move(*, session: TreatmentSession, by=None) -> list[dict]:
             continue
         moved = _move_into_window(appointment=appointment, session=later, preferred=local_start, by=by)
         if moved is not None:
-            cascade.append(_cascade_entry(moved))
+            cascade.append(cascade_entry(moved))
             continue
         reason = (
             f"Session {later.sequence} fell out of its window ({later.window_start:%d %b %Y} to "
-            f"{later.window_end:%d %b %Y}) when session {session.sequence} moved, and no free slot was found in "
-            f"it: its appointment was cancelled; book it by hand."
+            f"{later.window_end:%d %b %Y}) when session {session.sequence} {because}, and no free slot was found "
+            f"in it: its appointment was cancelled; book it by hand."
         )
-        cancelled = appointment_cancel(appointment=appointment, by=by, reason=reason, by_clinic=True)
+        cancelled = appointment_cancel(
+            appointment=appointment,
+            by=by,
+            reason=reason,
+            cancelled_by=CancelledBy.CLINIC,
+            move_later_sessions=False,
+        )
         plan_flag_attention(plan=later.plan, reason=reason)
-        cascade.append(_cascade_entry(cancelled))
+        cascade.append(cascade_entry(cancelled))
+    _flag_a_gap_before_booked(session)
     return cascade
 
 
-def _cascade_entry(appointment: Appointment) -> dict:
+def _flag_a_gap_before_booked(session: TreatmentSession) -> None:
+    """Session k is unbooked while a later session stays booked: the plan asks a person to book k before it."""
+    session.refresh_from_db(fields=["status"])
+    if session.status != SessionStatus.PLANNED:
+        return
+    later = (
+        TreatmentSession.objects.filter(
+            plan_id=session.plan_id, sequence__gt=session.sequence, status=SessionStatus.BOOKED
+        )
+        .order_by("sequence")
+        .first()
+    )
+    if later is not None:
+        plan_flag_attention(
+            plan=session.plan,
+            reason=f"Session {session.sequence} is not booked but session {later.sequence} is, on "
+            f"{later.scheduled_date:%d %b %Y}: book session {session.sequence} before it, or skip it.",
+        )
+
+
+def cascade_entry(appointment: Appointment) -> dict:
     return {"appointment": appointment.pk, "status": appointment.status, "start": appointment.start}
 
 

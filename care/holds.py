@@ -11,13 +11,15 @@ all of them; the condition rows are validated and written by patients.conditions
 scheduling.screening.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Unpack
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from clinic.clock import clinic_today
 from clinic.exceptions import DomainValidationError
 from messaging.reminders import appointment_reminders_hold, appointment_reminders_release
 from patients.conditions import (
@@ -32,7 +34,8 @@ from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES
 from scheduling.locks import appointment_lock
 from scheduling.models import Appointment, Location
 from scheduling.screening import appointment_screen
-from treatments.models import Contraindication
+from treatments.choices import PlanStatus
+from treatments.models import Contraindication, Product, TreatmentPlan
 from treatments.plans import patient_plans_lock, plan_accept_findings, plans_rescreen
 from treatments.screening import (
     ScreeningResult,
@@ -110,6 +113,21 @@ def patient_screening_changed(*, patient: Patient, by=None) -> None:
 # --- conditions -----------------------------------------------------------------------------------------------
 
 
+def patient_today(patient: Patient) -> date:
+    """Today where the patient is treated: at the location of their next appointment (else their latest); for a
+    patient with none yet, the latest date any of the clinic's locations has reached (an Auckland clinic's today
+    is never "in the future")."""
+    ahead = Appointment.objects.filter(patient=patient, end__gt=timezone.now()).order_by("start")
+    zone_name = (
+        ahead.values_list("location__time_zone", flat=True).first()
+        or (
+            Appointment.objects.filter(patient=patient).order_by("-start").values_list("location__time_zone", flat=True)
+        ).first()
+    )
+    zones = [zone_name] if zone_name else Location.objects.values_list("time_zone", flat=True).distinct()
+    return max((clinic_today(ZoneInfo(name)) for name in zones), default=clinic_today())
+
+
 def patient_condition_record(
     *, patient: Patient, condition: Condition | int, by, **details: Unpack[PatientConditionDetails]
 ) -> PatientCondition:
@@ -118,11 +136,14 @@ def patient_condition_record(
 
     Guarantees: in the same transaction the patient's active plans are re-screened (a plan with a finding no
     override covers is flagged `needs_attention`) and their future appointments blocked on their treatment date
-    go on hold, so the answer to this write already sees the holds.
+    go on hold, so the answer to this write already sees the holds. `since` may be today at the patient's clinic
+    (patient_today), not later.
     """
     with transaction.atomic():
         patient_plans_lock(patient_id=patient.pk if isinstance(patient, Patient) else patient)
-        record = patient_condition_write_new(patient=patient, condition=condition, by=by, **details)
+        record = patient_condition_write_new(
+            patient=patient, condition=condition, by=by, today=patient_today(patient), **details
+        )
         patient_screening_changed(patient=patient, by=by)
     return record
 
@@ -134,10 +155,11 @@ def patient_condition_update(*, patient_condition: PatientCondition, by, **field
     appointments, an ended or deactivated one lifts the holds it caused (plan flags stay until a practitioner
     reviews the plan).
     """
-    patient_condition_validate_change(fields, patient_condition=patient_condition)
+    today = patient_today(patient_condition.patient)
+    patient_condition_validate_change(fields, patient_condition=patient_condition, today=today)
     with transaction.atomic():
         patient_plans_lock(patient_id=patient_condition.patient_id)
-        record = patient_condition_write_change(patient_condition=patient_condition, fields=fields)
+        record = patient_condition_write_change(patient_condition=patient_condition, fields=fields, today=today)
         patient_screening_changed(patient=record.patient, by=by)
     patient_condition.refresh_from_db()
     return record
@@ -181,6 +203,37 @@ def contraindication_delete(*, rule: Contraindication, by=None) -> None:
         rule.delete()
         for patient in _patients_with(condition_id):
             patient_screening_changed(patient=patient, by=by)
+
+
+# --- products -------------------------------------------------------------------------------------------------
+
+# The product fields a rule or a screening reads: a change of any re-screens the patients who use the product.
+PRODUCT_SCREENED_FIELDS = ("source", "therapy_type_id")
+
+
+def _patients_using(product_id: int) -> QuerySet[Patient]:
+    visits = Appointment.objects.filter(
+        Q(product_id=product_id) | Q(plan__product_id=product_id),
+        status__in=ACTIVE_APPOINTMENT_STATUSES,
+        end__gt=timezone.now(),
+    )
+    plans = TreatmentPlan.objects.filter(product_id=product_id, status=PlanStatus.ACTIVE)
+    using = Q(pk__in=visits.values("patient_id")) | Q(pk__in=plans.values("patient_id"))
+    return Patient.objects.filter(using).order_by("pk")
+
+
+def product_save(*, product: Product, by=None) -> Product:
+    """Add or change a product (the admin's save). When a field screening reads changed (its source), every
+    patient with an active plan or a future visit using the product is re-screened in the same transaction, as
+    for a rule change: visits now blocked go on hold, holds it no longer justifies lift."""
+    with transaction.atomic():
+        before = Product.objects.filter(pk=product.pk).values(*PRODUCT_SCREENED_FIELDS).first()
+        product.full_clean()
+        product.save()
+        if before is not None and any(before[name] != getattr(product, name) for name in PRODUCT_SCREENED_FIELDS):
+            for patient in _patients_using(product.pk):
+                patient_screening_changed(patient=patient, by=by)
+    return product
 
 
 # --- release --------------------------------------------------------------------------------------------------

@@ -10,12 +10,12 @@ from datetime import date, timedelta
 
 from django.db import transaction
 
-from care.booking import appointment_book, appointment_cancel
+from care.booking import appointment_book, appointment_cancel, cascade_entry, sessions_follow_move
 from care.holds import appointments_rescreen
 from care.slots import ATTEMPTS_PER_SESSION, Preference, active_appointment, rank_slots, window_slots
 from clinic.clock import clinic_today
 from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition, SlotUnavailable
-from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus
+from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, CancelledBy
 from scheduling.models import Appointment, Location, Practitioner
 from treatments.choices import PlanStatus, SessionStatus
 from treatments.models import TreatmentPlan, TreatmentSession
@@ -227,7 +227,8 @@ def plan_review(*, plan: TreatmentPlan, by, override_reason: str = "") -> Treatm
 
 def plan_cancel_with_appointments(*, plan: TreatmentPlan, by, reason: str) -> TreatmentPlan:
     """Cancel a plan and its appointments still ahead (the patients get the ordinary cancellation email), in
-    one transaction: the sessions still to come are cancelled and the plan leaves the attention list.
+    one transaction, by the clinic (never a late cancellation of the patient's): the sessions still to come are
+    cancelled and the plan leaves the attention list; the appointments cancelled are the plan's `cascade`.
 
     Guarantees: InvalidTransition when the plan is not active, or a session is checked in (finish it first).
     """
@@ -238,23 +239,44 @@ def plan_cancel_with_appointments(*, plan: TreatmentPlan, by, reason: str) -> Tr
         plan = plan_lock(plan.pk)
         if plan.status != PlanStatus.ACTIVE:
             raise InvalidTransition(f"The plan is {plan.status}: it cannot be cancelled.")
-        for appointment in plan.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES).order_by("start"):
-            appointment_cancel(appointment=appointment, by=by, reason=f"The treatment plan was cancelled: {reason}")
-        return plan_cancel(plan=plan, by=by, reason=reason)
+        cascade = [
+            cascade_entry(
+                appointment_cancel(
+                    appointment=appointment,
+                    by=by,
+                    reason=f"The treatment plan was cancelled: {reason}",
+                    cancelled_by=CancelledBy.CLINIC,
+                    move_later_sessions=False,
+                )
+            )
+            for appointment in plan.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES).order_by("start")
+        ]
+        plan = plan_cancel(plan=plan, by=by, reason=reason)
+    plan.cascade = cascade
+    return plan
 
 
 def session_skip_with_appointment(*, session: TreatmentSession, by, reason: str) -> TreatmentPlan:
-    """A practitioner drops a session from its course: its appointment, if booked, is cancelled (the patient is
-    told), the session becomes `skipped` and the later windows count from the session before it; skipping the
-    last open session closes the plan. One transaction; returns the plan."""
+    """A practitioner drops a session from its course: its appointment, if booked, is cancelled by the clinic (the
+    patient is told), the session becomes `skipped` and the later windows count from the session before it; the
+    later booked sessions that fall out of them are moved or cancelled with the plan flagged (the plan's
+    `cascade`); skipping the last open session closes the plan. One transaction; returns the plan."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainValidationError(errors={"reason": ["Say why the session is skipped."]})
     with transaction.atomic():
         plan = plan_lock(session.plan_id)
         for appointment in session.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES):
-            appointment_cancel(appointment=appointment, by=by, reason=f"Session skipped: {reason}")
+            appointment_cancel(
+                appointment=appointment,
+                by=by,
+                reason=f"Session skipped: {reason}",
+                cancelled_by=CancelledBy.CLINIC,
+                move_later_sessions=False,
+            )
         session.refresh_from_db()
         session_skip(session=session, by=by, reason=reason)
+        cascade = sessions_follow_move(session=session, by=by, because="was skipped")
     plan.refresh_from_db()
+    plan.cascade = cascade
     return plan

@@ -408,6 +408,7 @@ SPECTACULAR_SETTINGS = {
         "clinic.api.schema.query_parameters_as_sent",
     ],
     "ENUM_NAME_OVERRIDES": {
+        "CancelledByEnum": "scheduling.choices.CancelledBy",
         "AppointmentStatusEnum": "scheduling.choices.AppointmentStatus",
         "ReminderStatusEnum": "scheduling.choices.ReminderStatus",
         "PlanStatusEnum": "treatments.choices.PlanStatus",

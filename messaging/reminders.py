@@ -33,6 +33,14 @@ EVENT_NOTICES = {
     "cancelled": ReminderKind.CANCELLATION,
 }
 OFFSET_PREFIX = f"{ReminderKind.REMINDER}_"
+# What a patient is told whatever makes their appointment's emails wait: that it was cancelled, or moved (both in
+# neutral words: a hold's reason is never in an email).
+ALWAYS_TOLD = (ReminderKind.CANCELLATION, ReminderKind.RESCHEDULED)
+
+
+def reminders_wait(appointment: Appointment) -> bool:
+    """Whether the appointment's emails wait: it is on hold, or its patient or practitioner was deactivated."""
+    return appointment.on_hold or not appointment.patient.active or not appointment.practitioner.active
 
 
 def offset_kind(hours: int) -> str:
@@ -98,19 +106,21 @@ def appointment_reminders_sync(appointment: Appointment, *, event: str) -> None:
             )
     notice_kind = EVENT_NOTICES[event]
     notice = _reset_all(appointment, {**wanted, notice_kind: now}, now)[notice_kind]
-    if appointment.on_hold and event != "cancelled":
-        # A held appointment's emails wait for its release (a cancellation is still told at once).
+    if reminders_wait(appointment) and event != "cancelled":
+        # A held appointment's emails wait for its release; its cancellation or new time is still told at once.
         appointment_reminders_hold(appointment)
-        return
+        if notice_kind not in ALWAYS_TOLD:
+            return
     # A broker outage only delays the notice until the next sweep.
     enqueue_on_commit("scheduling.tasks.send_reminder", notice.pk)
 
 
 def appointment_reminders_hold(appointment: Appointment) -> int:
-    """The appointment went on hold: its pending emails are `held`, not sent, until it is released. Returns how
-    many. Inside the hold's transaction."""
+    """The appointment went on hold (or its patient or practitioner left): its pending emails are `held`, not
+    sent, until it is released; a pending cancellation or change of time still goes. Returns how many. Inside the
+    hold's transaction."""
     return status_bulk_update(
-        appointment.reminders.filter(status=ReminderStatus.PENDING),
+        appointment.reminders.filter(status=ReminderStatus.PENDING).exclude(kind__in=ALWAYS_TOLD),
         table=REMINDER_TRANSITIONS,
         new=ReminderStatus.HELD,
         updated_at=timezone.now(),
@@ -120,7 +130,10 @@ def appointment_reminders_hold(appointment: Appointment) -> int:
 def appointment_reminders_release(appointment: Appointment) -> None:
     """The hold was lifted: each held email is recomputed from the appointment's time. A reminder whose time has
     passed meanwhile is `skipped` (an overdue "your appointment is in 48 hours" would mislead); a held notice
-    still goes out while the appointment is ahead. Inside the release's transaction."""
+    still goes out while the appointment is ahead. Nothing is released while something else still makes the
+    emails wait (reminders_wait). Inside the release's transaction."""
+    if reminders_wait(appointment):
+        return
     now = timezone.now()
     start = appointment.start.astimezone(UTC)
     offsets = {offset_kind(hours): start - timedelta(hours=hours) for hours in settings.CLINIC_REMINDER_OFFSETS_HOURS}
@@ -200,8 +213,8 @@ def _not_to_send(reminder: Reminder) -> tuple[str, str] | None:
     patient = appointment.patient
     if reminder.kind.startswith(OFFSET_PREFIX) and appointment.status != AppointmentStatus.BOOKED:
         return ReminderStatus.CANCELLED, f"the appointment is {appointment.get_status_display().lower()}"
-    if appointment.on_hold and reminder.kind != ReminderKind.CANCELLATION:
-        return ReminderStatus.HELD, "the appointment is on hold"
+    if reminders_wait(appointment) and reminder.kind not in ALWAYS_TOLD:
+        return ReminderStatus.HELD, "the appointment is on hold, or its patient or practitioner is inactive"
     if not patient.email:
         return ReminderStatus.SKIPPED, "the patient has no email address"
     if not patient.email_reminders:
@@ -295,8 +308,14 @@ def reminder_retry(*, reminder: Reminder, by=None) -> Reminder:
     appointment no longer booked is cancelled then). Who asked is logged.
     """
     with transaction.atomic():
-        retried = Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.FAILED).update(
-            status=ReminderStatus.PENDING, attempts=0, next_attempt_at=None, claimed_at=None, updated_at=timezone.now()
+        retried = status_bulk_update(
+            Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.FAILED),
+            table=REMINDER_TRANSITIONS,
+            new=ReminderStatus.PENDING,
+            attempts=0,
+            next_attempt_at=None,
+            claimed_at=None,
+            updated_at=timezone.now(),
         )
         reminder.refresh_from_db()
         if not retried:

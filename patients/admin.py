@@ -9,9 +9,8 @@ from patients.conditions import (
     patient_condition_validate_change,
     patient_condition_validate_new,
 )
-from patients.models import Condition, Patient, PatientCondition, PatientNote
+from patients.models import Condition, PatientCondition, PatientNote
 from patients.notes import patient_note_mark_read
-from patients.services import patients_set_active
 
 
 @admin.register(Condition)
@@ -88,29 +87,19 @@ class PatientNoteAdmin(HistoryShownNotReverted, SimpleHistoryAdmin):
         self.message_user(request, f"{queryset.count()} note(s) marked read.")
 
 
-@admin.register(Patient)
-class PatientAdmin(SimpleHistoryAdmin):
-    """Patients are deactivated, never deleted: their appointments, plans and access log must stay readable."""
+class PatientAdminBase(SimpleHistoryAdmin):
+    """Patients are deactivated, never deleted: their appointments, plans and access log must stay readable.
+    Registered by care.admin, whose deactivate and reactivate actions go through care.people so the patient's
+    appointments ahead follow (attention list, reminders)."""
 
     list_display = ("last_name", "first_name", "date_of_birth", "email", "phone", "email_reminders", "active")
     list_filter = ("active", "email_reminders")
     search_fields = ("last_name", "first_name", "email", "phone")
     readonly_fields = ("active",)
     inlines = [PatientConditionInline, PatientNoteInline]
-    actions = ["deactivate", "reactivate"]
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.action(description="Deactivate the selected patients (kept, hidden from search)")
-    def deactivate(self, request, queryset):
-        changed = patients_set_active(patients=queryset, active=False)
-        self.message_user(request, f"{changed} patient(s) deactivated.")
-
-    @admin.action(description="Reactivate the selected patients")
-    def reactivate(self, request, queryset):
-        changed = patients_set_active(patients=queryset, active=True)
-        self.message_user(request, f"{changed} patient(s) reactivated.")
 
 
 class PatientConditionForm(forms.ModelForm):

@@ -21,12 +21,14 @@ PATIENT_CONDITION_EDITABLE_FIELDS = ("active", "since", "until", "note")
 ENDS_BEFORE_IT_BEGAN = "A condition cannot end before it began."
 
 
-def _validate_since(since) -> list[str]:
+def _validate_since(since, today: date | None) -> list[str]:
+    """`today` is the patient's clinic's date (the use case knows where they are treated); the clinic's default
+    zone's when not given."""
     if since is None:
         return []
     if not isinstance(since, date) or isinstance(since, datetime):
         return ["Give a date."]
-    if since > clinic_today():
+    if since > (today or clinic_today()):
         return ["The date cannot be in the future."]
     return []
 
@@ -37,9 +39,9 @@ def _validate_until(until) -> list[str]:
     return []
 
 
-def _validate_dates(since, until) -> dict[str, list[str]]:
+def _validate_dates(since, until, today: date | None) -> dict[str, list[str]]:
     errors = {}
-    if since_errors := _validate_since(since):
+    if since_errors := _validate_since(since, today):
         errors["since"] = since_errors
     if until_errors := _validate_until(until):
         errors["until"] = until_errors
@@ -61,29 +63,39 @@ class PatientConditionDetails(TypedDict, total=False):
 
 
 def patient_condition_validate_new(
-    *, patient: Patient, condition: Condition | int | None, **details: Unpack[PatientConditionDetails]
+    *,
+    patient: Patient,
+    condition: Condition | int | None,
+    today: date | None = None,
+    **details: Unpack[PatientConditionDetails],
 ) -> Condition:
     """Refuse (DomainValidationError, naming the fields) a new condition the service would not record: an unknown
-    condition, one already recorded for the patient, bad or inverted dates. Returns the condition. The API and the
-    admin's form ask this very function."""
+    condition, one already recorded for the patient, bad or inverted dates, `since` after `today` (the patient's
+    clinic's date). Returns the condition. The API and the admin's form ask this very function."""
     condition_obj = instance_or_none(Condition, condition) if condition is not None else None
     errors = {}
     if condition_obj is None:
         errors["condition"] = ["Choose a known condition."]
     elif PatientCondition.objects.filter(patient=patient, condition=condition_obj).exists():
         errors["condition"] = [f"{condition_obj.name} is already recorded for this patient: update it instead."]
-    errors.update(_validate_dates(details.get("since"), details.get("until")))
+    errors.update(_validate_dates(details.get("since"), details.get("until"), today))
     if errors:
         raise DomainValidationError(errors=errors)
     return condition_obj
 
 
 def patient_condition_write_new(
-    *, patient: Patient, condition: Condition | int, by, **details: Unpack[PatientConditionDetails]
+    *,
+    patient: Patient,
+    condition: Condition | int,
+    by,
+    today: date | None = None,
+    **details: Unpack[PatientConditionDetails],
 ) -> PatientCondition:
     """Validate and save a new patient condition (one per patient and condition); DomainValidationError names
-    the fields. Call it inside the use case's transaction."""
-    condition_obj = patient_condition_validate_new(patient=patient, condition=condition, **details)
+    the fields (`since` may not be after `today`, the patient's clinic's date). Call it inside the use case's
+    transaction."""
+    condition_obj = patient_condition_validate_new(patient=patient, condition=condition, today=today, **details)
     record = PatientCondition(patient=patient, condition=condition_obj, recorded_by=by, **details)
     record.full_clean()
     record.save()
@@ -124,15 +136,18 @@ def patient_condition_write_declared(
     return record
 
 
-def patient_condition_validate_change(fields: dict, *, patient_condition: PatientCondition | None = None) -> None:
-    """Refuse (DomainValidationError) a change of anything but the editable fields, or a bad value; given the row,
-    also a change that would leave it ending before it began. The API and the admin's form ask this function."""
+def patient_condition_validate_change(
+    fields: dict, *, patient_condition: PatientCondition | None = None, today: date | None = None
+) -> None:
+    """Refuse (DomainValidationError) a change of anything but the editable fields, or a bad value (`since` after
+    `today`, the patient's clinic's date); given the row, also a change that would leave it ending before it
+    began. The API and the admin's form ask this function."""
     errors = {
         name: ["This field cannot be changed here."] for name in fields if name not in PATIENT_CONDITION_EDITABLE_FIELDS
     }
     if "active" in fields and not isinstance(fields["active"], bool):
         errors["active"] = ["Give true or false."]
-    if "since" in fields and (since_errors := _validate_since(fields["since"])):
+    if "since" in fields and (since_errors := _validate_since(fields["since"], today)):
         errors["since"] = since_errors
     if "until" in fields and (until_errors := _validate_until(fields["until"])):
         errors["until"] = until_errors
@@ -145,7 +160,9 @@ def patient_condition_validate_change(fields: dict, *, patient_condition: Patien
         raise DomainValidationError(errors=errors)
 
 
-def patient_condition_write_change(*, patient_condition: PatientCondition, fields: dict) -> PatientCondition:
+def patient_condition_write_change(
+    *, patient_condition: PatientCondition, fields: dict, today: date | None = None
+) -> PatientCondition:
     """Lock the row, apply the (validated) change and save; returns the row. Inside the use case's transaction."""
     record = (
         PatientCondition.objects.select_for_update(of=("self",))
@@ -154,7 +171,7 @@ def patient_condition_write_change(*, patient_condition: PatientCondition, field
     )
     for name, value in fields.items():
         setattr(record, name, value)
-    if errors := _validate_dates(record.since, record.until):
+    if errors := _validate_dates(record.since, record.until, today):
         raise DomainValidationError(errors=errors)
     record.full_clean()
     record.save()

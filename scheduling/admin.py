@@ -13,13 +13,11 @@ from scheduling.models import (
     Device,
     Location,
     LocationClosure,
-    Practitioner,
     Reminder,
     Room,
     TimeOff,
     WorkingHours,
 )
-from scheduling.practitioners import practitioner_deactivate
 from scheduling.selectors import lot_recipients
 from scheduling.working_time import time_off_delete, time_off_save, working_hours_delete, working_hours_save
 from treatments.admin import ProductLotStatusChangeInline
@@ -95,20 +93,17 @@ class TimeOffInline(admin.TabularInline):
     extra = 0
 
 
-@admin.register(Practitioner)
-class PractitionerAdmin(admin.ModelAdmin):
+class PractitionerAdminBase(admin.ModelAdmin):
+    """How practitioners look in the admin. Registered by care.admin, whose deactivate and reactivate actions go
+    through care.people (their appointments ahead go on the attention list, their reminders wait)."""
+
     list_display = ("display_name", "user", "active")
     list_filter = ("active", "therapy_types", "locations")
     search_fields = ("display_name", "user__username", "user__email")
     filter_horizontal = ("therapy_types", "locations")
     inlines = [WorkingHoursInline, TimeOffInline]
-    actions = ["deactivate"]
-
-    @admin.action(description="Deactivate (their future appointments go to the attention list)")
-    def deactivate(self, request, queryset):
-        for practitioner in queryset:
-            ahead = practitioner_deactivate(practitioner=practitioner, by=request.user).count()
-            self.message_user(request, f"{practitioner} deactivated: {ahead} future appointment(s) need a person.")
+    # Changed by the actions only: they hold or release the reminders of the appointments ahead.
+    readonly_fields = ("active",)
 
     def save_formset(self, request, form, formset, change):
         """Working hours and time off edited inline go through their services, so the waitlist hears of time that

@@ -39,7 +39,7 @@ from scheduling.models import (
     WorkingHours,
 )
 from treatments.models import TherapyType
-from treatments.screening import ScreeningResult, contraindicated, names, screen
+from treatments.screening import ScreeningResult, contraindicated, names, visit_screen
 
 MAX_SEARCH_DAYS = 366
 
@@ -426,14 +426,14 @@ def offer_free_slots_for_patient(
     zone = location.zone
 
     def refused(day: date) -> ScreeningResult | None:
-        result = screen(patient, therapy_type, on=day)
-        return result if result.blocking or (result.warnings and not relative_allowed) else None
+        result = visit_screen(patient=patient, therapy_type=therapy_type, on=day, relative_allowed=relative_allowed)
+        return result if result.blocking else None
 
     first_day = timezone.localtime(start, zone).date()
     if (result := refused(first_day)) is not None:
-        blocked = result.blocking or result.warnings
         raise contraindicated(
-            result, detail=f"{patient} cannot have {therapy_type.name} on {first_day:%d %b %Y}: {names(blocked)}."
+            result.by_severity(),
+            detail=f"{patient} cannot have {therapy_type.name} on {first_day:%d %b %Y}: {names(result.blocking)}.",
         )
     offer = offer_free_slots(
         therapy_type=therapy_type,

@@ -23,6 +23,7 @@ from scheduling.choices import (
     APPOINTMENT_TRANSITIONS,
     SLOT_HOLD_TRANSITIONS,
     AppointmentStatus,
+    CancelledBy,
     RoomKind,
     SlotHoldStatus,
 )
@@ -89,7 +90,7 @@ def validate_placement(
         errors["start"] = [f"Choose a time at least {notice} minutes from now."]
     elif start > timezone.now() + timedelta(days=horizon):
         errors["start"] = [f"Appointments can be booked at most {horizon} days ahead."]
-    if not patient.active:
+    if new_visit and not patient.active:
         errors["patient"] = ["This patient is deactivated; reactivate them in the admin before booking."]
     if not practitioner.active:
         errors["practitioner"] = [f"{practitioner} no longer takes appointments."]
@@ -359,18 +360,43 @@ def _is_late(appointment: Appointment, now) -> bool:
     return appointment.start - now < timedelta(hours=settings.CLINIC_CANCELLATION_POLICY_HOURS)
 
 
-def appointment_write_cancel(*, appointment: Appointment, reason: str, by_clinic: bool) -> Appointment:
-    """Inside the caller's transaction: lock and cancel the booked appointment (reason and time kept, marked
-    `late_cancellation` within CLINIC_CANCELLATION_POLICY_HOURS unless the clinic cancels); its plan session goes
-    back to planned."""
+def appointment_write_cancel(*, appointment: Appointment, reason: str, cancelled_by: str) -> Appointment:
+    """Inside the caller's transaction: lock and cancel the booked appointment (reason, time and who cancelled
+    kept; marked `late_cancellation` when the patient cancels within CLINIC_CANCELLATION_POLICY_HOURS, never when
+    the clinic does); it is no longer on hold; its plan session goes back to planned. DomainValidationError for a
+    `cancelled_by` that is neither the patient nor the clinic."""
+    if cancelled_by not in CancelledBy.values:
+        raise DomainValidationError(errors={"by": ["Say who cancels: " + " or ".join(CancelledBy.values) + "."]})
     appointment = appointment_status_change(appointment, AppointmentStatus.CANCELLED)
     appointment.cancel_reason = (reason or "").strip()
     appointment.cancelled_at = timezone.now()
-    appointment.late_cancellation = not by_clinic and _is_late(appointment, appointment.cancelled_at)
+    appointment.cancelled_by = cancelled_by
+    appointment.late_cancellation = cancelled_by == CancelledBy.PATIENT and _is_late(
+        appointment, appointment.cancelled_at
+    )
+    # The hold guarded a treatment that will not happen; the findings stay in the appointment's history.
+    appointment.on_hold, appointment.held_at, appointment.hold_findings = False, None, []
     appointment_save(appointment)
     if appointment.session_id:
         session_mark_unbooked(session=appointment.session)
     return appointment
+
+
+def refuse_inactive_practitioner(appointment: Appointment, *, by, action: str) -> None:
+    """Nobody checks in or completes a visit with a deactivated practitioner, nor does a deactivated practitioner
+    (InvalidTransition): the visit is moved to another practitioner first."""
+    if not appointment.practitioner.active:
+        raise InvalidTransition(
+            f"{appointment.practitioner} no longer takes appointments: move the appointment to another "
+            f"practitioner before it is {action}.",
+            current=appointment.status,
+        )
+    user_id = getattr(by, "pk", None)
+    if user_id is not None and Practitioner.objects.filter(user_id=user_id, active=False).exists():
+        raise InvalidTransition(
+            f"Your practitioner account is deactivated: the appointment cannot be {action} by you.",
+            current=appointment.status,
+        )
 
 
 def treatment_day(appointment: Appointment):

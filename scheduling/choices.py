@@ -17,6 +17,14 @@ APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
     AppointmentStatus.NO_SHOW: set(),
 }
 
+
+class CancelledBy(models.TextChoices):
+    """Who cancelled an appointment (contract v1.2 `by`): only a patient's late cancel counts against them."""
+
+    PATIENT = "patient", "The patient"
+    CLINIC = "clinic", "The clinic"
+
+
 # Statuses that hold a practitioner, room, device and patient: they take part in overlap checks.
 ACTIVE_APPOINTMENT_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
 

@@ -14,6 +14,7 @@ from patients.models import Patient, PatientNote
 from scheduling.choices import (
     ACTIVE_APPOINTMENT_STATUSES,
     AppointmentStatus,
+    CancelledBy,
     OfferDelivery,
     OfferStatus,
     ReminderStatus,
@@ -221,6 +222,8 @@ class Appointment(models.Model):
         editable=False,
         help_text="Carried by the links in emails; renewed on every move, so older links change nothing.",
     )
+    # Who cancelled: only a patient's late cancel counts against them (empty while not cancelled).
+    cancelled_by = models.CharField(max_length=8, choices=CancelledBy.choices, blank=True, default="", db_default="")
     late_cancellation = models.BooleanField(
         default=False,
         db_default=False,
@@ -379,6 +382,9 @@ class WaitlistEntry(models.Model):
         Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_entries"
     )
     note = models.CharField(max_length=500, blank=True)
+    # A person must call the patient (screening refused a claim); the reason is neutral, never clinical.
+    needs_attention = models.BooleanField(default=False, db_default=False)
+    attention_reason = models.TextField(blank=True, default="", db_default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

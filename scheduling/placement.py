@@ -32,8 +32,7 @@ from treatments.screening import (
     ScreeningResult,
     contraindicated,
     names,
-    plan_screen,
-    screen,
+    visit_screen,
 )
 from treatments.sessions import session_mark_booked
 
@@ -53,17 +52,20 @@ def _screen(
     relative finding refuses too unless a practitioner gave `override_reason` (checked by _validate); the result's
     warnings are then what the appointment's override accepts. With `hold_relative` a relative finding does not
     refuse: the caller books the appointment on hold for a practitioner's review."""
-    if session is not None:
-        result = plan_screen(session.plan, on=day)
-        refused = result.blocking
-    else:
-        result = screen(patient, therapy_type, product, on=day)
-        refused = result.blocking + ([] if override_reason or hold_relative else result.warnings)
-    if refused:
-        detail = f"{patient} cannot be booked for {therapy_type.name}: {names(refused)}."
-        if not result.blocking:
+    plan = session.plan if session is not None else None
+    result = visit_screen(
+        patient=patient,
+        therapy_type=therapy_type,
+        product=product,
+        plan=plan,
+        on=day,
+        relative_allowed=plan is None and (bool(override_reason) or hold_relative),
+    )
+    if result.blocking:
+        detail = f"{patient} cannot be booked for {therapy_type.name}: {names(result.blocking)}."
+        if plan is None and not any(finding.is_absolute for finding in result.blocking):
             detail += " A practitioner may book it with an override reason, or open a plan that records one."
-        raise contraindicated(result, detail=detail)
+        raise contraindicated(result if plan is not None else result.by_severity(), detail=detail)
     return result
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from clinic.clock import local_date
 from scheduling.models import Appointment
-from treatments.screening import ScreeningResult, contraindicated, covered_rule_ids, names, screen_covered
+from treatments.screening import ScreeningResult, contraindicated, names, visit_screen
 
 # What the front desk reads about a held appointment: never the condition (practitioners see `hold_findings`).
 HOLD_REASON = "Needs a practitioner's review before treatment."
@@ -19,11 +19,15 @@ def appointment_treatment_date(appointment: Appointment) -> date:
 def appointment_screen(appointment: Appointment, *, start: datetime | None = None) -> ScreeningResult:
     """Screen the appointment's patient for its therapy (and product) on its treatment date (or on the local day
     of `start`, for a move). Relative findings block unless the plan's or the appointment's override covers them."""
-    plan = appointment.plan
-    product = plan.product if plan is not None else getattr(appointment, "product", None)
     day = local_date(start, appointment.location.zone) if start else appointment_treatment_date(appointment)
-    covered = covered_rule_ids(plan.overridden_findings if plan else None, appointment.overridden_findings)
-    return screen_covered(appointment.patient, appointment.therapy_type, product, on=day, covered=covered)
+    return visit_screen(
+        patient=appointment.patient,
+        therapy_type=appointment.therapy_type,
+        product=getattr(appointment, "product", None),
+        plan=appointment.plan,
+        overridden=appointment.overridden_findings,
+        on=day,
+    )
 
 
 def appointment_refuse_if_held(appointment: Appointment, *, action: str) -> None:

@@ -82,6 +82,12 @@ ATTENTION_RULES: list[AttentionRule] = [
         check=lambda a: not a.practitioner.active,
     ),
     AttentionRule(
+        "patient_inactive",
+        lambda: Q(patient__active=False),
+        "The patient is inactive: move it, cancel it, or reactivate the patient.",
+        check=lambda a: not a.patient.active,
+    ),
+    AttentionRule(
         "missed_session",
         _missed_earlier_session,
         "An earlier session of this course was missed: check the plan with the patient.",

@@ -8,7 +8,6 @@ from clinic.admin_actions import HistoryShownNotReverted
 from treatments.models import (
     Consent,
     Contraindication,
-    Product,
     ProductLot,
     ProductLotStatusChange,
     TherapyType,
@@ -82,8 +81,10 @@ class ProductLotStatusChangeInline(admin.TabularInline):
         return False
 
 
-@admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdminBase(admin.ModelAdmin):
+    """How products look in the admin. Registered by care.admin, whose save goes through care.holds.product_save:
+    a change of source re-screens the visits and plans that use the product."""
+
     list_display = ("name", "therapy_type", "source", "regulatory_status", "jurisdiction", "active")
     list_filter = ("therapy_type", "source", "regulatory_status", "active")
     search_fields = ("name", "manufacturer")

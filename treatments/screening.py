@@ -66,6 +66,14 @@ class ScreeningResult:
     def eligible(self) -> bool:
         return not self.blocking
 
+    def by_severity(self) -> "ScreeningResult":
+        """Every finding, absolute ones as `blocking` and relative ones as `warnings`: how /screenings/ and the
+        refusal of a new visit present them (the practitioner reads what an override could accept)."""
+        findings = [*self.blocking, *self.warnings]
+        return ScreeningResult(
+            blocking=[f for f in findings if f.is_absolute], warnings=[f for f in findings if not f.is_absolute]
+        )
+
     def as_dict(self) -> dict:
         return {
             "eligible": self.eligible,
@@ -150,6 +158,32 @@ def plan_screen(plan: TreatmentPlan, *, on: date | None = None) -> ScreeningResu
     return screen_covered(
         plan.patient, plan.therapy_type, plan.product, on=on, covered=covered_rule_ids(plan.overridden_findings)
     )
+
+
+def visit_screen(
+    *,
+    patient: Patient,
+    therapy_type: TherapyType,
+    on: date,
+    product: Product | None = None,
+    plan: TreatmentPlan | None = None,
+    overridden: list[dict] | None = None,
+    relative_allowed: bool = False,
+) -> ScreeningResult:
+    """The one screening of a visit, on the visit's own local date `on`: booking and moving, holds, check-in and
+    completion, availability for a patient, waitlist matching and claims, online booking all ask it.
+
+    A plan session is screened with its plan's product and override; a visit outside a plan with its `product`
+    (its source's rules) and the appointment's own override (`overridden`). Absolute findings always block; a
+    relative one blocks unless an override covers it or `relative_allowed` (a practitioner booking with a reason,
+    or looking for slots to do so): `warnings` are then the relative findings let through.
+    """
+    if plan is not None:
+        product = plan.product
+    covered = covered_rule_ids(plan.overridden_findings if plan is not None else None, overridden)
+    findings = findings_for(patient, therapy_type, product, on=on)
+    passes = [f for f in findings if not f.is_absolute and (relative_allowed or f.rule_id in covered)]
+    return ScreeningResult(blocking=[f for f in findings if f not in passes], warnings=passes)
 
 
 def may_override(user) -> bool:

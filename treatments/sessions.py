@@ -112,8 +112,57 @@ def _sync(target: TreatmentSession, source: TreatmentSession) -> None:
 # --- booking marks --------------------------------------------------------------------------------------------
 
 
+# An earlier session in one of these is out of the way: a later one may be booked (or given) after it.
+_BOOKABLE_AFTER = (SessionStatus.BOOKED, SessionStatus.COMPLETED, SessionStatus.SKIPPED, SessionStatus.CANCELLED)
+_GIVABLE_AFTER = (SessionStatus.COMPLETED, SessionStatus.SKIPPED, SessionStatus.CANCELLED)
+
+
+def _first_waiting_before(plan: TreatmentPlan, row: TreatmentSession, settled) -> TreatmentSession | None:
+    return plan.sessions.filter(sequence__lt=row.sequence).exclude(status__in=settled).order_by("sequence").first()
+
+
+def _check_earlier_booked(plan: TreatmentPlan, row: TreatmentSession) -> None:
+    """Session k is booked only once sessions 1..k-1 are booked, given or skipped (OutsidePlanWindow)."""
+    waiting = _first_waiting_before(plan, row, _BOOKABLE_AFTER)
+    if waiting is not None:
+        raise OutsidePlanWindow(
+            f"Session {waiting.sequence} is not booked yet: book it before session {row.sequence}.",
+            errors={"session": [f"Book session {waiting.sequence} first."]},
+            window_start=row.window_start.isoformat(),
+            window_end=row.window_end.isoformat(),
+        )
+
+
+def session_refuse_out_of_order(*, session: TreatmentSession, action: str) -> None:
+    """Refuse (OutsidePlanWindow) to check in or complete session k while an earlier session of the course has
+    been neither given nor skipped: a course is given in its order."""
+    plan = session.plan
+    waiting = _first_waiting_before(plan, session, _GIVABLE_AFTER)
+    if waiting is not None:
+        raise OutsidePlanWindow(
+            f"Session {session.sequence} cannot be {action} before session {waiting.sequence} is given or "
+            f"skipped: book session {waiting.sequence} first, or a practitioner skips it.",
+            window_start=session.window_start.isoformat(),
+            window_end=session.window_end.isoformat(),
+        )
+
+
 def _check_course_order(plan: TreatmentPlan, row: TreatmentSession, local_day: date) -> None:
-    """A session never goes on or after a later session that is booked or given: the course keeps its order."""
+    """A session never goes on or before an earlier session that is booked or given, nor on or after a later
+    one: the course keeps its order."""
+    earlier = (
+        plan.sessions.filter(sequence__lt=row.sequence, status__in=(SessionStatus.BOOKED, SessionStatus.COMPLETED))
+        .order_by("-sequence")
+        .first()
+    )
+    if earlier is not None and local_day <= (earlier_day := _session_date(earlier)):
+        raise OutsidePlanWindow(
+            f"Session {row.sequence} must come after session {earlier.sequence}, which is on "
+            f"{earlier_day:%d %b %Y}: choose a later day.",
+            errors={"start": [f"Choose a day after {earlier_day}."]},
+            window_start=max(row.window_start, earlier_day + timedelta(days=1)).isoformat(),
+            window_end=row.window_end.isoformat(),
+        )
     later = (
         plan.sessions.filter(sequence__gt=row.sequence, status__in=(SessionStatus.BOOKED, SessionStatus.COMPLETED))
         .order_by("sequence")
@@ -140,7 +189,8 @@ def session_mark_booked(
     Guarantees: OutsidePlanWindow when start's local date (in `time_zone`, else the zone of the session's
     appointment location, else the clinic default) is outside the session's window, or on or after a later
     session booked or given (unless `keep_order` is False, which the cascade that moves the later sessions in
-    turn uses); otherwise the session is booked and the windows of the sessions after it follow the new date.
+    turn uses), or, for a new booking, while an earlier session is neither booked, given nor skipped; otherwise
+    the session is booked and the windows of the sessions after it follow the new date.
     Screening is the caller's: call it inside the booking transaction (care.booking), which screens once
     before placing.
     """
@@ -150,7 +200,8 @@ def session_mark_booked(
         plan, row = _locked_session(session)
         if plan.status != PlanStatus.ACTIVE:
             raise InvalidTransition(f"The plan is {plan.status}: its sessions cannot be booked.")
-        if row.status != SessionStatus.BOOKED:  # booked -> booked is a move, not a change of status
+        new_booking = row.status != SessionStatus.BOOKED  # booked -> booked is a move, not a change of status
+        if new_booking:
             _session_transition(row, SessionStatus.BOOKED)
         if keep_order:  # False only while a cascade moves the later sessions one after another
             _check_course_order(plan, row, local_day)
@@ -162,6 +213,8 @@ def session_mark_booked(
                 window_start=row.window_start.isoformat(),
                 window_end=row.window_end.isoformat(),
             )
+        if new_booking:
+            _check_earlier_booked(plan, row)
         row.scheduled_date = local_day
         _save_under_plan_lock(row, ["status", "scheduled_date"])
         _recompute_windows(plan)

@@ -3,16 +3,17 @@ are told the slot was taken. Also the "keep me on the list" and "take me off" an
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from care import booking
-from clinic.exceptions import DomainError
+from clinic.exceptions import Contraindicated, DomainError
 from clinic.transitions import status_bulk_update
 from messaging.links import link_refused, signed_link_payload
 from scheduling.choices import (
+    OFFER_TRANSITIONS,
     WAITLIST_TRANSITIONS,
     OfferStatus,
     WaitlistStatus,
@@ -23,6 +24,7 @@ from scheduling.models import (
     WaitlistOffer,
 )
 from waitlist.entries import OFFER_SALT, back_to_waiting, close_offers, waitlist_entry_keep, waitlist_entry_remove
+from waitlist.matching import waitlist_offer_time
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,11 @@ class ClaimOutcome:
 
 
 GONE = "Sorry, this slot has already been taken. Nothing was booked."
+# A claim screening refused: the patient reads neutral words (never the finding) and the clinic calls.
+NOT_ONLINE = (
+    "We could not book this appointment online. Nothing was booked: the clinic will contact you about your appointment."
+)
+CLAIM_ATTENTION = "The patient's claim of a waitlist offer needs a practitioner's review: call the patient."
 EXPIRED = "Sorry, this offer has expired and the slot has been offered to someone else. Nothing was booked."
 
 
@@ -111,6 +118,8 @@ def offer_claim_by_link(*, token: str) -> ClaimOutcome:
                     location=entry.location,
                     product=entry.product,
                 )
+        except Contraindicated:
+            return _claim_refused_by_screening(offer, mine)
         except DomainError as exc:
             logger.info("waitlist offer %s could not be booked: %s", offer.pk, exc.detail)
             close_offers(WaitlistOffer.objects.filter(pk=mine.pk), OfferStatus.TAKEN)
@@ -118,8 +127,13 @@ def offer_claim_by_link(*, token: str) -> ClaimOutcome:
             offer.status = OfferStatus.TAKEN
             return ClaimOutcome(offer=offer, refusal=GONE)
         now = timezone.now()
-        WaitlistOffer.objects.filter(pk=mine.pk).update(
-            status=OfferStatus.CLAIMED, appointment=appointment, answered_at=now, updated_at=now
+        status_bulk_update(
+            WaitlistOffer.objects.filter(pk=mine.pk),
+            table=OFFER_TRANSITIONS,
+            new=OfferStatus.CLAIMED,
+            appointment=appointment,
+            answered_at=now,
+            updated_at=now,
         )
         others = WaitlistOffer.objects.filter(
             pk__in=[s.pk for s in siblings if s.pk != mine.pk], status=OfferStatus.SENT
@@ -131,10 +145,32 @@ def offer_claim_by_link(*, token: str) -> ClaimOutcome:
             WaitlistEntry.objects.filter(pk=entry.pk),
             table=WAITLIST_TRANSITIONS,
             new=WaitlistStatus.BOOKED,
+            needs_attention=False,
+            attention_reason="",
             updated_at=now,
         )
         offer.status, offer.appointment = OfferStatus.CLAIMED, appointment
     return ClaimOutcome(offer=offer, appointment=appointment)
+
+
+def _claim_refused_by_screening(offer: WaitlistOffer, mine: WaitlistOffer) -> ClaimOutcome:
+    """Screening refused the claim on the slot's day: nothing is booked, the offer ends (`expired`, not `taken`:
+    the slot is still free and passes to the next entries), the entry waits again on the attention list and the
+    patient is told in neutral words. Inside the claim's transaction."""
+    logger.info("waitlist offer %s: screening refused the claim", offer.pk)
+    close_offers(WaitlistOffer.objects.filter(pk=mine.pk), OfferStatus.EXPIRED)
+    back_to_waiting([mine.entry_id])
+    WaitlistEntry.objects.filter(pk=mine.entry_id).update(
+        needs_attention=True, attention_reason=CLAIM_ATTENTION, updated_at=timezone.now()
+    )
+    waitlist_offer_time(
+        practitioner=offer.practitioner,
+        location=offer.entry.location,
+        start=offer.start,
+        end=offer.start + timedelta(minutes=1),
+    )
+    offer.status = OfferStatus.EXPIRED
+    return ClaimOutcome(offer=offer, refusal=NOT_ONLINE)
 
 
 def offer_keep_on_list_by_link(*, token: str) -> WaitlistEntry:

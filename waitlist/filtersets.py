@@ -12,7 +12,7 @@ class WaitlistEntryFilterSet(FilterSet):
 
     class Meta:
         model = WaitlistEntry
-        fields = ["status", "patient", "location", "therapy_type", "practitioner"]
+        fields = ["status", "patient", "location", "therapy_type", "practitioner", "needs_attention"]
 
 
 class WaitlistOfferFilterSet(FilterSet):

@@ -2,7 +2,7 @@
 for a slot (CLINIC_WAITLIST_PARALLEL_OFFERS at once); freed time is matched once per FreedTime row."""
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -10,10 +10,13 @@ from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from clinic.celery import enqueue_on_commit
+from clinic.clock import local_date
+from clinic.transitions import status_bulk_update
 from patients.models import PatientCondition
 from scheduling.availability import free_starts_by_therapy
 from scheduling.choices import (
     ACTIVE_APPOINTMENT_STATUSES,
+    WAITLIST_TRANSITIONS,
     AppointmentStatus,
     OfferStatus,
     WaitlistStatus,
@@ -27,7 +30,7 @@ from scheduling.models import (
     WaitlistOffer,
 )
 from treatments.models import TherapyType
-from treatments.screening import plan_screen, screen
+from treatments.screening import visit_screen
 from waitlist.entries import SEND_OFFER_TASK
 
 logger = logging.getLogger(__name__)
@@ -88,27 +91,33 @@ def _entries_in_join_order(
     )
 
 
-def _eligible(entry_id: int) -> bool:
-    """The booking's own screening rule: a plan session by its plan, otherwise any finding refuses."""
+def _eligible(entry_id: int, *, day: date) -> bool:
+    """The booking's own screening (treatments.screening.visit_screen) on the slot's local date `day`: a visit the
+    entry moves keeps its plan's or its own override; a new visit has none."""
     entry = WaitlistEntry.objects.select_related(
-        "patient", "therapy_type", "product", "appointment__session__plan__product"
+        "patient", "therapy_type", "product", "appointment__product", "appointment__plan__product"
     ).get(pk=entry_id)
-    session = entry.appointment.session if entry.appointment_id and entry.appointment.session_id else None
-    if session is not None:
-        return not plan_screen(session.plan).blocking
-    result = screen(entry.patient, entry.therapy_type, entry.product)
-    return not (result.blocking or result.warnings)
+    moving = entry.appointment
+    result = visit_screen(
+        patient=entry.patient,
+        therapy_type=entry.therapy_type,
+        product=moving.product if moving is not None else entry.product,
+        plan=moving.plan if moving is not None else None,
+        overridden=moving.overridden_findings if moving is not None else None,
+        on=day,
+    )
+    return not result.blocking
 
 
-def _next_eligible(*, entries, wanted: int) -> list:
-    """The first `wanted` rows of `entries` (join order) that can take the start: read a slice at a time, the
-    screening service asked only about entries a rule may block."""
+def _next_eligible(*, entries, wanted: int, day: date) -> list:
+    """The first `wanted` rows of `entries` (join order) that can take the start on its local date `day`: read a
+    slice at a time, the screening service asked only about entries a rule may block."""
     chosen = []
     offset = 0
     while len(chosen) < wanted:
         rows = list(entries[offset : offset + MATCH_CHUNK])
         for row in rows:
-            if row.offered_before or row.busy or (row.maybe_blocked and not _eligible(row.pk)):
+            if row.offered_before or row.busy or (row.maybe_blocked and not _eligible(row.pk, day=day)):
                 continue
             chosen.append(row)
             if len(chosen) == wanted:
@@ -153,7 +162,7 @@ def _offer_slot(
         end=start + timedelta(minutes=max(length.values())),
         margin=timedelta(minutes=therapies[0].largest_buffer or 0),
     )
-    chosen = _next_eligible(entries=entries, wanted=wanted)
+    chosen = _next_eligible(entries=entries, wanted=wanted, day=local_date(start, location.zone))
     if not chosen:
         return [], offered["open"] > 0
     offers = WaitlistOffer.objects.bulk_create(
@@ -165,8 +174,11 @@ def _offer_slot(
         )
         for row in chosen
     )
-    WaitlistEntry.objects.filter(pk__in=[row.pk for row in chosen]).update(
-        status=WaitlistStatus.OFFERED, updated_at=timezone.now()
+    status_bulk_update(
+        WaitlistEntry.objects.filter(pk__in=[row.pk for row in chosen]),
+        table=WAITLIST_TRANSITIONS,
+        new=WaitlistStatus.OFFERED,
+        updated_at=timezone.now(),
     )
     for offer in offers:
         enqueue_on_commit(SEND_OFFER_TASK, offer.pk)

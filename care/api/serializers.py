@@ -8,6 +8,7 @@ from clinic.api.fields import (
 )
 from patients.api.serializers import PatientNoteSerializer
 from patients.models import Patient, PatientNote
+from scheduling.choices import CancelledBy
 from scheduling.models import (
     Device,
     Location,
@@ -73,6 +74,12 @@ class ReasonSerializer(StrictSerializer):
 
 class AppointmentCancelSerializer(StrictSerializer):
     reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
+    by = serializers.ChoiceField(
+        choices=CancelledBy.choices,
+        default=CancelledBy.PATIENT,
+        source="cancelled_by",
+        help_text="Who cancels: `patient` (the default; a late cancel counts in their attendance) or `clinic`.",
+    )
 
 
 class AppointmentCompleteSerializer(StrictSerializer):

@@ -310,7 +310,9 @@ def _valid(serializer_class, request) -> dict:
 
 
 def _plan_answer(request, plan: TreatmentPlan) -> Response:
+    cascade = getattr(plan, "cascade", [])
     plan = plans_with_sessions().prefetch_related("sessions__appointments").get(pk=plan.pk)
+    plan.cascade = cascade
     access_record(request, [plan.patient_id])
     serializer = ts.PlanSerializer if is_clinical(request.user) else ts.PlanDeskSerializer
     return Response(serializer(plan).data)

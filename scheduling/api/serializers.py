@@ -21,6 +21,7 @@ from scheduling.models import (
     Room,
 )
 from scheduling.selectors import ATTENTION_COLUMNS, appointment_attention_reasons, attention_sentences
+from treatments.api.serializers import CascadeSerializer
 from treatments.models import TherapyType
 
 MAX_AVAILABILITY_DAYS = 62
@@ -84,14 +85,6 @@ class SlotSerializer(serializers.Serializer):
 class AvailabilitySerializer(serializers.Serializer):
     slots = SlotSerializer(many=True, help_text="By start; spread over the days when `more` is true.")
     more = serializers.BooleanField(help_text="True when the limit left out slots: narrow the range or raise limit.")
-
-
-class CascadeSerializer(serializers.Serializer):
-    """Another appointment a life-cycle action changed (a later session of the course moved or cancelled)."""
-
-    appointment = serializers.IntegerField()
-    status = serializers.CharField()
-    start = serializers.DateTimeField()
 
 
 class VisitRecordSerializer(serializers.ModelSerializer):
@@ -171,6 +164,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "checked_in_at",
             "completed_at",
             "patient_confirmed_at",
+            "cancelled_by",
             "late_cancellation",
             "on_hold",
             "needs_attention",
@@ -254,6 +248,7 @@ class AppointmentRows:
         "checked_in_at": "checked_in_at",
         "completed_at": "completed_at",
         "patient_confirmed_at": "patient_confirmed_at",
+        "cancelled_by": "cancelled_by",
         "late_cancellation": "late_cancellation",
         "on_hold": "on_hold",
         "needs_attention": None,

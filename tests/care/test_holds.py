@@ -330,7 +330,7 @@ def test_a_slot_found_at_one_location_books_there_or_says_why_not(world):
 
 
 def test_deactivating_a_practitioner_puts_their_appointments_on_the_list_until_moved(world):
-    from scheduling.practitioners import practitioner_deactivate
+    from care.people import practitioner_deactivate
 
     clinic, _, monday = world
     desk = api_client_for(factories.front_desk_user())

@@ -117,11 +117,26 @@ class TreatmentSessionClinicalSerializer(TreatmentSessionSerializer):
         fields = [*TreatmentSessionSerializer.Meta.fields, "completed_at", "completed_by", "notes", "product_lot"]
 
 
+class CascadeSerializer(serializers.Serializer):
+    """Another appointment a life-cycle action changed (a later session of the course moved or cancelled)."""
+
+    appointment = serializers.IntegerField()
+    status = serializers.CharField()
+    start = serializers.DateTimeField()
+
+
 class PlanDeskSerializer(serializers.ModelSerializer):
-    """A plan as the front desk sees it: no override reason, no clinical notes."""
+    """A plan as the front desk sees it: no override reason, no clinical notes. Plan actions' answers carry
+    `cascade`: the appointments the action moved or cancelled (empty otherwise)."""
 
     sessions = TreatmentSessionSerializer(many=True, read_only=True)
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
+    cascade = serializers.SerializerMethodField(
+        help_text="Appointments this action moved or cancelled (plan actions' answers; empty otherwise)."
+    )
+
+    def get_cascade(self, plan) -> CascadeSerializer(many=True):
+        return CascadeSerializer(getattr(plan, "cascade", []), many=True).data
 
     class Meta:
         model = TreatmentPlan
@@ -140,6 +155,7 @@ class PlanDeskSerializer(serializers.ModelSerializer):
             "needs_attention",
             "attention_reason",
             "sessions",
+            "cascade",
         ]
         read_only_fields = fields
 

@@ -37,9 +37,11 @@ class WaitlistEntrySerializer(StrictModelSerializer):
             "status",
             "note",
             "appointment",
+            "needs_attention",
+            "attention_reason",
             "joined_at",
         ]
-        read_only_fields = ["id", "status", "appointment", "joined_at"]
+        read_only_fields = ["id", "status", "appointment", "needs_attention", "attention_reason", "joined_at"]
         extra_kwargs = {
             "practitioner": {"allow_null": True, "required": False},
             "product": {"allow_null": True, "required": False},

@@ -1,6 +1,6 @@
 """Benchmark: bookings per second and latency for 8 concurrent writers on PostgreSQL.
 
-    python bench/booking.py [--writers 8] [--per-writer 120]
+    python bench/booking.py [--writers 8] [--per-writer 120] [--webhooks 3]
 
 Same database rules and clinic as bench/availability.py (20 practitioners, 10 rooms, 3 centrifuges, the next 90
 days booked to about 70%). Each writer is a process of its own (as gunicorn workers are) with its own connection,
@@ -134,6 +134,22 @@ def writer(index, work, therapy_ids, barrier, results) -> None:
     results.put((latencies, booked, refused, failed, time.perf_counter()))
 
 
+def subscribe_webhooks(count: int) -> None:
+    """`count` endpoints subscribed to every event, after removing earlier ones and their deliveries. A booking
+    records its event whatever the count; the endpoints are read when a worker fans the event out."""
+    from clinic.events import EVENT_TYPES
+    from clinic.models import Event
+    from messaging.webhooks.models import WebhookEndpoint
+    from messaging.webhooks.services import new_secret
+
+    WebhookEndpoint.objects.all().delete()
+    Event.objects.all().delete()
+    for n in range(count):
+        WebhookEndpoint.objects.create(
+            url=f"https://hooks{n}.example.com/", events=list(EVENT_TYPES), secret=new_secret()
+        )
+
+
 def run(label: str, works: list[list], therapy_ids: list[int]) -> None:
     from django.db import connection, connections
 
@@ -176,13 +192,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--per-writer", type=int, default=40, help="booking calls per writer and mode")
+    parser.add_argument("--webhooks", type=int, default=0, help="webhook endpoints subscribed to every event")
     args = parser.parse_args()
     setup_django()
     wipe()
+    subscribe_webhooks(args.webhooks)
     clinic = Clinic()
     clinic.grow(practitioners=20, rooms=10, centrifuges=3)
     print(
-        f"PostgreSQL, {args.writers} writer processes, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n"
+        f"PostgreSQL, {args.writers} writer processes, {args.webhooks} webhook endpoints, "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n"
     )
     print(
         f"{'mode':<10} {'writers':>7} {'calls':>6} {'booked':>6} {'refused':>7} {'errors':>6} "

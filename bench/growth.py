@@ -61,7 +61,13 @@ def measure(requests: int) -> dict:
     locations = list(Location.objects.filter(name__startswith="Load clinic").order_by("id"))
     therapies = list(TherapyType.objects.order_by("code"))
     tomorrow = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    samples = {"availability (API)": [], "availability (service)": [], "day list (API)": [], "week list (API)": []}
+    samples = {
+        "trivial list (API)": [],
+        "availability (API)": [],
+        "availability (service)": [],
+        "day list (API)": [],
+        "week list (API)": [],
+    }
     monday = tomorrow.date() + timedelta(days=7 - tomorrow.weekday())
     week_rows = []
     for k in range(requests + 5):
@@ -74,6 +80,9 @@ def measure(requests: int) -> dict:
         )
         assert response.status_code == 200, response.content[:300]
         service, _ = timed(find_free_slots, therapy_type=therapy, location=location, start=start, end=end)
+        # The floor: an authenticated, paginated list of a handful of rows (a location's rooms), nothing joined.
+        trivial, response = timed(client.get, "/api/v1/rooms/", {"location": location.pk})
+        assert response.status_code == 200, response.content[:300]
         day = (tomorrow + timedelta(days=k % 14)).date()
         day_list, response = timed(client.get, "/api/v1/appointments/", {"date": day, "location": location.pk})
         assert response.status_code == 200, response.content[:300]
@@ -83,6 +92,7 @@ def measure(requests: int) -> dict:
         assert response.status_code == 200 and response.json()["next"] is None, response.content[:300]
         week_rows.append(response.json()["count"])
         if k >= 5:  # the first few warm the caches
+            samples["trivial list (API)"].append(trivial)
             samples["availability (API)"].append(api)
             samples["availability (service)"].append(service)
             samples["day list (API)"].append(day_list)
@@ -140,6 +150,12 @@ def main() -> None:
     headers += [f"{name} {q}" for name in names for q in ("p50 ms", "p95 ms", "p50 vs 1x")]
     print(f"\nGrowth: server-side ms per request ({args.requests} requests each)")
     print(markdown_table(headers, rows))
+    for scale, r in results.items():
+        floor = r["figures"]["trivial list (API)"]["p50"]
+        ratios = ", ".join(
+            f"{name} {r['figures'][name]['p50'] / floor:.1f}x" for name in ("day list (API)", "week list (API)")
+        )
+        print(f"{scale}: against the trivial list's {floor} ms p50: {ratios}")
     save("growth", {"machine": machine(), "scales": results})
 
 

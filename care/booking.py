@@ -33,6 +33,7 @@ from scheduling.booking import (
     validate_placement,
 )
 from scheduling.choices import AppointmentStatus, CancelledBy
+from scheduling.events import appointment_event
 from scheduling.freed import time_freed
 from scheduling.models import Appointment, Device, Location, Practitioner, Room, SlotHold
 from scheduling.screening import appointment_refuse_if_held
@@ -118,6 +119,7 @@ def appointment_book(
         if hold_relative:
             appointment_hold_sync(appointment)  # a relative finding: held until a practitioner reviews it
         appointment_reminders_sync(appointment, event="booked")
+        appointment_event(appointment, "appointment.booked")
         cascade = sessions_follow_move(session=appointment.session, by=by) if session is not None else []
     appointment.cascade = cascade
     return appointment
@@ -154,6 +156,7 @@ def appointment_reschedule(
             keep_order=move_later_sessions,
         )
         appointment_reminders_sync(appointment, event="moved")
+        appointment_event(appointment, "appointment.rescheduled")
         if appointment.on_hold:
             appointment_hold_sync(appointment)
         time_freed(**freed, reason="moved")
@@ -190,6 +193,7 @@ def appointment_cancel(
     with transaction.atomic():
         appointment = appointment_write_cancel(appointment=appointment, reason=reason, cancelled_by=cancelled_by)
         appointment_reminders_sync(appointment, event="cancelled")
+        appointment_event(appointment, "appointment.cancelled")
         time_freed(
             practitioner_id=appointment.practitioner_id,
             location_id=appointment.location_id,
@@ -219,6 +223,7 @@ def appointment_check_in(*, appointment: Appointment, by=None) -> Appointment:
             session_refuse_out_of_order(session=appointment.session, action="checked in")
         appointment.checked_in_at = timezone.now()
         appointment_save(appointment)
+        appointment_event(appointment, "appointment.checked_in")
     return appointment
 
 
@@ -230,6 +235,7 @@ def appointment_no_show(*, appointment: Appointment, by=None) -> Appointment:
         appointment = appointment_status_change(appointment, AppointmentStatus.NO_SHOW)
         refuse_too_early(appointment, opens_minutes=0, action="marked a no-show")
         appointment_save(appointment)
+        appointment_event(appointment, "appointment.no_show")
         if appointment.session_id:
             session = appointment.session
             session_mark_unbooked(session=session)
@@ -300,6 +306,7 @@ def appointment_complete(
                 treatment_date=treatment_day(appointment),
             )
         appointment_save(appointment)
+        appointment_event(appointment, "appointment.completed")
         if appointment.session_id:
             _queue_next_session(appointment.session_id)
     return appointment

@@ -53,12 +53,16 @@ def _plan_location(plan: TreatmentPlan) -> Location | None:
 
 
 def _previous_appointment(plan: TreatmentPlan, sequence: int) -> Appointment | None:
-    """The latest kept appointment of an earlier session: its practitioner and hour are the ones to repeat."""
+    """The latest kept appointment of an earlier session: its practitioner and hour are the ones to repeat. A new
+    course's first session repeats the patient's latest kept visit outside the plan (the practitioner they know,
+    the hour that suits them), if any."""
+    kept = (*ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus.COMPLETED)
+    earlier = plan.appointments.filter(session__sequence__lt=sequence, status__in=kept).order_by("-start").first()
+    if earlier is not None or sequence > 1:
+        return earlier
     return (
-        plan.appointments.filter(
-            session__sequence__lt=sequence,
-            status__in=(*ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus.COMPLETED),
-        )
+        Appointment.objects.filter(patient_id=plan.patient_id, status__in=kept)
+        .exclude(plan_id=plan.pk)
         .order_by("-start")
         .first()
     )

@@ -22,9 +22,9 @@ class ClinicConfig(AppConfig):
 
     def ready(self):
         from clinic.roles import grant_clinic_admin_permissions
-        from clinic.text import register_sqlite_functions
+        from clinic.text import prepare_connection
 
-        connection_created.connect(register_sqlite_functions, dispatch_uid="clinic_sqlite_functions")
+        connection_created.connect(prepare_connection, dispatch_uid="clinic_prepare_connection")
 
         make_sqlite_folders()
         # No sender: the domain apps migrate after clinic, and their permissions only exist once they have.

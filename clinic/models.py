@@ -38,3 +38,23 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self):
         return f"{self.token_key}... of {self.user} (expires {self.expiry:%Y-%m-%d %H:%M})"
+
+
+class Event(models.Model):
+    """Something that happened which the clinic's other systems may be told about (webhooks): written by the use
+    case in the transaction of the change itself (clinic.events.event_record), so it exists exactly when the change
+    does; messaging turns it into one delivery per subscribed endpoint (`fanned_out_at`)."""
+
+    uuid = models.UUIDField(unique=True, editable=False, help_text="The webhook-id of every delivery of it.")
+    type = models.CharField(max_length=40)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(help_text="Ids, times and status only: never clinical text.")
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(fanned_out_at__isnull=True), name="event_to_fan_out_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.type} #{self.pk}"

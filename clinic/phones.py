@@ -42,6 +42,21 @@ def phone_in_e164(text: str, region: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def whole_phone_in_e164(text: str, region: str | None) -> str | None:
+    """`text` as an E.164 number when it is a whole number someone can be called on: valid, or of a mobile's or a
+    landline's full length in its country (Ofcom's drama range "07700 900123" is not valid yet must be taken);
+    None for a fragment such as "0770 0900"."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    whole = phonenumbers.is_valid_number(number) or any(
+        phonenumbers.is_possible_number_for_type_with_reason(number, kind) == phonenumbers.ValidationResult.IS_POSSIBLE
+        for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE)
+    )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if whole else None
+
+
 def known_region(region: str) -> bool:
     """Whether phonenumbers knows the numbering plan of this ISO 3166 country code."""
     return region in phonenumbers.SUPPORTED_REGIONS

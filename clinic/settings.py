@@ -120,6 +120,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "clinic.admin_zones.AdminTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -292,6 +293,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.sweep_waitlist",
         "schedule": timedelta(seconds=env.float("CLINIC_WAITLIST_SWEEP_SECONDS", default=60)),
     },
+    "sweep-webhooks": {
+        "task": "messaging.tasks.sweep_webhooks",
+        "schedule": timedelta(seconds=env.float("CLINIC_WEBHOOK_SWEEP_SECONDS", default=30)),
+    },
     "sweep-online-booking-requests": {
         # Expired online requests free their slots (offered to the waitlist); link emails held back are sent.
         "task": "portal.tasks.sweep_booking_requests",
@@ -349,6 +354,15 @@ CLINIC_WAITLIST_PARALLEL_OFFERS = env.int("CLINIC_WAITLIST_PARALLEL_OFFERS", def
 CLINIC_WAITLIST_OFFER_MINUTES = env.int("CLINIC_WAITLIST_OFFER_MINUTES", default=30)
 # How far ahead the reschedule page looks for alternatives to an appointment outside a plan.
 CLINIC_RESCHEDULE_HORIZON_DAYS = env.int("CLINIC_RESCHEDULE_HORIZON_DAYS", default=28)
+# Webhooks: https to public addresses only, unless receivers inside the clinic's network (and tests) are allowed;
+# a failed delivery waits base * 2**(attempts - 1) seconds (at most the maximum), for a day, then fails; an endpoint
+# failing for CLINIC_WEBHOOK_DISABLE_AFTER_HOURS is disabled.
+CLINIC_WEBHOOKS_ALLOW_PRIVATE = env.bool("CLINIC_WEBHOOKS_ALLOW_PRIVATE", default=False)
+CLINIC_WEBHOOK_TIMEOUT_SECONDS = env.float("CLINIC_WEBHOOK_TIMEOUT_SECONDS", default=10)
+CLINIC_WEBHOOK_RETRY_BASE_SECONDS = env.float("CLINIC_WEBHOOK_RETRY_BASE_SECONDS", default=30)
+CLINIC_WEBHOOK_RETRY_MAX_SECONDS = env.float("CLINIC_WEBHOOK_RETRY_MAX_SECONDS", default=3600)
+CLINIC_WEBHOOK_GIVE_UP_HOURS = env.float("CLINIC_WEBHOOK_GIVE_UP_HOURS", default=24)
+CLINIC_WEBHOOK_DISABLE_AFTER_HOURS = env.float("CLINIC_WEBHOOK_DISABLE_AFTER_HOURS", default=24)
 CLINIC_IDEMPOTENCY_TTL_HOURS = env.int("CLINIC_IDEMPOTENCY_TTL_HOURS", default=24)
 # An online booking request holds its slot this long while the patient confirms by email.
 CLINIC_ONLINE_HOLD_MINUTES = env.int("CLINIC_ONLINE_HOLD_MINUTES", default=15)

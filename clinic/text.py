@@ -33,8 +33,12 @@ _SPELLED = str.maketrans(
     }
 )
 
-# pg_trgm's default `word_similarity_threshold`: the `<%` operator's cut-off, applied the same way on SQLite.
+# A word at least this similar to a word of the text resembles it (pg_trgm's default cut-off for `<%`).
 WORD_SIMILARITY_THRESHOLD = 0.6
+# The `<%` operator's cut-off on every connection (pg_trgm.word_similarity_threshold; the same on SQLite): low
+# enough that a name one letter off ("jone" for Jane: 0.25) is a candidate the trigram index still finds; the
+# search then keeps the candidates within an edit or WORD_SIMILARITY_THRESHOLD of the word.
+TYPO_CANDIDATE_SIMILARITY = 0.2
 
 
 class Folded(Func):
@@ -67,9 +71,36 @@ def word_similarity(word: str | None, text: str | None) -> float:
     return max((len(wanted & _trigrams(token)) / len(wanted) for token in text.split()), default=0.0)
 
 
-def register_sqlite_functions(sender, connection, **kwargs) -> None:
-    """`connection_created` receiver: SQLite connections learn clinic_fold and clinic_word_similarity."""
+def _levenshtein(a: str, b: str) -> int:
+    """Insertions, deletions and substitutions turning `a` into `b` (fuzzystrmatch's levenshtein)."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        previous = current
+    return previous[-1]
+
+
+def edit_distance(word: str | None, text: str | None) -> int | None:
+    """The fewest single-letter edits turning `word` into one word of `text` ("patal" -> "patel": 1); the SQL
+    function clinic_edit_distance on either backend (PostgreSQL: fuzzystrmatch's levenshtein, patients migration)."""
+    if word is None or text is None:
+        return None
+    return min((_levenshtein(word, token) for token in text.split()), default=None)
+
+
+def prepare_connection(sender, connection, **kwargs) -> None:
+    """`connection_created` receiver: SQLite connections learn clinic_fold, clinic_word_similarity and
+    clinic_edit_distance; PostgreSQL ones take the typo search's `<%` cut-off (TYPO_CANDIDATE_SIMILARITY)."""
+    if connection.vendor == "postgresql":
+        with connection.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [str(TYPO_CANDIDATE_SIMILARITY)]
+            )
+        return
     if connection.vendor != "sqlite":
         return
     connection.connection.create_function("clinic_fold", 1, fold, deterministic=True)
     connection.connection.create_function("clinic_word_similarity", 2, word_similarity, deterministic=True)
+    connection.connection.create_function("clinic_edit_distance", 2, edit_distance, deterministic=True)

@@ -2,13 +2,14 @@
 
 from django.contrib import admin, messages
 
+from clinic.admin_zones import LocalTimeAdmin
 from clinic.exceptions import InvalidTransition
 from messaging.reminders import reminder_retry
 from scheduling.models import Reminder
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(LocalTimeAdmin, admin.ModelAdmin):
     """The outbox, shown: rows are written by bookings and sent by workers (messaging.reminders). The one thing
     done here is retrying failed ones, through the same service the API uses."""
 
@@ -16,8 +17,11 @@ class ReminderAdmin(admin.ModelAdmin):
     list_filter = ("status", "kind")
     search_fields = ("appointment__patient__last_name", "appointment__patient__email", "last_error")
     date_hierarchy = "due_at"
-    list_select_related = ("appointment__patient", "appointment__practitioner")
+    list_select_related = ("appointment__patient", "appointment__practitioner", "appointment__location")
     actions = ["retry"]
+
+    def time_zone_of(self, obj):
+        return obj.appointment.location.zone
 
     def has_add_permission(self, request):
         return False
@@ -47,3 +51,6 @@ class ReminderAdmin(admin.ModelAdmin):
             self.message_user(
                 request, f"{refused} reminder(s) left as they were: only failed ones are retried.", messages.WARNING
             )
+
+
+from messaging.webhooks import admin as webhooks_admin  # noqa: E402, F401 - registers the webhook pages

@@ -1,10 +1,11 @@
 """The patient's emails about an appointment: plain text and HTML, an `.ics` file, signed confirm/cancel links."""
 
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -108,3 +109,26 @@ def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
         "appointment.ics", appointment_ics(appointment, cancelled=cancelled), f"text/calendar; method={method}"
     )
     return message
+
+
+@contextmanager
+def mail_connection():
+    """One SMTP connection for a batch of outbox emails (clinic.outbox), closed at the end whatever happens."""
+    mail = get_connection()
+    try:
+        yield mail
+    finally:
+        mail.close()
+
+
+def send_email(mail, message: EmailMultiAlternatives) -> dict:
+    """Send `message` over the batch's connection, kept open across the batch (send_messages alone would reconnect
+    for every email); on any failure the connection is closed, as a half-broken one would fail the next email too,
+    and the error goes to the outbox sender, which records it and backs off."""
+    try:
+        mail.open()
+        mail.send_messages([message])
+    except Exception:
+        mail.close()
+        raise
+    return {}

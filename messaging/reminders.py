@@ -1,10 +1,10 @@
 """The reminder outbox: Reminder rows written in the booking's own transaction, claimed and sent by workers.
 
 Nothing lost: a row exists as soon as the booking commits, whatever the broker does; the beat sweep finds every
-due row, and a row left `sending` by a dead worker is claimed again after CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS.
-Nothing twice: a row is sent only by the worker that claimed it (skip-locked rows on PostgreSQL, a conditional
-UPDATE on SQLite), a claim lasts longer than any one send can (EMAIL_TIMEOUT bounds each SMTP step; settings.py
-checks the two), and each email carries a deterministic Message-ID so a mail system can drop a rare re-send.
+due row, and a row left `sending` by a dead worker is claimed again after CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS
+without a renewal. Nothing twice: the one outbox sender (clinic.outbox) gives a row to one worker only, renews the
+claim while that worker sends, and each email carries a deterministic Message-ID so a mail system can drop the
+rare re-send (a worker killed after the server took the email).
 A failed send is retried with back-off for as long as the email is useful, i.e. until the appointment starts.
 """
 
@@ -12,16 +12,15 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import get_connection
-from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from clinic.celery import enqueue_on_commit
 from clinic.exceptions import InvalidTransition
-from clinic.outbox import outbox_claim
+from clinic.outbox import Outbox, outbox_dispatch, outbox_due_count, outbox_retry
 from clinic.transitions import status_bulk_update
 from messaging import emails
+from messaging.emails import mail_connection, send_email
 from scheduling.choices import REMINDER_TRANSITIONS, AppointmentStatus, ReminderKind, ReminderStatus
 from scheduling.models import Appointment, Reminder
 
@@ -152,177 +151,110 @@ def appointment_reminders_release(appointment: Appointment) -> None:
         enqueue_on_commit("scheduling.tasks.send_reminder", reminder_id)
 
 
-def _claimable(now: datetime) -> Q:
-    stale = now - timedelta(seconds=settings.CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS)
-    due = Q(status=ReminderStatus.PENDING, due_at__lte=now) & (
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+class ReminderOutbox(Outbox):
+    """Reminders in the one outbox (clinic.outbox): due at `due_at`, tried until the appointment starts."""
+
+    model = Reminder
+    name = "reminder"
+    PENDING, SENDING, DONE, FAILED = (
+        ReminderStatus.PENDING,
+        ReminderStatus.SENDING,
+        ReminderStatus.SENT,
+        ReminderStatus.FAILED,
     )
-    return due | Q(status=ReminderStatus.SENDING, claimed_at__lte=stale)
+    task = "scheduling.tasks.send_reminder"
+
+    def rows(self) -> QuerySet:
+        return Reminder.objects.select_related(
+            "appointment__patient",
+            "appointment__practitioner",
+            "appointment__location",
+            "appointment__therapy_type",
+        ).order_by("due_at", "id")
+
+    def due(self, now: datetime) -> Q:
+        return Q(due_at__lte=now)
+
+    def claim_seconds(self) -> float:
+        return settings.CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        seconds = settings.CLINIC_REMINDER_RETRY_BASE_SECONDS * 2 ** min(attempts - 1, 32)
+        return timedelta(seconds=min(seconds, settings.CLINIC_REMINDER_RETRY_MAX_SECONDS))
+
+    def give_up_reason(self, row: Reminder, *, next_attempt_at: datetime) -> str | None:
+        # Worth another try only while the appointment has not started; after that the email is no use.
+        if next_attempt_at >= row.appointment.start:
+            return "the appointment starts before another try"
+        return None
+
+    def refusal(self, row: Reminder) -> tuple[dict, str] | None:
+        appointment = row.appointment
+        patient = appointment.patient
+        if row.kind.startswith(OFFSET_PREFIX) and appointment.status != AppointmentStatus.BOOKED:
+            return _status(ReminderStatus.CANCELLED), f"the appointment is {appointment.get_status_display().lower()}"
+        if reminders_wait(appointment) and row.kind not in ALWAYS_TOLD:
+            return _status(
+                ReminderStatus.HELD
+            ), "the appointment is on hold, or its patient or practitioner is inactive"
+        if not patient.email:
+            return _status(ReminderStatus.SKIPPED), "the patient has no email address"
+        if not patient.email_reminders:
+            return _status(ReminderStatus.SKIPPED), "the patient turned email reminders off"
+        return None
+
+    def transport(self):
+        return mail_connection()
+
+    def send(self, row: Reminder, transport) -> dict:
+        return send_email(transport, emails.reminder_message(row))
 
 
-def _claim(*, now: datetime, limit: int, reminder_id: int | None = None) -> list[Reminder]:
-    """Mark up to `limit` claimable rows `sending` for this worker alone and return them."""
-    rows = Reminder.objects.select_related(
-        "appointment__patient",
-        "appointment__practitioner",
-        "appointment__location",
-        "appointment__therapy_type",
-    ).order_by("due_at", "id")
-    return outbox_claim(
-        rows,
-        claimable=_claimable(now),
-        limit=limit,
-        mark={"status": ReminderStatus.SENDING, "claimed_at": now, "updated_at": now},
-        pk=reminder_id,
-    )
+WAITING = "the appointment is on hold, or its patient or practitioner is inactive"
 
 
-def _finish(reminder: Reminder, **fields) -> None:
-    """Record the outcome, unless another worker has reclaimed the row meanwhile (its outcome wins)."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Without waiting for the WAL flush: one commit per email would otherwise bound throughput by the
-            # disk. A crashed worker loses nothing by it; only a crash of PostgreSQL itself within a fraction of
-            # a second can forget a mark, and the row is then re-sent with the same Message-ID.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.SENDING, claimed_at=reminder.claimed_at).update(
-            updated_at=timezone.now(), **fields
-        )
+def _status(status: str) -> dict:
+    return {"status": status}
 
 
-def _renew(batch: list[Reminder]) -> None:
-    """Re-stamp the claims of the rows still to send in a long batch, so they do not look abandoned; a row another
-    worker reclaimed meanwhile is dropped from this batch (claimed_at None) and left to that worker."""
-    at = timezone.now()
-    for claimed_at in {r.claimed_at for r in batch if r.claimed_at}:
-        ids = [r.pk for r in batch if r.claimed_at == claimed_at]
-        Reminder.objects.filter(pk__in=ids, status=ReminderStatus.SENDING, claimed_at=claimed_at).update(claimed_at=at)
-    still_mine = set(
-        Reminder.objects.filter(pk__in=[r.pk for r in batch], status=ReminderStatus.SENDING, claimed_at=at).values_list(
-            "pk", flat=True
-        )
-    )
-    for reminder in batch:
-        reminder.claimed_at = at if reminder.pk in still_mine else None
-
-
-def _not_to_send(reminder: Reminder) -> tuple[str, str] | None:
-    """(status, reason) when this email must not go out, else None."""
-    appointment = reminder.appointment
-    patient = appointment.patient
-    if reminder.kind.startswith(OFFSET_PREFIX) and appointment.status != AppointmentStatus.BOOKED:
-        return ReminderStatus.CANCELLED, f"the appointment is {appointment.get_status_display().lower()}"
-    if reminders_wait(appointment) and reminder.kind not in ALWAYS_TOLD:
-        return ReminderStatus.HELD, "the appointment is on hold, or its patient or practitioner is inactive"
-    if not patient.email:
-        return ReminderStatus.SKIPPED, "the patient has no email address"
-    if not patient.email_reminders:
-        return ReminderStatus.SKIPPED, "the patient turned email reminders off"
-    return None
-
-
-def _retry_delay(attempts: int) -> timedelta:
-    seconds = settings.CLINIC_REMINDER_RETRY_BASE_SECONDS * 2 ** min(attempts - 1, 32)
-    return timedelta(seconds=min(seconds, settings.CLINIC_REMINDER_RETRY_MAX_SECONDS))
-
-
-def _deliver(reminders: list[Reminder], *, now: datetime) -> int:
-    """Send claimed reminders over one SMTP connection; returns how many were sent."""
-    sent = 0
-    renew_after = timedelta(seconds=settings.CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS / 3)
-    mail = get_connection()
-    try:
-        for index, reminder in enumerate(reminders):
-            if reminder.claimed_at and timezone.now() - reminder.claimed_at > renew_after:
-                _renew(reminders[index:])
-            if reminder.claimed_at is None:
-                continue
-            refusal = _not_to_send(reminder)
-            if refusal:
-                _finish(reminder, status=refusal[0], last_error=refusal[1])
-                continue
-            attempts = reminder.attempts + 1
-            try:
-                mail.open()  # kept open across the batch; send_messages alone would reconnect for every email
-                mail.send_messages([emails.reminder_message(reminder)])
-            except Exception as exc:  # SMTP refusals, network errors, timeouts: all mean "try again later"
-                mail.close()  # a half-broken connection would fail the next message too
-                next_attempt_at = now + _retry_delay(attempts)
-                # Worth another try only while the appointment has not started; after that the email is no use.
-                failed = next_attempt_at >= reminder.appointment.start
-                error = f"{type(exc).__name__}: {exc}"
-                if failed:
-                    error = f"Gave up: the appointment starts before another try. Last error: {error}"
-                _finish(
-                    reminder,
-                    status=ReminderStatus.FAILED if failed else ReminderStatus.PENDING,
-                    attempts=attempts,
-                    next_attempt_at=None if failed else next_attempt_at,
-                    last_error=error[:2000],
-                )
-                logger.warning("reminder %s attempt %s failed: %s", reminder.pk, attempts, exc)
-                continue
-            _finish(reminder, status=ReminderStatus.SENT, attempts=F("attempts") + 1, sent_at=timezone.now())
-            sent += 1
-    finally:
-        mail.close()
-    logger.info("reminders: %s claimed, %s sent", len(reminders), sent)
-    return sent
+REMINDERS = ReminderOutbox()
 
 
 def reminders_due_count(*, now: datetime | None = None) -> int:
     """How many reminders a sweep could claim now (due, retry time reached, or abandoned while sending)."""
-    return Reminder.objects.filter(_claimable(now or timezone.now())).count()
+    return outbox_due_count(REMINDERS, now=now)
 
 
 def reminders_dispatch_due(*, now: datetime | None = None, limit: int = 200) -> int:
     """Claim up to `limit` due reminders and send them; returns how many were claimed.
 
-    Guarantees: each claimed row ends `sent`, `skipped` (no email, reminders off), `cancelled` (appointment no
-    longer booked), `pending` again with a later `next_attempt_at` (send failed: back-off doubling from
-    CLINIC_REMINDER_RETRY_BASE_SECONDS up to CLINIC_REMINDER_RETRY_MAX_SECONDS), or `failed` once the next try
-    would come after the appointment starts. Concurrent callers never claim the same row.
+    Guarantees (clinic.outbox.outbox_dispatch): each claimed row ends `sent`, `skipped` (no email, reminders off),
+    `cancelled` (appointment no longer booked), `held`, `pending` again with a later `next_attempt_at` (send failed:
+    back-off doubling from CLINIC_REMINDER_RETRY_BASE_SECONDS up to CLINIC_REMINDER_RETRY_MAX_SECONDS), or `failed`
+    once the next try would come after the appointment starts. Concurrent callers never claim the same row, and a
+    row being sent is never claimed by a second worker while the first renews its claim.
     """
-    now = now or timezone.now()
-    reminders = _claim(now=now, limit=limit)
-    if reminders:
-        _deliver(reminders, now=now)
-    return len(reminders)
+    return outbox_dispatch(REMINDERS, now=now, limit=limit).claimed
 
 
 def reminder_send(*, reminder_id: int, now: datetime | None = None) -> bool:
     """Send one reminder if it is due and nobody else holds it; True when this call sent it."""
-    now = now or timezone.now()
-    reminders = _claim(now=now, limit=1, reminder_id=reminder_id)
-    return bool(reminders) and _deliver(reminders, now=now) == 1
+    return outbox_dispatch(REMINDERS, now=now, limit=1, pk=reminder_id).sent == 1
 
 
 def reminder_retry(*, reminder: Reminder, by=None) -> Reminder:
     """Give a failed reminder a fresh round of attempts and ask a worker to send it now.
 
-    Guarantees: only a `failed` reminder changes (anything else raises InvalidTransition and writes nothing, also
-    when another request retried it a moment ago); it becomes `pending` with its attempts counted from zero, its
-    last error kept until the next attempt; after commit a worker is asked to send it, and if the broker is down
-    the sweep sends it. Whether it still goes out is decided at sending time, as for any reminder (a reminder of an
-    appointment no longer booked is cancelled then). Who asked is logged.
+    Guarantees (clinic.outbox.outbox_retry): only a `failed` reminder changes (anything else raises
+    InvalidTransition and writes nothing, also when another request retried it a moment ago); it becomes `pending`
+    with its attempts counted from zero, its last error kept until the next attempt; after commit a worker is asked
+    to send it, and if the broker is down the sweep sends it. Whether it still goes out is decided at sending time,
+    as for any reminder (a reminder of an appointment no longer booked is cancelled then). Who asked is logged.
     """
-    with transaction.atomic():
-        retried = status_bulk_update(
-            Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.FAILED),
-            table=REMINDER_TRANSITIONS,
-            new=ReminderStatus.PENDING,
-            attempts=0,
-            next_attempt_at=None,
-            claimed_at=None,
-            updated_at=timezone.now(),
-        )
-        reminder.refresh_from_db()
-        if not retried:
-            raise InvalidTransition(
-                f"Only a failed reminder can be retried; this one is {reminder.get_status_display().lower()}.",
-                current=reminder.status,
-            )
-        enqueue_on_commit("scheduling.tasks.send_reminder", reminder.pk)
-    logger.info("reminder %s re-queued by %s", reminder.pk, by)
-    return reminder
+    try:
+        return outbox_retry(REMINDERS, reminder, by=by, what="reminder")
+    except InvalidTransition as exc:
+        raise InvalidTransition(
+            f"Only a failed reminder can be retried; this one is {reminder.get_status_display().lower()}.",
+            current=reminder.status,
+        ) from exc

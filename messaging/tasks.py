@@ -8,6 +8,7 @@ import time
 from celery import shared_task
 
 from messaging import reminders
+from messaging.webhooks import delivery
 
 SWEEP_BATCH = 200
 # At most this many sweeps run at once: enough to keep every worker process of a small deployment busy.
@@ -43,3 +44,37 @@ def sweep_due_reminders() -> int:
 def send_reminder(reminder_id: int) -> bool:
     """Send one reminder now if it is still due and unclaimed (the kick after a booking commits)."""
     return reminders.reminder_send(reminder_id=reminder_id)
+
+
+WEBHOOK_BATCH = 100
+
+
+@shared_task
+def fan_out_events() -> int:
+    """After an event commits: one delivery per subscribed endpoint (their sending is queued); returns how many."""
+    return delivery.events_fan_out()
+
+
+@shared_task
+def dispatch_webhooks() -> int:
+    """Send due webhook deliveries, batch after batch until a batch comes back short; returns how many claimed."""
+    deadline = time.monotonic() + SWEEP_BUDGET_SECONDS
+    total = 0
+    while True:
+        claimed = delivery.webhooks_dispatch_due(limit=WEBHOOK_BATCH).claimed
+        total += claimed
+        if claimed < WEBHOOK_BATCH or time.monotonic() > deadline:
+            return total
+
+
+@shared_task
+def send_webhook(delivery_id: int) -> bool:
+    """Send one delivery now if it is still due and unclaimed (the kick after a Retry)."""
+    return delivery.webhook_send(delivery_id=delivery_id)
+
+
+@shared_task
+def sweep_webhooks() -> int:
+    """Beat: fan out events no task fanned out (broker outage) and send deliveries whose retry time has come."""
+    delivery.events_fan_out()
+    return dispatch_webhooks()

@@ -6,21 +6,27 @@ dates of birth.
 - a phone number (the whole query or one word: digits, spaces, `+ - ( ) .`) matches the E.164 number it reads as in
   the clinic's country (`CLINIC_PHONE_REGION`: "07700 900123" -> +447700900123), or its digits within a number;
 - any other word matches name, email or phone with accents and case ignored ("zoe" finds Zoë), or, when it has
-  three letters or more, a word it resembles (trigram word similarity of 0.6 or more: "okafr" finds Okafor).
-Results come best match first (summed word similarity), then by name.
+  three letters or more, a word it resembles: trigram word similarity of 0.6 or more ("okafr" finds Okafor), or,
+  from four letters, one edit away (two from nine letters): "Morgen" finds Morgan, "Patal" Patel, "Alise" Alice.
+Results come best match first (per word the greater of its trigram similarity and 1 - edits / letters, summed),
+then by name: one wrong letter still puts the person first.
 
 On PostgreSQL the folded search text is `clinic_fold(...)`, served for LIKE and `<%` alike by one trigram index
-(declared in Patient.Meta, patients migration 0007); SQLite computes the same with Python functions (clinic.text).
+(declared in Patient.Meta, patients migration 0007): `<%` (at clinic.text.TYPO_CANDIDATE_SIMILARITY) picks the
+candidates, edits are counted on those only (clinic_edit_distance, migration 0011). SQLite computes the same with
+Python functions (clinic.text).
 """
 
 import re
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, F, FloatField, Func, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Greatest
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
 from clinic.phones import phone_in_e164
-from clinic.text import WORD_SIMILARITY_THRESHOLD, fold
+from clinic.text import TYPO_CANDIDATE_SIMILARITY, WORD_SIMILARITY_THRESHOLD, fold
 from patients.models import folded_search_text
 
 _PHONE = re.compile(r"^\+?[\d\s().-]+$")
@@ -35,7 +41,8 @@ _MIN_TYPO_LETTERS = 3
 
 
 class WordResembles(Func):
-    """True when `word` resembles a word of `text` (pg_trgm's `word <% text`, an operator the index serves)."""
+    """True when `word` may be a typo of a word of `text` (pg_trgm's `word <% text` at TYPO_CANDIDATE_SIMILARITY,
+    an operator the index serves)."""
 
     output_field = BooleanField()
     arg_joiner = " <%% "
@@ -45,7 +52,7 @@ class WordResembles(Func):
         return self.as_sql(
             compiler,
             connection,
-            template=f"(clinic_word_similarity(%(expressions)s) >= {WORD_SIMILARITY_THRESHOLD})",
+            template=f"(clinic_word_similarity(%(expressions)s) >= {TYPO_CANDIDATE_SIMILARITY})",
             arg_joiner=", ",
             **extra_context,
         )
@@ -59,6 +66,24 @@ class WordSimilarity(Func):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return self.as_sql(compiler, connection, function="clinic_word_similarity", **extra_context)
+
+
+class EditDistance(Func):
+    """The fewest single-letter edits turning `word` into a word of `text` (clinic_edit_distance, both backends)."""
+
+    function = "clinic_edit_distance"
+    output_field = IntegerField()
+
+
+def _edits_allowed(folded: str) -> int:
+    letters = sum(char.isalpha() for char in folded)
+    return 0 if letters < 4 else 1 if letters < 9 else 2
+
+
+def _closeness(folded: str):
+    """How close the best word of the text is to `folded`, 0 to 1: trigram similarity or 1 - edits / length."""
+    by_edits = Value(1.0) - EditDistance(Value(folded), F("folded")) * Value(1.0 / len(folded))
+    return Greatest(WordSimilarity(Value(folded), F("folded")), by_edits, output_field=FloatField())
 
 
 def date_of_birth_in(word: str) -> date | None:
@@ -98,7 +123,10 @@ def _word_condition(word: str) -> tuple[Q, str | None]:
     folded = fold(word)
     condition = Q(folded__contains=folded)
     if sum(char.isalpha() for char in folded) >= _MIN_TYPO_LETTERS:
-        condition |= Q(WordResembles(Value(folded), F("folded")))
+        close = Q(GreaterThanOrEqual(WordSimilarity(Value(folded), F("folded")), WORD_SIMILARITY_THRESHOLD))
+        if _edits_allowed(folded):
+            close |= Q(LessThanOrEqual(EditDistance(Value(folded), F("folded")), _edits_allowed(folded)))
+        condition |= Q(WordResembles(Value(folded), F("folded"))) & close
         return condition, folded
     return condition, None
 
@@ -114,7 +142,7 @@ def patients_matching(queryset: QuerySet, query: str) -> QuerySet:
         condition, folded = _word_condition(word)
         queryset = queryset.filter(condition)
         if folded is not None:
-            ranked.append(WordSimilarity(Value(folded), F("folded")))
+            ranked.append(_closeness(folded))
     if not ranked:
         return queryset
     score = ranked[0]

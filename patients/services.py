@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
+from clinic.events import event_record
 from clinic.exceptions import PossibleDuplicate
 from clinic.text import fold
 from patients.choices import PatientSource
@@ -88,6 +89,7 @@ def patient_register(
         )
         patient.full_clean()
         patient.save()
+        event_record("patient.created", data={"patient": patient.pk})
     return patient
 
 

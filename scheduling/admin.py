@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.admin_actions import HistoryShownNotReverted, action_with_reason
+from clinic.admin_zones import LocalTimeAdmin
 from clinic.exceptions import DomainValidationError
 from scheduling.choices import AppointmentStatus
 from scheduling.models import (
@@ -13,6 +14,7 @@ from scheduling.models import (
     Device,
     Location,
     LocationClosure,
+    Practitioner,
     Reminder,
     Room,
     TimeOff,
@@ -24,6 +26,13 @@ from treatments.admin import ProductLotStatusChangeInline
 from treatments.choices import LotStatus
 from treatments.lots import lot_register, lot_status_change, lot_status_validate
 from treatments.models import ProductLot
+
+
+def practitioner_zone(practitioner: Practitioner | None):
+    """The zone a practitioner's times are read in: their first location's (None: the clinic's default). Reads
+    `locations.all()`, so a prefetched list costs no query."""
+    locations = sorted(practitioner.locations.all(), key=lambda location: location.pk) if practitioner else []
+    return locations[0].zone if locations else None
 
 
 class WrittenThroughServices:
@@ -93,9 +102,10 @@ class TimeOffInline(admin.TabularInline):
     extra = 0
 
 
-class PractitionerAdminBase(admin.ModelAdmin):
-    """How practitioners look in the admin. Registered by care.admin, whose deactivate and reactivate actions go
-    through care.people (their appointments ahead go on the attention list, their reminders wait)."""
+class PractitionerAdminBase(LocalTimeAdmin, admin.ModelAdmin):
+    """How practitioners look in the admin (times in their location's zone). Registered by care.admin, whose
+    deactivate and reactivate actions go through care.people (their appointments ahead go on the attention list,
+    their reminders wait)."""
 
     list_display = ("display_name", "user", "active")
     list_filter = ("active", "therapy_types", "locations")
@@ -104,6 +114,9 @@ class PractitionerAdminBase(admin.ModelAdmin):
     inlines = [WorkingHoursInline, TimeOffInline]
     # Changed by the actions only: they hold or release the reminders of the appointments ahead.
     readonly_fields = ("active",)
+
+    def time_zone_of(self, obj):
+        return practitioner_zone(obj)
 
     def save_formset(self, request, form, formset, change):
         """Working hours and time off edited inline go through their services, so the waitlist hears of time that
@@ -138,12 +151,26 @@ class WorkingHoursAdmin(WrittenThroughServices, admin.ModelAdmin):
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(WrittenThroughServices, admin.ModelAdmin):
+class TimeOffAdmin(LocalTimeAdmin, WrittenThroughServices, admin.ModelAdmin):
+    """Time off is entered in the practitioner's location's zone: 09:00-12:00 on a summer day blocks 09:00-12:00
+    there (08:00-11:00 UTC)."""
+
     list_display = ("practitioner", "start", "end", "reason")
     list_filter = ("practitioner",)
     search_fields = ("reason", "practitioner__display_name")
     date_hierarchy = "start"
     list_select_related = ("practitioner",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("practitioner__locations")
+
+    def time_zone_of(self, obj):
+        return practitioner_zone(obj.practitioner)
+
+    def time_zone_for_new(self, data):
+        chosen = str(data.get("practitioner", ""))
+        practitioner = Practitioner.objects.filter(pk=chosen).first() if chosen.isdigit() else None
+        return practitioner_zone(practitioner)
 
     def save_row(self, request, obj):
         time_off_save(time_off=obj)
@@ -164,13 +191,16 @@ class ReminderInline(admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(HistoryShownNotReverted, SimpleHistoryAdmin):
+class AppointmentAdmin(LocalTimeAdmin, HistoryShownNotReverted, SimpleHistoryAdmin):
     list_display = ("start", "end", "patient", "practitioner", "therapy_type", "room", "device", "status")
     list_filter = ("status", "location", "practitioner", "therapy_type", "room")
     search_fields = ("patient__last_name", "patient__first_name", "patient__email", "practitioner__display_name")
     date_hierarchy = "start"
-    list_select_related = ("patient", "practitioner", "therapy_type", "room", "device")
+    list_select_related = ("patient", "practitioner", "therapy_type", "room", "device", "location")
     inlines = [ReminderInline]
+
+    def time_zone_of(self, obj):
+        return obj.location.zone
 
     # Booking, moving and the life cycle go through care.booking (the front desk and the API): written here,
     # an appointment would skip the overlap, working-hours and screening checks and its reminders. The admin shows

@@ -1,7 +1,7 @@
 """Reads across visits: who received a lot (recall), the attention list (future appointments a person must act on,
 and why), and how each listed appointment's patient attends."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -161,6 +161,23 @@ def _patient_count(**conditions) -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def patients_attendance(patient_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """Per patient of `patient_ids`, (no-shows, late cancellations), counted in one grouped statement; a patient
+    with neither is absent (read as (0, 0)). What a list page's cards show, for the page's patients only."""
+    ids = set(patient_ids)
+    if not ids:
+        return {}
+    no_show = Q(status=AppointmentStatus.NO_SHOW)
+    late = Q(late_cancellation=True)
+    rows = (
+        Appointment.objects.filter(no_show | late, patient_id__in=ids)
+        .order_by()
+        .values("patient_id")
+        .annotate(no_shows=Count("pk", filter=no_show), late_cancellations=Count("pk", filter=late))
+    )
+    return {row["patient_id"]: (row["no_shows"], row["late_cancellations"]) for row in rows}
 
 
 def with_patient_attendance(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:

@@ -12,6 +12,9 @@ from tests.services import require_chromium, require_postgres, require_redis
 
 # A fast hasher: tests create many users.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# `make run` collects hashed copies and their manifest into var/static; the test server serves the apps' own files
+# (the code under test), so the tests name static files from a folder nobody collects into: plain names, found.
+settings.STATIC_ROOT = settings.VAR_DIR / "static-never-collected"
 
 
 # Tests that start other processes (workers, servers, browsers): those read the machine's real clock, so these

@@ -18,6 +18,7 @@ from clinic.roles import PRACTITIONER, has_role
 from clinic.transitions import transition_check
 from patients.models import Patient
 from treatments.choices import PLAN_TRANSITIONS, Indication, PlanStatus, SessionStatus
+from treatments.events import plan_event
 from treatments.models import Product, TherapyType, TreatmentPlan, TreatmentSession
 from treatments.screening import Finding, contraindicated, findings_as_dicts, may_override, names, plan_screen, screen
 
@@ -56,6 +57,8 @@ def plan_transition(plan: TreatmentPlan, new_status: str) -> None:
     """Set the (locked) plan's status through PLAN_TRANSITIONS; the caller saves."""
     transition_check(PLAN_TRANSITIONS, current=plan.status, new=new_status, what="plan")
     plan.status = new_status
+    if new_status in (PlanStatus.COMPLETED, PlanStatus.CANCELLED):
+        plan_event(plan, f"plan.{new_status}")
 
 
 def _validate_plan_input(
@@ -194,6 +197,7 @@ def plan_create(
                 window_start + timedelta(days=min_interval_days),
                 window_start + timedelta(days=max_interval_days),
             )
+        plan_event(plan, "plan.created")
     return plan
 
 

@@ -6,18 +6,18 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from clinic.clock import local_date
-from clinic.outbox import outbox_claim
+from clinic.outbox import Outbox, outbox_dispatch
 from clinic.transitions import status_bulk_update
 from messaging.calendar import mail_domain
-from messaging.emails import local_time_text
+from messaging.emails import local_time_text, mail_connection, send_email
 from scheduling.availability import find_free_slots
 from scheduling.choices import (
     OPEN_WAITLIST_STATUSES,
@@ -77,30 +77,75 @@ def offer_message(offer: WaitlistOffer, *, expires_at: datetime) -> EmailMultiAl
     return message
 
 
-def _claimable(now: datetime) -> Q:
-    stale = now - timedelta(seconds=settings.CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS)
-    pending = Q(delivery=OfferDelivery.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    return Q(status=OfferStatus.SENT) & (pending | Q(delivery=OfferDelivery.SENDING, claimed_at__lte=stale))
+class OfferOutbox(Outbox):
+    """Offer emails in the one outbox (clinic.outbox): the slot is checked again just before each email leaves; a
+    failed email is retried with the reminders' back-off while the offer can still be useful, then the offer
+    expires and the slot passes to the next entry."""
 
-
-def _claim(*, now: datetime, limit: int, offer_id: int | None = None) -> list[WaitlistOffer]:
-    rows = WaitlistOffer.objects.select_related(
-        "entry__patient", "entry__therapy_type", "entry__location", "practitioner"
-    ).order_by("created_at", "id")
-    return outbox_claim(
-        rows,
-        claimable=_claimable(now),
-        limit=limit,
-        mark={"delivery": OfferDelivery.SENDING, "claimed_at": now, "updated_at": now},
-        pk=offer_id,
+    model = WaitlistOffer
+    name = "waitlist offer"
+    field = "delivery"
+    PENDING, SENDING, DONE, FAILED = (
+        OfferDelivery.PENDING,
+        OfferDelivery.SENDING,
+        OfferDelivery.DELIVERED,
+        OfferDelivery.FAILED,
     )
+    task = "scheduling.tasks.send_waitlist_offer"
 
+    def rows(self) -> QuerySet:
+        return WaitlistOffer.objects.select_related(
+            "entry__patient", "entry__therapy_type", "entry__location", "practitioner"
+        ).order_by("created_at", "id")
 
-def _finish(offer: WaitlistOffer, **fields) -> int:
-    """Record the outcome, unless another worker reclaimed the row or a claim ended the offer meanwhile."""
-    return WaitlistOffer.objects.filter(
-        pk=offer.pk, delivery=OfferDelivery.SENDING, claimed_at=offer.claimed_at
-    ).update(updated_at=timezone.now(), **fields)
+    def eligible(self) -> Q:
+        return Q(status=OfferStatus.SENT)  # a claim or the sweep may have ended the offer meanwhile
+
+    def claim_seconds(self) -> float:
+        return settings.CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        seconds = settings.CLINIC_REMINDER_RETRY_BASE_SECONDS * 2 ** min(attempts - 1, 32)
+        return timedelta(seconds=min(seconds, settings.CLINIC_REMINDER_RETRY_MAX_SECONDS))
+
+    def give_up_reason(self, row: WaitlistOffer, *, next_attempt_at: datetime) -> str | None:
+        # An offer is a race for a freed slot: the next entry deserves its turn once this one is not reached
+        # within an offer's own time, and nobody can take a slot closer than the minimum notice.
+        if next_attempt_at > row.created_at + timedelta(minutes=settings.CLINIC_WAITLIST_OFFER_MINUTES):
+            return "the patient was not reached within an offer's time; the slot passes to the next entry"
+        if next_attempt_at > row.start - timedelta(minutes=settings.CLINIC_MIN_NOTICE_MINUTES):
+            return "the slot is too close for another try; it passes to the next entry"
+        return None
+
+    def refusal(self, row: WaitlistOffer) -> tuple[dict, str] | None:
+        if _slot_taken(row):
+            fields = {"delivery": OfferDelivery.CANCELLED, "status": OfferStatus.TAKEN}
+            return fields, "the slot was taken before the offer went out"
+        return None
+
+    def transport(self):
+        return mail_connection()
+
+    def send(self, row: WaitlistOffer, transport) -> dict:
+        expires_at = timezone.now() + timedelta(minutes=settings.CLINIC_WAITLIST_OFFER_MINUTES)
+        send_email(transport, offer_message(row, expires_at=expires_at))
+        return {"expires_at": expires_at}  # stored with the success: the time the email states
+
+    def failed_fields(self, row) -> dict:
+        return {"status": OfferStatus.EXPIRED}
+
+    def after(self, row: WaitlistOffer, *, outcome: str, fields: dict, now: datetime) -> None:
+        if outcome == OfferDelivery.CANCELLED:
+            back_to_waiting([row.entry_id])
+        elif outcome == OfferDelivery.FAILED:
+            back_to_waiting([row.entry_id])
+            if row.start > timezone.now():
+                waitlist_offer_time(
+                    practitioner=row.practitioner,
+                    location=row.entry.location,
+                    start=row.start,
+                    end=row.start + timedelta(minutes=1),
+                )
 
 
 def _slot_taken(offer: WaitlistOffer) -> bool:
@@ -117,72 +162,20 @@ def _slot_taken(offer: WaitlistOffer) -> bool:
     return not slots or slots[0].start != offer.start
 
 
-def _end_unsent(offer: WaitlistOffer, status: str, reason: str) -> None:
-    with transaction.atomic():
-        if _finish(offer, delivery=OfferDelivery.CANCELLED, status=status, last_error=reason):
-            back_to_waiting([offer.entry_id])
-
-
-def _deliver(offers: list[WaitlistOffer], *, now: datetime) -> int:
-    sent = 0
-    mail = get_connection()
-    minutes = timedelta(minutes=settings.CLINIC_WAITLIST_OFFER_MINUTES)
-    try:
-        for offer in offers:
-            if _slot_taken(offer):
-                _end_unsent(offer, OfferStatus.TAKEN, "the slot was taken before the offer went out")
-                continue
-            expires_at = timezone.now() + minutes
-            attempts = offer.attempts + 1
-            try:
-                mail.open()
-                mail.send_messages([offer_message(offer, expires_at=expires_at)])
-            except Exception as exc:  # SMTP refusals, network errors, timeouts: try again later
-                mail.close()
-                failed = attempts >= settings.CLINIC_REMINDER_MAX_ATTEMPTS
-                with transaction.atomic():
-                    done = _finish(
-                        offer,
-                        delivery=OfferDelivery.FAILED if failed else OfferDelivery.PENDING,
-                        status=OfferStatus.EXPIRED if failed else OfferStatus.SENT,
-                        attempts=attempts,
-                        next_attempt_at=None
-                        if failed
-                        else now + timedelta(seconds=settings.CLINIC_REMINDER_RETRY_BASE_SECONDS * 2 ** (attempts - 1)),
-                        last_error=f"{type(exc).__name__}: {exc}"[:2000],
-                    )
-                    if done and failed:
-                        back_to_waiting([offer.entry_id])
-                logger.warning("waitlist offer %s attempt %s failed: %s", offer.pk, attempts, exc)
-                continue
-            _finish(
-                offer,
-                delivery=OfferDelivery.DELIVERED,
-                attempts=F("attempts") + 1,
-                sent_at=timezone.now(),
-                expires_at=expires_at,
-            )
-            sent += 1
-    finally:
-        mail.close()
-    return sent
+OFFERS = OfferOutbox()
 
 
 def offers_dispatch_due(*, now: datetime | None = None, limit: int = 100) -> int:
     """Claim up to `limit` offer emails due and send them; returns how many were claimed. Each ends delivered
     (and then expires CLINIC_WAITLIST_OFFER_MINUTES later), cancelled (the slot went first), pending again with a
-    later attempt, or failed (the offer expires and the slot passes on)."""
-    now = now or timezone.now()
-    offers = _claim(now=now, limit=limit)
-    if offers:
-        _deliver(offers, now=now)
-    return len(offers)
+    later attempt and its last error, or failed when the sender gives up (the offer expires, the entry waits
+    again and the slot is offered to the next entry)."""
+    return outbox_dispatch(OFFERS, now=now, limit=limit).claimed
 
 
 def offer_send(*, offer_id: int) -> bool:
     """Send one offer email if it is due and nobody else holds it; True when this call sent it."""
-    offers = _claim(now=timezone.now(), limit=1, offer_id=offer_id)
-    return bool(offers) and _deliver(offers, now=timezone.now()) == 1
+    return outbox_dispatch(OFFERS, limit=1, pk=offer_id).sent == 1
 
 
 # --- the minute sweep ------------------------------------------------------------------------------------------

@@ -100,8 +100,10 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
 
     def get_queryset(self):
-        # Built per request: "still ahead" and the closures are read now, not when the module was imported.
-        return selectors.with_patient_attendance(appointments_with_attention(super().get_queryset()))
+        # Built per request: "still ahead" and the closures are read now, not when the module was imported. A list
+        # counts its page's patients' attendance in one grouped statement (AppointmentRows), not per row.
+        appointments = appointments_with_attention(super().get_queryset())
+        return appointments if self.action == "list" else selectors.with_patient_attendance(appointments)
 
     def get_serializer_class(self):
         # Clinical roles read the visit's record; the front desk reads `record: null`.

@@ -2,13 +2,17 @@
 lenient: 0 for false, 5 for "5", 3.5 for the id 3), dates a person could mean, times with their offset, and no
 field the serializer does not know (DRF drops those silently)."""
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
+from django.conf import settings
 from django.core.validators import EmailValidator
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from clinic.phones import whole_phone_in_e164
 
 # Dates and times a person could mean: anything outside is a typo (0001, 9999) that would overflow date arithmetic.
 EARLIEST_YEAR = 1900
@@ -46,6 +50,31 @@ class OptionalEmailField(StrictCharField):
 
     def __init__(self, **kwargs):
         super().__init__(allow_blank=True, max_length=254, validators=[EmailValidator()], **kwargs)
+
+
+class PhoneField(StrictCharField):
+    """A phone number as a person types it, international or in the national form of the clinic's country
+    (CLINIC_PHONE_REGION: "07700 900123" in GB), answered and stored in E.164 ("+447700900123"); empty when unknown."""
+
+    default_error_messages = {
+        "phone": "Enter a phone number such as 07700 900123 or +44 7700 900123 (digits, spaces, + - ( ) . only)."
+    }
+    _TYPED = re.compile(r"^\+?[\d\s().-]+$")
+    _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "Read in the clinic's country when national; answered in E.164.")
+        super().__init__(allow_blank=True, max_length=32, trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        if text == "":
+            return ""
+        region = settings.CLINIC_PHONE_REGION or None
+        number = whole_phone_in_e164(text.strip(), region) if self._TYPED.match(text) else None
+        if number is None or not self._E164.match(number):
+            self.fail("phone")
+        return number
 
 
 def within_bounds(value: date | datetime) -> bool:

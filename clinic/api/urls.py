@@ -31,6 +31,7 @@ v1 = [
     path("", include("care.api.urls")),
     path("", include("waitlist.api.urls")),
     path("", include("exchange.api.urls")),
+    path("", include("messaging.webhooks.api.urls")),
     path("", include("exchange.feeds.api.urls")),
     path("", include("portal.online.api.urls")),
 ]

@@ -1,31 +1,25 @@
-from django.core.validators import RegexValidator
 from django.utils import timezone
 from rest_framework import serializers
 
 from clinic.api.fields import (
     IdRelatedField,
     OptionalEmailField,
+    PhoneField,
     StrictBooleanField,
-    StrictCharField,
     StrictModelSerializer,
     StrictSerializer,
 )
-from patients.models import AccessLog, Condition, Patient, PatientCondition, PatientNote, e164_validator
+from patients.models import AccessLog, Condition, Patient, PatientCondition, PatientNote
 
 
 class PatientSerializer(StrictModelSerializer):
     """Demographics: everything the front desk may see of a patient."""
 
     email = OptionalEmailField(required=False, help_text="Empty when the patient gave none.")
-    phone = StrictCharField(
-        max_length=16,
+    phone = PhoneField(
         required=False,
-        allow_blank=True,
-        # Checked as sent: trimming first would turn whitespace-only input into an accepted empty phone, which the
-        # schema's pattern forbids.
-        trim_whitespace=False,
-        validators=[RegexValidator(r"^(\+[1-9]\d{6,14})?$", e164_validator.message)],
-        help_text="E.164, e.g. +447700900123; empty when unknown.",
+        help_text="As typed: international (+447700900123) or national in the clinic's country (07700 900123); "
+        "stored and answered in E.164; empty when unknown.",
     )
     allow_duplicate = StrictBooleanField(
         write_only=True,

@@ -20,7 +20,12 @@ from scheduling.models import (
     Practitioner,
     Room,
 )
-from scheduling.selectors import ATTENTION_COLUMNS, appointment_attention_reasons, attention_sentences
+from scheduling.selectors import (
+    ATTENTION_COLUMNS,
+    appointment_attention_reasons,
+    attention_sentences,
+    patients_attendance,
+)
 from treatments.api.serializers import CascadeSerializer
 from treatments.models import TherapyType
 
@@ -102,6 +107,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
     otherwise)."""
 
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
+    patient_phone = serializers.CharField(
+        source="patient.phone", read_only=True, help_text="E.164; empty when unknown (the desk calls from the list)."
+    )
     practitioner_name = serializers.CharField(source="practitioner.display_name", read_only=True)
     # "session k of N" on the desk's cards without a request per plan.
     session_sequence = serializers.IntegerField(source="session.sequence", read_only=True, allow_null=True)
@@ -145,6 +153,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "id",
             "patient",
             "patient_name",
+            "patient_phone",
             "practitioner",
             "practitioner_name",
             "location",
@@ -220,8 +229,7 @@ class AppointmentRows:
     took ~90 % of that request. The serializers stay the single answer for one appointment and the schema; a test
     holds the two to the same output.
 
-    Use: `rows.page(queryset.values(*rows.columns))` on a queryset of appointments_with_attention() and
-    with_patient_attendance()."""
+    Use: `rows.page(queryset.values(*rows.columns))` on a queryset of appointments_with_attention()."""
 
     # Output field -> column (None: built below). The order is the serializer's Meta.fields; a field added there
     # and not here is a KeyError on the first list.
@@ -229,6 +237,7 @@ class AppointmentRows:
         "id": "id",
         "patient": "patient_id",
         "patient_name": None,
+        "patient_phone": "patient__phone",
         "practitioner": "practitioner_id",
         "practitioner_name": "practitioner__display_name",
         "location": "location_id",
@@ -281,12 +290,20 @@ class AppointmentRows:
         self.fields = {name: self._COLUMNS[name] for name in serializer.Meta.fields}
         self.record = {name: self._RECORD[name] for name in VisitRecordSerializer.Meta.fields} if clinical else {}
         self.columns = sorted(
-            {column for column in (*self.fields.values(), *self.record.values()) if column}
+            {column for column in (*self.fields.values(), *self.record.values()) if column} - set(self._ATTENDANCE)
             | {"patient__first_name", "patient__last_name", *ATTENTION_COLUMNS}
         )
 
+    # The patients' attendance, counted for the page's patients in one grouped statement (patients_attendance),
+    # not a subquery per row.
+    _ATTENDANCE = ("patient_no_show_count", "patient_late_cancellation_count")
+
     def page(self, rows) -> list[dict]:
-        """The rows as the serializer would give them."""
+        """The rows as the serializer would give them, with their patients' attendance (one statement)."""
+        rows = list(rows)
+        attendance = patients_attendance(row["patient_id"] for row in rows)
+        for row in rows:
+            row.update(zip(self._ATTENDANCE, attendance.get(row["patient_id"], (0, 0)), strict=True))
         instant = _instant_formatter()
         plain = [(name, column) for name, column in self.fields.items() if column and name not in self._DATETIMES]
         timed = [(name, column) for name, column in self.fields.items() if column and name in self._DATETIMES]

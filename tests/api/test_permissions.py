@@ -70,6 +70,8 @@ MATRIX = [
     ("appointment no-show", "post", "/api/v1/appointments/{appointment}/no-show/", None, STAFF, 200),
     ("appointment complete", "post", "/api/v1/appointments/{appointment}/complete/", {"notes": "ok"}, CLINICAL, None),
     ("reminders", "get", "/api/v1/reminders/?status=pending", None, STAFF, 200),
+    ("webhooks list", "get", "/api/v1/webhooks/", None, {AD}, 200),
+    ("webhook create", "post", "/api/v1/webhooks/", "new_webhook", {AD}, 201),
     ("appointment release", "post", "/api/v1/appointments/{appointment}/release/", {}, CLINICAL, 200),
     ("attention list", "get", "/api/v1/appointments/?needs_attention=true", None, STAFF, 200),
     ("plan review", "post", "/api/v1/plans/{plan}/review/", {}, CLINICAL, None),
@@ -101,6 +103,7 @@ def _bodies(records) -> dict:
             "practitioner": clinic.practitioners[1].pk,
             "start": next_weekday_at(14).isoformat(),
         },
+        "new_webhook": {"url": "http://127.0.0.1:9/hooks", "events": ["appointment.booked"]},
         "move": {"start": (records.appointment.start + timedelta(hours=3)).isoformat()},
     }
 
@@ -127,6 +130,11 @@ def _request(client, records, method, url, body):
 
 
 CELLS = [(row, role) for row in MATRIX for role in (FD, PR, AD)]
+
+
+@pytest.fixture(autouse=True)
+def _webhooks_to_loopback(settings):
+    settings.CLINIC_WEBHOOKS_ALLOW_PRIVATE = True  # the matrix's webhook is created without a real receiver
 
 
 @pytest.mark.parametrize(("row", "role"), CELLS, ids=[f"{row[0]}-{role}" for row, role in CELLS])

@@ -202,3 +202,31 @@ def test_plans_with_a_closing_window_are_flagged_once(clinic):
     closing.refresh_from_db()
     assert closing.needs_attention and "Session 1 is not booked" in closing.attention_reason
     assert plans_flag_closing_windows(today=today, days=7) == 0
+
+
+def test_a_new_course_repeats_the_patients_last_practitioner_and_hour(clinic, monday):
+    """Issue 23 item 9: schedule-all of a new plan no longer takes the first free time with the first practitioner
+    when the patient has a practitioner and an hour of their own."""
+    patient = PatientFactory()
+    known = clinic.practitioners[1]
+    last_visit = appointment_book(
+        patient=patient,
+        therapy_type=clinic.exosome,
+        product=clinic.plant_product,
+        practitioner=known,
+        start=local_time(monday, 15),
+    )
+    plan = open_plan(clinic, monday + timedelta(days=7), patient=patient)
+
+    plan_schedule(plan=plan)
+
+    assert last_visit.plan_id is None
+    first, second, _ = placed(plan)
+    assert first == (monday + timedelta(days=7), time(15), known.pk)
+    assert second[1:] == (time(15), known.pk)
+
+
+def test_a_new_course_without_history_still_takes_the_earliest_fit(clinic, monday):
+    plan = open_plan(clinic, monday)
+    plan_schedule(plan=plan)
+    assert placed(plan)[0] == (monday, time(9), clinic.practitioners[0].pk)

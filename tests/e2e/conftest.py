@@ -4,9 +4,12 @@ Never downloads a browser: Chromium is launched from /usr/bin/chromium (tests/se
 """
 
 import os
+from datetime import UTC, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from tests.services import require_chromium
 
@@ -64,6 +67,16 @@ class PageProblems:
 
 
 @pytest.fixture
+def clinic_daytime():
+    """The server's clock (this process: the live server is a thread of it) and every page's clock at 13:00 London
+    time today, ticking from there: the desk's times (check-in opens 2 hours before the start, no-show and complete
+    from the start) then hold whatever time of day the suite runs, midnight included."""
+    instant = datetime.combine(datetime.now(ZoneInfo("Europe/London")).date(), time(13), ZoneInfo("Europe/London"))
+    with time_machine.travel(instant, tick=True):
+        yield
+
+
+@pytest.fixture
 def page_problems():
     return PageProblems()
 
@@ -80,6 +93,8 @@ def new_page(browser, live_server, request, page_problems):
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
+        if "clinic_daytime" in request.fixturenames:
+            page.clock.install(time=datetime.now(UTC))
         page_problems.watch(page)
         return page
 

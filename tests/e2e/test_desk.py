@@ -16,7 +16,7 @@ from treatments.choices import Indication, SessionStatus
 from treatments.models import TreatmentSession
 from treatments.plans import plan_create
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clinic_daytime")]
 
 LONDON = ZoneInfo("Europe/London")
 TABLET = {"width": 800, "height": 1180}
@@ -96,16 +96,16 @@ def test_register_a_patient_with_field_errors_then_find_them(new_page, clinic, d
     page.get_by_label("Last name").fill("Hopper")
     page.get_by_label("Date of birth", exact=True).fill("1970-12-09")
     page.get_by_label("Email", exact=True).fill("grace@example.com")
-    page.get_by_label("Phone (international, e.g. +447700900123)").fill("0770 0900")
+    page.get_by_label("Phone (e.g. 07700 900123 or +44 7700 900123)").fill("0770 0900")
     page.get_by_role("button", name="Register patient").click()
 
     phone_error = page.locator("#reg-phone-error")
-    expect(phone_error).to_contain_text("E.164")
-    expect(page.get_by_label("Phone (international, e.g. +447700900123)")).to_have_attribute("aria-invalid", "true")
+    expect(phone_error).to_contain_text("such as 07700 900123")
+    expect(page.get_by_label("Phone (e.g. 07700 900123 or +44 7700 900123)")).to_have_attribute("aria-invalid", "true")
     assert [r.split(" ")[0] for r in page_problems.refusals] == ["400"]
     page_problems.refusals.clear()
 
-    page.get_by_label("Phone (international, e.g. +447700900123)").fill("+447700900123")
+    page.get_by_label("Phone (e.g. 07700 900123 or +44 7700 900123)").fill("07700 900123")  # national form
     page.get_by_role("button", name="Register patient").click()
     expect(page.locator("#flash")).to_contain_text("Grace Hopper registered.")
     expect(page.locator("#booking-patient")).to_have_text("Patient: Grace Hopper")
@@ -209,6 +209,9 @@ def test_check_in_one_appointment_and_cancel_another_with_a_reason(new_page, cli
     page.locator(".card", has_text="Emmy Noether").click()
     dialog.get_by_role("button", name="Cancel appointment").click()
     dialog.get_by_label("Reason for cancelling").fill("Patient has the flu")
+    dialog.get_by_role("button", name="Confirm cancellation").click()
+    expect(dialog).to_contain_text("Say who cancelled")  # nothing is chosen for the desk
+    dialog.get_by_label("Patient cancelled").check()
     dialog.get_by_role("button", name="Confirm cancellation").click()
     expect(page.locator(".card", has_text="Emmy Noether")).to_contain_text("Cancelled")
 

@@ -61,9 +61,11 @@ def test_week_view_shows_each_day_per_practitioner_and_per_room(new_page, clinic
 
     page.get_by_role("button", name="Week").click()
     expect(page.get_by_role("button", name="Week")).to_have_attribute("aria-pressed", "true")
-    expect(page.locator(".day-head")).to_have_count(7)
+    # Monday to Friday: nobody works at the weekend, so those days are left out (the title says so).
+    expect(page.locator(".day-head")).to_have_count(5)
     expect(page.locator(".day-head").first).to_have_attribute("data-date", monday.isoformat())
-    expect(page.locator(".col-head")).to_have_count(14)
+    expect(page.locator(".col-head")).to_have_count(10)
+    expect(page.locator("#day-title")).to_contain_text("not shown: Sat")
     expect(card_of(page, on_monday)).to_contain_text("Ada Lovelace")
     thursday = page.locator(
         f'.lane[data-date="{(monday + timedelta(days=3)).isoformat()}"]'
@@ -93,7 +95,7 @@ def test_click_on_empty_time_books_there_by_keyboard(new_page, clinic, desk_user
     # Keyboard only: into the grid's one tab stop, across to the second practitioner, down to 11:00, Enter.
     page.locator(".cell[tabindex='0']").focus()
     page.keyboard.press("ArrowRight")
-    for _ in range(12):  # 08:00 + 12 x 15 minutes
+    for _ in range(8):  # 09:00 (the practitioners' first hour) + 8 x 15 minutes
         page.keyboard.press("ArrowDown")
     expect(lane.locator('.cell[data-minutes="660"]')).to_be_focused()
     page.keyboard.press("Enter")
@@ -115,13 +117,14 @@ def test_click_on_empty_time_books_there_by_keyboard(new_page, clinic, desk_user
 
 
 def drag(page, card, lane, minutes):
-    """Drag a card by its top edge to a lane's time (the grid's first hour is 08:00, 1.4 px a minute)."""
+    """Drag a card by its top edge to a lane's time (the grid starts at its data-first minute, 1.4 px a minute)."""
     box = card.bounding_box()
     target = lane.bounding_box()
+    first = int(page.locator(".grid-body").get_attribute("data-first"))
     page.mouse.move(box["x"] + 10, box["y"] + 3)
     page.mouse.down()
     page.mouse.move(box["x"] + 20, box["y"] + 20, steps=3)
-    page.mouse.move(target["x"] + 10, target["y"] + (minutes - 8 * 60) * 1.4 + 3, steps=8)
+    page.mouse.move(target["x"] + 10, target["y"] + (minutes - first) * 1.4 + 3, steps=8)
     page.mouse.up()
 
 
@@ -200,8 +203,14 @@ def test_a_closed_day_is_shown_closed_and_offers_no_empty_time(new_page, clinic,
     show_day(page, monday)
     page.get_by_role("button", name="Week").click()
 
+    # The week leaves the closed day out and says so; the day itself shows it closed, with no empty time.
+    expect(page.locator(".day-head")).to_have_count(4)
+    expect(page.locator(f'.day-head[data-date="{wednesday.isoformat()}"]')).to_have_count(0)
+    expect(page.locator("#day-title")).to_contain_text("not shown: Wed")
+    expect(page.locator(f'.lane[data-date="{monday.isoformat()}"] .cell').first).to_be_attached()
+    page.get_by_role("button", name="Day").click()
+    show_day(page, wednesday)
     expect(page.locator(f'.day-head[data-date="{wednesday.isoformat()}"]')).to_contain_text("Closed: Refit")
     closed = page.locator(f'.lane[data-date="{wednesday.isoformat()}"]')
     expect(closed).to_have_count(2)
     expect(closed.locator(".cell")).to_have_count(0)
-    expect(page.locator(f'.lane[data-date="{monday.isoformat()}"] .cell').first).to_be_attached()

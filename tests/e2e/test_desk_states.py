@@ -12,7 +12,7 @@ from scheduling.models import WaitlistEntry
 from tests import factories
 from tests.e2e.conftest import NARROW, log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clinic_daytime")]
 
 
 @pytest.fixture

@@ -16,10 +16,15 @@ from pathlib import Path
 import pytest
 from celery import Celery
 
+from tests.services import require_chromium
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(sys.executable).parent.parent
 
 pytestmark = [pytest.mark.slow]
+
+# A browser test of the desk (its CSS and modules must load) and the static-file tests, run by `make test`.
+AFTER_RUN_TESTS = "-q tests/e2e/test_desk.py -k logs_in_and_sees_the_day tests/frontdesk/test_static.py"
 
 
 def free_port() -> int:
@@ -102,3 +107,18 @@ def test_make_run_serves_the_admin_and_runs_a_worker(tmp_path):
             log.close()
     with pytest.raises(ProcessLookupError):
         os.killpg(process.pid, 0)  # Ctrl-C stopped server, worker and beat
+    assert (checkout / "var" / "static" / "staticfiles.json").exists()  # make run collected hashed names
+
+    # Then `make test` in the same checkout: a browser test still gets the desk's CSS and scripts.
+    require_chromium()
+    test_run = subprocess.run(
+        ["make", "test", f"VENV={VENV}", f"PYTEST_ARGS={AFTER_RUN_TESTS}"],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert test_run.returncode == 0, test_run.stdout[-3000:] + test_run.stderr[-2000:]
+    summary = test_run.stdout.strip().splitlines()[-1]
+    assert " passed" in summary and "skipped" not in summary and "failed" not in summary, summary

@@ -15,6 +15,7 @@ from kombu.exceptions import OperationalError
 
 from care import booking
 from clinic.celery import app as celery_app
+from clinic.outbox import outbox_claim_due, outbox_send_claimed
 from messaging import reminders, tasks
 from messaging.emails import appointment_link_url
 from scheduling.choices import AppointmentStatus, ReminderKind, ReminderStatus
@@ -92,7 +93,8 @@ def test_the_confirmation_is_kicked_to_a_worker_after_commit(clinic, django_capt
         for callback in callbacks:
             callback()
     confirmation = rows(appointment)["confirmation"]
-    send_task.assert_called_once_with("scheduling.tasks.send_reminder", args=[confirmation.pk], retry=False)
+    kicks = [c for c in send_task.call_args_list if c.args[0] == "scheduling.tasks.send_reminder"]
+    assert kicks == [mock.call("scheduling.tasks.send_reminder", args=[confirmation.pk], retry=False)]
 
 
 def test_a_broker_outage_at_booking_time_loses_neither_booking_nor_email(clinic, django_capture_on_commit_callbacks):
@@ -173,8 +175,8 @@ def test_a_row_is_claimed_by_one_caller_only(clinic):
     appointment = AppointmentFactory()
     synced(appointment, "booked")
     now = timezone.now()
-    first = reminders._claim(now=now, limit=10)
-    second = reminders._claim(now=now, limit=10)
+    first = outbox_claim_due(reminders.REMINDERS, now=now, limit=10)
+    second = outbox_claim_due(reminders.REMINDERS, now=now, limit=10)
     assert [r.kind for r in first] == ["confirmation"]
     assert second == []
 
@@ -234,7 +236,7 @@ def test_a_row_left_sending_by_a_dead_worker_is_reclaimed_after_the_timeout(clin
     appointment = AppointmentFactory(start=timezone.now() + timedelta(days=5))
     synced(appointment, "booked")
     now = timezone.now()
-    assert len(reminders._claim(now=now, limit=10)) == 1  # ... and the worker dies here
+    assert len(outbox_claim_due(reminders.REMINDERS, now=now, limit=10)) == 1  # ... and the worker dies here
 
     assert reminders.reminders_dispatch_due(now=now + timedelta(seconds=299)) == 0
     assert reminders.reminders_dispatch_due(now=now + timedelta(seconds=300)) == 1
@@ -385,26 +387,38 @@ def test_a_worker_whose_row_was_reclaimed_does_not_send_it_too(clinic, settings)
     appointment = AppointmentFactory(start=timezone.now() + timedelta(days=5))
     synced(appointment, "booked")
     now = timezone.now()
-    slow_worker = reminders._claim(now=now, limit=10)  # claims, then stalls for over five minutes
+    slow_worker = outbox_claim_due(reminders.REMINDERS, now=now, limit=10)  # claims, then stalls for over five minutes
     assert reminders.reminders_dispatch_due(now=now + timedelta(seconds=301)) == 1  # another one takes over
 
     with mock.patch.object(reminders.timezone, "now", return_value=now + timedelta(seconds=302)):
-        assert reminders._deliver(slow_worker, now=now) == 0
+        assert outbox_send_claimed(reminders.REMINDERS, slow_worker, now=now) == 0
     assert len(mail.outbox) == 1
     assert rows(appointment)["confirmation"].status == ReminderStatus.SENT
 
 
-def test_a_long_batch_renews_its_claims_so_nobody_takes_them_over(clinic, settings):
-    settings.CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS = 300
+class SlowBackend(BaseEmailBackend):
+    """An SMTP server that takes longer than the claim time to accept an email; midway, another worker looks for
+    rows to claim (what it found is kept in `found`)."""
+
+    found: list = []
+
+    def send_messages(self, messages):
+        time.sleep(1.5)
+        SlowBackend.found = outbox_claim_due(reminders.REMINDERS, now=timezone.now(), limit=10)
+        mail.outbox.extend(messages)
+        return len(messages)
+
+
+@pytest.mark.django_db(transaction=True)  # the lease renews from a thread of its own, with its own connection
+def test_a_send_outlasting_the_claim_time_is_not_taken_over_while_its_worker_lives(clinic, settings):
+    settings.CLINIC_REMINDER_SENDING_TIMEOUT_SECONDS = 0.9  # renewed every 0.3 s while the send lasts 1.5 s
+    settings.EMAIL_BACKEND = f"{__name__}.SlowBackend"
     appointment = AppointmentFactory(start=timezone.now() + timedelta(days=5))
     synced(appointment, "booked")
-    now = timezone.now()
-    batch = reminders._claim(now=now, limit=10)
-    with mock.patch.object(reminders.timezone, "now", return_value=now + timedelta(seconds=200)):
-        reminders._renew(batch)  # what _deliver does once a third of the timeout has gone by
-    assert reminders._claim(now=now + timedelta(seconds=301), limit=10) == []  # not taken over
-    assert reminders._deliver(batch, now=now) == 1
+    assert reminders.reminders_dispatch_due() == 1
+    assert SlowBackend.found == []  # the claim was renewed while the email was in flight: nobody took it over
     assert len(mail.outbox) == 1
+    assert rows(appointment)["confirmation"].status == ReminderStatus.SENT
 
 
 # --- tasks (called directly: they only hand ids to the services above) ---------------------------------------

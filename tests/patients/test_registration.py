@@ -80,3 +80,45 @@ def test_allow_duplicate_must_be_a_boolean(front_desk_api, alice):
     response = front_desk_api.post("/api/v1/patients/", {**ALICE, "allow_duplicate": "yes"}, format="json")
     assert response.status_code == 400
     assert "allow_duplicate" in response.json()["errors"]
+
+
+NATIONAL_AND_INTERNATIONAL = ["07700 900199", "07700900199", "(07700) 900-199", "+44 7700 900199", "+447700900199"]
+
+
+@pytest.mark.parametrize("typed", NATIONAL_AND_INTERNATIONAL)
+def test_registration_takes_the_national_form_of_the_clinics_country_and_stores_e164(front_desk_api, settings, typed):
+    settings.CLINIC_PHONE_REGION = "GB"
+    body = {**ALICE, "email": "", "phone": typed}
+    response = front_desk_api.post("/api/v1/patients/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["phone"] == "+447700900199"
+    assert Patient.objects.get().phone == "+447700900199"
+    found = front_desk_api.get("/api/v1/patients/", {"search": "07700 900199"}).json()["results"]
+    assert [row["phone"] for row in found] == ["+447700900199"]
+
+
+def test_the_country_setting_decides_how_a_national_number_is_stored(front_desk_api, settings):
+    settings.CLINIC_PHONE_REGION = "FR"
+    response = front_desk_api.post("/api/v1/patients/", {**ALICE, "phone": "06 12 34 56 78"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["phone"] == "+33612345678"
+
+
+NOT_NUMBERS = ["0770", "0770 0900", "call me", "07700 900199 or 07700 900198", "+44 7700 9001999999999"]
+
+
+@pytest.mark.parametrize("typed", NOT_NUMBERS)
+def test_what_is_not_a_phone_number_is_a_400_on_phone_and_nothing_is_written(front_desk_api, settings, typed):
+    settings.CLINIC_PHONE_REGION = "GB"
+    response = front_desk_api.post("/api/v1/patients/", {**ALICE, "phone": typed}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"phone"}
+    assert "07700 900123" in response.json()["errors"]["phone"][0]
+    assert not Patient.objects.exists()
+
+
+def test_changing_a_phone_takes_the_national_form_too(front_desk_api, settings, alice):
+    settings.CLINIC_PHONE_REGION = "GB"
+    response = front_desk_api.patch(f"/api/v1/patients/{alice.pk}/", {"phone": "07700 900555"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["phone"] == "+447700900555"

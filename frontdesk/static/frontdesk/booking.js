@@ -46,7 +46,8 @@ export async function startBooking(patient) {
 // From the empty time clicked on the grid: the time is fixed, the patient and what to book are chosen here.
 export function startBookingAt(at) {
   open({ at });
-  const who = at.practitioner ? byId(catalog.practitioners, at.practitioner).display_name : byId(catalog.rooms, at.room).name;
+  const who = at.practitioner ? byId(catalog.practitioners, at.practitioner).display_name
+    : at.device ? byId(catalog.devices, at.device).name : byId(catalog.rooms, at.room).name;
   $("booking-at").append(h("strong", {}, `${localDateLabel(at.start, zone())} at ${localTime(at.start, zone())} with ${who}`));
   if (!at.practitioner) {
     const select = h("select", { id: "booking-at-practitioner" },
@@ -71,7 +72,10 @@ async function choosePatient(patient) {
   $("booking-picker").replaceChildren();
   $("plan-actions").replaceChildren();
   $("booking-patient").textContent = `Patient: ${name(patient)}`;
-  const options = catalog.therapyTypes.map((t) => choiceRadio(`therapy-${t.id}`, t.name, { therapyType: t.id }));
+  // At a practitioner's clicked time, only the therapies that practitioner gives are offered.
+  const giver = booking.at?.practitioner ? byId(catalog.practitioners, booking.at.practitioner) : null;
+  const therapies = catalog.therapyTypes.filter((t) => !giver || giver.therapy_types.includes(t.id));
+  const options = therapies.map((t) => choiceRadio(`therapy-${t.id}`, t.name, { therapyType: t.id }));
   const plans = await listAll("plans/", { patient: patient.id, status: "active" });
   for (const plan of plans) {
     const next = plan.sessions.find((s) => s.status === "planned");
@@ -86,7 +90,8 @@ async function choosePatient(patient) {
     }
   }
   $("booking-options").replaceChildren(...options);
-  if (booking.at) $("booking-options").querySelector("input").click();
+  // Nothing is chosen for the desk, unless there is nothing to choose: one therapy, no plan session.
+  if (options.length === 1) options[0].querySelector("input").click();
 }
 
 // Every unbooked session of the plan placed in its window by the server; one line per session saying where.
@@ -124,12 +129,20 @@ function selectChoice(choice) {
   const products = catalog.products.filter((p) => p.therapy_type === choice.therapyType && p.active);
   // A one-off visit of a therapy that uses a product names it (screened by its source); a plan already has one.
   $("booking-extra").replaceChildren(
-    ...(choice.session || !products.length ? [] : [h("div", { class: "field" }, h("label", { for: "booking-product" }, "Product"),
-      h("select", { id: "booking-product" }, products.map((p) => h("option", { value: p.id }, `${p.name} (${p.source})`))))]),
+    ...(choice.session || !products.length ? [] : [productField(products)]),
     choice.window ? h("p", { class: "warning", id: "booking-window" }, `Session ${choice.window.sequence} must fall between ${choice.window.window_start} and ${choice.window.window_end}.`) : "",
   );
   if (choice.window && choice.window.window_start > today()) $("booking-from").value = choice.window.window_start;
   if (booking.at) showConfirm();
+}
+
+// The product of a one-off visit: chosen by the desk (a placeholder first), unless the therapy has one only.
+function productField(products) {
+  const placeholder = products.length > 1 ? [h("option", { value: "" }, "Choose a product")] : [];
+  const select = h("select", { id: "booking-product", required: "" },
+    ...placeholder, ...products.map((p) => h("option", { value: p.id }, `${p.name} (${p.source})`)));
+  select.addEventListener("change", () => (booking.at || booking.slot) && showConfirm());
+  return h("div", { class: "field" }, h("label", { for: "booking-product" }, "Product"), select);
 }
 
 async function findSlots(from = null) {
@@ -184,11 +197,17 @@ function renderSlots({ slots, more }, append) {
 function target() {
   if (booking.slot) return booking.slot;
   const at = booking.at;
-  return { start: at.start, practitioner: at.practitioner || Number($("booking-at-practitioner").value), room: at.room || null, device: null };
+  return { start: at.start, practitioner: at.practitioner || Number($("booking-at-practitioner").value), room: at.room || null, device: at.device || null };
 }
 
 function showConfirm() {
   if (!booking.patient || !booking.choice) return;
+  const product = $("booking-product");
+  if (product && !product.value) {
+    $("confirm").hidden = true;
+    product.focus();
+    return;
+  }
   const t = target();
   const verb = booking.reschedule ? "Move" : "Book";
   $("confirm-text").textContent = `${verb} ${therapyName(booking.choice.therapyType)} for ${booking.reschedule ? booking.reschedule.patient_name : name(booking.patient)} on ${localDateLabel(t.start, zone())} at ${localTime(t.start, zone())}?`;

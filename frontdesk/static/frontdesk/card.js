@@ -36,25 +36,33 @@ export function card(appointment, style) {
   const device = appointment.device ? byId(catalog.devices, appointment.device).name : null;
   const marks = badges(appointment);
   const movable = appointment.status === "booked";
+  // Under an hour a card has room for three lines: time with its badges, patient, room (the therapy is its colour).
+  const short = Date.parse(appointment.end) - Date.parse(appointment.start) < 3600000;
+  const marked = marks.length ? h("span", { class: "card-badges" }, marks.map(([kind, text]) => h("span", { class: `badge badge-${kind}` }, text))) : null;
   const label = [when, appointment.patient_name, therapyName(appointment.therapy_type), sessionLabel(appointment),
     statusLabel(appointment), ...marks.map(([, text]) => text)].join(", ");
   return h(
     "button",
     {
       type: "button",
-      class: `card status-${appointment.status}${appointment.on_hold ? " on-hold" : ""}${
-        appointment.needs_attention ? " needs-attention" : ""}${movable ? " movable" : ""}`,
+      class: `card status-${appointment.status} ${therapyClass(appointment.therapy_type)}${short ? " short" : ""}${
+        appointment.on_hold ? " on-hold" : ""}${appointment.needs_attention ? " needs-attention" : ""}${movable ? " movable" : ""}`,
       style,
       dataset: { appointment: appointment.id },
       "aria-label": label,
       title: label,
     },
-    h("span", { class: "card-time" }, `${shortWhen} `, h("span", { class: "card-status" }, statusLabel(appointment))),
+    h("span", { class: "card-time" }, `${shortWhen} `, h("span", { class: "card-status" }, statusLabel(appointment)), short ? marked : null),
     h("strong", { class: "card-patient" }, appointment.patient_name),
-    h("span", { class: "card-what" }, `${therapyName(appointment.therapy_type)}, ${sessionLabel(appointment)}`),
+    short ? null : h("span", { class: "card-what" }, `${therapyName(appointment.therapy_type)}, ${sessionLabel(appointment)}`),
     h("span", { class: "card-where" }, [other, device].filter(Boolean).join(" · ")),
-    marks.length ? h("span", { class: "card-badges" }, marks.map(([kind, text]) => h("span", { class: `badge badge-${kind}` }, text))) : null,
+    short ? null : marked,
   );
+}
+
+// Each therapy its colour (the order of the catalog), said in the legend.
+export function therapyClass(therapyTypeId) {
+  return `therapy-${catalog.therapyTypes.findIndex((t) => t.id === therapyTypeId) % 6}`;
 }
 
 // "Also changed: Tue 4 Mar 10:00 booked; Tue 1 Apr cancelled": what a move or cancel did to the rest of a course.

@@ -3,7 +3,7 @@
 import { ApiError, api } from "./api.js";
 import { setupAttention, loadAttention } from "./attention.js";
 import { setupBooking, startBooking, startBookingAt, startReschedule } from "./booking.js";
-import { cascadeText } from "./card.js";
+import { cascadeText, therapyClass } from "./card.js";
 import { currentAppointmentId, openAppointment, refreshOpen, setupDialog } from "./dialog.js";
 import { setupDrag } from "./drag.js";
 import { renderGrid, setupGridKeys } from "./grid.js";
@@ -22,9 +22,9 @@ async function refresh() {
   const grid = $("day-grid");
   grid.setAttribute("aria-busy", "true");
   try {
-    const { appointments, closures, pending } = await loadRange();
+    const { appointments, closures, schedule, pending } = await loadRange();
     if (seq !== loadSeq) return; // the desk has moved on meanwhile
-    Object.assign(state, { appointments, closures, pending });
+    Object.assign(state, { appointments, closures, schedule, pending });
     draw();
     refreshOpen();
   } catch (error) {
@@ -47,13 +47,20 @@ function draw() {
   $("view-week").setAttribute("aria-pressed", String(state.view === "week"));
 }
 
+// A message about one action (a move) is gone once the desk does something else.
+function clearGridMessage() {
+  showMessage($("grid-message"), "");
+}
+
 function show(changes) {
+  clearGridMessage();
   Object.assign(state, changes);
   localStorage.setItem("desk-view", state.view);
   refresh();
 }
 
 async function changed(answer) {
+  clearGridMessage();
   if (answer && state.view === "day") state.date = localParts(answer.start, zone()).date;
   await Promise.all([refresh(), loadAttention()]);
   if (answer) document.querySelector(`.card[data-appointment="${answer.id}"]`)?.focus();
@@ -66,8 +73,8 @@ async function moveByDrop({ id, start, lane }) {
   const message = $("grid-message");
   try {
     const answer = await api(`appointments/${id}/reschedule/`, { method: "POST", body });
-    showMessage(message, `Moved ${answer.patient_name}. ${cascadeText(answer.cascade)}`, "success");
     await changed(null);
+    showMessage(message, `Moved ${answer.patient_name}. ${cascadeText(answer.cascade)}`, "success");
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     showMessage(message, `${appointment.patient_name} was not moved: ${error.message}`);
@@ -79,6 +86,7 @@ function setupGrid() {
   const grid = $("day-grid");
   setupGridKeys(grid);
   grid.addEventListener("click", (event) => {
+    if (event.target.closest(".card, .cell")) clearGridMessage();
     const cardEl = event.target.closest(".card");
     if (cardEl) {
       openAppointment(state.appointments.find((a) => a.id === Number(cardEl.dataset.appointment)));
@@ -134,6 +142,9 @@ async function start() {
     return;
   }
   setupToolbar();
+  $("therapy-legend").replaceChildren(
+    ...catalog.therapyTypes.map((t) => h("li", {}, h("span", { class: `swatch therapy ${therapyClass(t.id)}` }), ` ${t.name}`)),
+  );
   setupGrid();
   setupDialog({ changed, reschedule: (a) => { $("appointment-dialog").close(); startReschedule(a); } });
   setupPatients({ book: startBooking });

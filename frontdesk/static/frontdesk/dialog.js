@@ -25,6 +25,7 @@ function render() {
   const tz = zone();
   const rows = [
     ["Patient", a.patient_name],
+    ["Phone", a.patient_phone ? h("a", { href: `tel:${a.patient_phone}` }, a.patient_phone) : "none given"],
     ["When", `${localDateLabel(a.start, tz)}, ${localTime(a.start, tz)}–${localTime(a.end, tz)}`],
     ["Therapy", `${therapyName(a.therapy_type)}, ${sessionLabel(a)}`],
     ["Practitioner", a.practitioner_name],
@@ -92,9 +93,26 @@ function smallForm(title, fields, submitLabel, submit, kind = "primary") {
   form.querySelector("input, textarea, select")?.focus();
 }
 
+// Who cancelled decides whether it counts against the patient (a late cancel by the clinic never does): the desk
+// says it every time, nothing is chosen for it.
+function whoCancelled() {
+  const choice = (value, label) => h("label", { class: "choice" }, h("input", { type: "radio", name: "by", value, required: true }), ` ${label}`);
+  return h("fieldset", { id: "dlg-by" }, h("legend", {}, "Who cancelled?"),
+    choice("patient", "Patient cancelled"), choice("clinic", "Clinic cancelled"));
+}
+
 function showCancel() {
-  smallForm("Cancel appointment", [field("reason", "Reason for cancelling", h("textarea", { rows: 2 }))], "Confirm cancellation",
-    (data, form) => act("cancel", { reason: data.reason }, form), "danger");
+  smallForm("Cancel appointment", [whoCancelled(), field("reason", "Reason for cancelling", h("textarea", { rows: 2 }))], "Confirm cancellation",
+    (data, form) => {
+      if (!data.by) {
+        const error = form.querySelector(".form-error");
+        error.textContent = "Say who cancelled: the patient or the clinic.";
+        error.hidden = false;
+        form.querySelector('input[name="by"]').focus();
+        return;
+      }
+      act("cancel", { reason: data.reason, by: data.by }, form);
+    }, "danger");
 }
 
 function showRelease() {

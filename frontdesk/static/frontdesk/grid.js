@@ -1,7 +1,7 @@
 // The Day and Week grid: a time gutter, then per day one lane per practitioner (or room) with its cards.
 // Empty time is a column of buttons (15 minutes each): clicking one starts a booking there.
 import { card } from "./card.js";
-import { ACTIVE, byId, catalog, dateOf, resources, shownDays, state, zone } from "./store.js";
+import { ACTIVE, byId, catalog, dateOf, laneTime, resources, shownDays, state, workingMinutes, zone } from "./store.js";
 import { h, localDateLabel, localParts, localTime, minutesLabel, zoneMidnight } from "./ui.js";
 
 export const STEP = 15;
@@ -17,13 +17,30 @@ export function instantOf(date, minutes) {
   return new Date(zoneMidnight(date, zone()).getTime() + minutes * 60000);
 }
 
-function hoursShown() {
+// The hours the grid spans: the practitioners' working hours on the days drawn and every appointment on them
+// (08:00-18:00 when nobody works and nothing is booked).
+function hoursShown(days) {
   const tz = zone();
-  const spans = state.appointments.map((a) => [localParts(a.start, tz).minutes, localParts(a.end, tz).minutes || 1440]);
+  const spans = [
+    ...days.flatMap((date) => workingMinutes(date)),
+    ...state.appointments.map((a) => [localParts(a.start, tz).minutes, localParts(a.end, tz).minutes || 1440]),
+  ];
+  if (!spans.length) return { first: DAY_START, last: DAY_END };
   return {
-    first: Math.min(DAY_START, ...spans.map(([s]) => Math.floor(s / 60) * 60)),
-    last: Math.max(DAY_END, ...spans.map(([, e]) => Math.ceil(e / 60) * 60)),
+    first: Math.min(...spans.map(([s]) => Math.floor(s / 60) * 60)),
+    last: Math.max(...spans.map(([, e]) => Math.ceil(e / 60) * 60)),
   };
+}
+
+// The days drawn: in the week view, days the location is closed or nobody works are left out unless something is
+// booked on them.
+export function drawnDays() {
+  const days = shownDays();
+  if (state.view === "day") return days;
+  const open = days.filter(
+    (date) => (!closureOf(date) && workingMinutes(date).length) || state.appointments.some((a) => dateOf(a) === date),
+  );
+  return open.length ? open : days;
 }
 
 function dayLabel(date) {
@@ -35,13 +52,29 @@ function closureOf(date) {
   return state.closures.find((c) => c.date === date);
 }
 
-function cells(date, resource, first, last) {
+// Grey blocks over what cannot be booked: outside working hours, and time off (said in words).
+function shading(time, first, last) {
+  const block = ([s, e], kind, text) => {
+    const from = Math.max(s, first);
+    const to = Math.min(e, last);
+    if (from >= to) return null;
+    return h("div", { class: `off ${kind}`, style: `top:${(from - first) * scale()}px;height:${(to - from) * scale()}px`, title: text },
+      kind === "time-off" && to - from >= 30 ? h("span", {}, text) : null);
+  };
+  return [
+    ...time.outside.map((span) => block(span, "outside", "Not working")),
+    ...time.away.map((span) => block(span, "time-off", "Time off")),
+  ].filter(Boolean);
+}
+
+function cells(date, resource, first, last, bookable) {
   const now = Date.now();
   const name = resource.name;
   const out = [];
   for (let m = first; m < last; m += STEP) {
     const start = instantOf(date, m);
     if (start.getTime() < now) continue;
+    if (!bookable.some(([s, e]) => m >= s && m + STEP <= e)) continue;
     out.push(
       h("button", {
         type: "button",
@@ -78,7 +111,10 @@ function lane(date, resource, first, last) {
     el.append(h("span", { class: "hour-line", style: `top:${(m - first) * scale()}px` }));
   }
   if (closure) el.append(h("p", { class: "closure" }, `Closed: ${closure.name}`));
-  else el.append(...cells(date, resource, first, last));
+  else {
+    const time = laneTime(date, resource);
+    el.append(...shading(time, first, last), ...cells(date, resource, first, last, time.bookable));
+  }
   state.appointments
     .filter((a) => a[resource.key] === resource.id && dateOf(a) === date)
     .forEach((a) => el.append(card(a, cardStyle(a, first))));
@@ -92,15 +128,18 @@ function lane(date, resource, first, last) {
 
 export function renderGrid(grid) {
   const tz = zone();
-  const days = shownDays();
+  const days = drawnDays();
   const cols = resources();
-  const { first, last } = hoursShown();
+  const { first, last } = hoursShown(days);
   const height = (last - first) * scale();
   const location = byId(catalog.locations, state.location);
-  const range = days.length === 1 ? localDateLabel(days[0], tz) : `${localDateLabel(days[0], tz)} to ${localDateLabel(days[6], tz)}`;
-  document.getElementById("day-title").textContent = `${range} at ${location.name} (times in ${tz})`;
+  const week = shownDays();
+  const range = state.view === "day" ? localDateLabel(days[0], tz) : `${localDateLabel(week[0], tz)} to ${localDateLabel(week[6], tz)}`;
+  const hidden = week.filter((date) => !days.includes(date)).map(dayLabel);
+  const closedNote = hidden.length ? `; closed or nobody working, not shown: ${hidden.join(", ")}` : "";
+  document.getElementById("day-title").textContent = `${range} at ${location.name} (times in ${tz}${closedNote})`;
 
-  const template = `4rem repeat(${Math.max(days.length * cols.length, 1)}, minmax(${state.view === "day" ? "9rem" : "5.5rem"}, 1fr))`;
+  const template = `4rem repeat(${Math.max(days.length * cols.length, 1)}, minmax(${state.view === "day" ? "9rem" : "4.25rem"}, 1fr))`;
   const dayHead = h("div", { class: "grid-head days", style: `grid-template-columns:${template}` }, h("span", { class: "gutter-head" }, "Time"));
   const colHead = h("div", { class: "grid-head cols", style: `grid-template-columns:${template}` }, h("span", {}, ""));
   const gutter = h("div", { class: "gutter", style: `height:${height}px`, "aria-hidden": "true" });
@@ -130,7 +169,13 @@ export function renderGrid(grid) {
   if (!cols.length) grid.append(h("p", { class: "empty" }, "No practitioners or rooms at this location."));
   if (!state.appointments.length) grid.append(h("p", { class: "empty" }, "No appointments in this range."));
   grid.dataset.shown = `${state.view}/${state.location}/${days[0]}`;
-  grid.scrollTop = keep ? scrollTop : Math.max(0, (body.querySelector(".card")?.offsetTop ?? 0) - 80);
+  grid.scrollTop = keep ? scrollTop : Math.max(0, (earliestMinute(days) ?? first) - first - 20) * scale();
+}
+
+// The first local minute anything starts on the days drawn: a new day opens there, never scrolled past it.
+function earliestMinute(days) {
+  const starts = state.appointments.filter((a) => days.includes(dateOf(a))).map((a) => localParts(a.start, zone()).minutes);
+  return starts.length ? Math.min(...starts) : null;
 }
 
 function nowLine(first, last) {

@@ -17,18 +17,23 @@ async function loadConditions() {
             {},
             h("td", {}, pc.condition_name || condition?.name || `condition ${pc.condition}`),
             h("td", {}, pc.since || ""),
+            h("td", {}, pc.until || ""),
             h("td", {}, pc.note || ""),
             h(
               "td",
               {},
               pc.active ? "active " : "inactive ",
+              pc.source === "patient" && !pc.verified ? h("span", { class: "badge badge-attention" }, "Declared by the patient, not verified") : null,
               clinical
                 ? h("button", { type: "button", onclick: () => toggleCondition(pc) }, pc.active ? "Mark inactive" : "Mark active")
+                : null,
+              clinical && pc.source === "patient" && !pc.verified
+                ? h("button", { type: "button", onclick: () => verifyCondition(pc) }, `Verify ${pc.condition_name || "condition"}`)
                 : null,
             ),
           );
         })
-      : [h("tr", {}, h("td", { colspan: 4, class: "empty" }, "Nothing recorded."))]),
+      : [h("tr", {}, h("td", { colspan: 5, class: "empty" }, "Nothing recorded."))]),
   );
 }
 
@@ -36,6 +41,17 @@ async function toggleCondition(pc) {
   try {
     await api(`patients/${patientId}/conditions/${pc.id}/`, { method: "PATCH", body: { active: !pc.active } });
     flash("Condition updated; active plans were screened again.", "success");
+    await changed();
+  } catch (error) {
+    flash(error.message, "error");
+  }
+}
+
+// A condition the patient declared (questionnaire, online booking) counts once a practitioner confirms it.
+async function verifyCondition(pc) {
+  try {
+    await api(`patients/${patientId}/conditions/${pc.id}/verify/`, { method: "POST", body: { verified: true } });
+    flash(`${pc.condition_name || "Condition"} verified; active plans were screened again.`, "success");
     await changed();
   } catch (error) {
     flash(error.message, "error");
@@ -55,6 +71,7 @@ function setupConditionForm() {
     clearFieldErrors(form);
     const data = Object.fromEntries(new FormData(form));
     if (!data.since) delete data.since;
+    if (!data.until) delete data.until;
     try {
       await api(`patients/${patientId}/conditions/`, { method: "POST", body: { ...data, condition: Number(data.condition) || null, active: true } });
       form.reset();

@@ -20,10 +20,11 @@ export function renderPrintList(box) {
         h("p", {}, `${location.name}, times in ${tz}`),
         rows.length
           ? h("table", {},
-              h("thead", {}, h("tr", {}, ["Time", "Patient", "Therapy", "Room", "Status", "Notes"].map((t) => h("th", { scope: "col" }, t)))),
+              h("thead", {}, h("tr", {}, ["Time", "Patient", "Phone", "Therapy", "Room", "Status", "Notes"].map((t) => h("th", { scope: "col" }, t)))),
               h("tbody", {}, rows.map((a) => h("tr", {},
                 h("td", {}, `${localTime(a.start, tz)}–${localTime(a.end, tz)}`),
                 h("td", {}, a.patient_name),
+                h("td", {}, a.patient_phone || "none"),
                 h("td", {}, `${therapyName(a.therapy_type)}, ${sessionLabel(a)}`),
                 h("td", {}, byId(catalog.rooms, a.room).name),
                 h("td", {}, statusLabel(a)),

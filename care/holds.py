@@ -36,7 +36,7 @@ from scheduling.models import Appointment, Location
 from scheduling.screening import appointment_screen
 from treatments.choices import PlanStatus
 from treatments.models import Contraindication, Product, TreatmentPlan
-from treatments.plans import plan_accept_findings, plans_rescreen
+from treatments.plans import patient_plans_lock, plan_accept_findings, plans_rescreen
 from treatments.screening import (
     ScreeningResult,
     contraindicated,
@@ -103,7 +103,8 @@ def appointments_rescreen(*, patient: Patient, by=None) -> list[Appointment]:
 
 def patient_screening_changed(*, patient: Patient, by=None) -> None:
     """Re-screen everything screening guards for the patient: plans (flagged) then appointments (held). Plans are
-    locked before appointments, the order every writer keeps."""
+    locked before appointments, the order every writer keeps (scheduling.locks); a condition write locks the
+    patient's plans before its own row for the same reason."""
     with transaction.atomic():
         plans_rescreen(patient=patient)
         appointments_rescreen(patient=patient, by=by)
@@ -139,6 +140,7 @@ def patient_condition_record(
     (patient_today), not later.
     """
     with transaction.atomic():
+        patient_plans_lock(patient_id=patient.pk if isinstance(patient, Patient) else patient)
         record = patient_condition_write_new(
             patient=patient, condition=condition, by=by, today=patient_today(patient), **details
         )
@@ -156,6 +158,7 @@ def patient_condition_update(*, patient_condition: PatientCondition, by, **field
     today = patient_today(patient_condition.patient)
     patient_condition_validate_change(fields, patient_condition=patient_condition, today=today)
     with transaction.atomic():
+        patient_plans_lock(patient_id=patient_condition.patient_id)
         record = patient_condition_write_change(patient_condition=patient_condition, fields=fields, today=today)
         patient_screening_changed(patient=record.patient, by=by)
     patient_condition.refresh_from_db()
@@ -166,6 +169,7 @@ def patient_condition_verify(*, patient_condition: PatientCondition, by, verifie
     """A practitioner confirms (True) or rejects (False, the condition becomes inactive) a condition; the patient
     is re-screened in the same transaction, so a rejected declaration lifts the holds it caused."""
     with transaction.atomic():
+        patient_plans_lock(patient_id=patient_condition.patient_id)
         record = patient_condition_write_verdict(patient_condition=patient_condition, by=by, verified=verified)
         patient_screening_changed(patient=record.patient, by=by)
     return record

@@ -19,6 +19,7 @@ from patients.conditions import patient_condition_write_declared
 from patients.models import Condition, Patient
 from patients.notes import MAX_NOTE_CHARS, patient_note_declare, patient_note_mark_read
 from scheduling.choices import AppointmentStatus
+from scheduling.locks import appointment_lock
 from scheduling.models import Appointment, QuestionnaireAnswer
 from scheduling.screening import appointment_screen
 
@@ -75,11 +76,8 @@ def questionnaire_submit_by_link(*, token: str, condition_ids: list[int], other:
     appointment = links.appointment_from_link(token=token, action="questionnaire")
     conditions = list(Condition.objects.filter(pk__in=condition_ids))
     with transaction.atomic():
-        locked = (
-            Appointment.objects.select_for_update(of=("self",))
-            .select_related("patient", "therapy_type", "location")
-            .get(pk=appointment.pk)
-        )
+        # The answers re-screen the patient, which may flag any of their plans: all of them are locked first.
+        locked = appointment_lock(appointment, patient_plans=True)
         if locked.status != AppointmentStatus.BOOKED:
             raise InvalidTransition(f"This appointment is {locked.get_status_display().lower()}; nothing was changed.")
         if QuestionnaireAnswer.objects.filter(appointment=locked).exists():

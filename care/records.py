@@ -10,6 +10,7 @@ from django.db import transaction
 from clinic.exceptions import InvalidTransition
 from scheduling.booking import treatment_day
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES
+from scheduling.locks import appointment_lock
 from scheduling.models import Appointment
 from treatments.consent import ConsentDetails, consent_record, visit_consent_record
 from treatments.models import Consent
@@ -21,14 +22,10 @@ def appointment_consent_record(*, appointment: Appointment, **details: Unpack[Co
     Guarantees: a one-off gets a consent of its own, linked to the appointment in the same transaction (a later
     consent replaces the link, the earlier row stays as history); a plan session's consent is the plan's (it is
     recorded on the plan: treatments.consent.consent_record). A visit already given, cancelled or missed is
-    refused (InvalidTransition).
+    refused (InvalidTransition). Locks plan, then appointment (scheduling.locks).
     """
     with transaction.atomic():
-        row = (
-            Appointment.objects.select_for_update(of=("self",))
-            .select_related("patient", "therapy_type", "product", "location", "plan")
-            .get(pk=appointment.pk)
-        )
+        row = appointment_lock(appointment)
         if row.status not in ACTIVE_APPOINTMENT_STATUSES:
             raise InvalidTransition(
                 f"Consent is recorded before a visit; this one is {row.get_status_display().lower()}.",

@@ -98,12 +98,12 @@ def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
     }
     message = EmailMultiAlternatives(
         subject=_subject(reminder, when),
-        body=render_to_string("scheduling/email/appointment.txt", context),
+        body=render_to_string("messaging/email/appointment.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[appointment.patient.email],
         headers={"Message-ID": reminder_message_id(reminder)},
     )
-    message.attach_alternative(render_to_string("scheduling/email/appointment.html", context), "text/html")
+    message.attach_alternative(render_to_string("messaging/email/appointment.html", context), "text/html")
     method = "CANCEL" if cancelled else "REQUEST"
     message.attach(
         "appointment.ics", appointment_ics(appointment, cancelled=cancelled), f"text/calendar; method={method}"

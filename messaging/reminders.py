@@ -18,9 +18,10 @@ from django.utils import timezone
 from clinic.celery import enqueue_on_commit
 from clinic.exceptions import InvalidTransition
 from clinic.outbox import Outbox, outbox_dispatch, outbox_due_count, outbox_retry
+from clinic.transitions import status_bulk_update
 from messaging import emails
 from messaging.emails import mail_connection, send_email
-from scheduling.choices import AppointmentStatus, ReminderKind, ReminderStatus
+from scheduling.choices import REMINDER_TRANSITIONS, AppointmentStatus, ReminderKind, ReminderStatus
 from scheduling.models import Appointment, Reminder
 
 logger = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def appointment_reminders_sync(appointment: Appointment, *, event: str) -> None:
     pending = appointment.reminders.filter(status__in=(ReminderStatus.PENDING, ReminderStatus.HELD))
     wanted = {}
     if event == "cancelled":
-        pending.update(status=ReminderStatus.CANCELLED, updated_at=now)
+        status_bulk_update(pending, table=REMINDER_TRANSITIONS, new=ReminderStatus.CANCELLED, updated_at=now)
     else:
         # In UTC: subtracting from a local time would count wall-clock hours, wrong across a DST change.
         start = appointment.start.astimezone(UTC)
@@ -99,7 +100,9 @@ def appointment_reminders_sync(appointment: Appointment, *, event: str) -> None:
         # A pending confirmation or reminder about the old time must not go out after a move.
         if event != "booked":  # a booking is a new appointment: it has no reminders yet
             stale = pending.filter(Q(kind=ReminderKind.CONFIRMATION) | Q(kind__startswith=OFFSET_PREFIX))
-            stale.exclude(kind__in=wanted).update(status=ReminderStatus.CANCELLED, updated_at=now)
+            status_bulk_update(
+                stale.exclude(kind__in=wanted), table=REMINDER_TRANSITIONS, new=ReminderStatus.CANCELLED, updated_at=now
+            )
     notice_kind = EVENT_NOTICES[event]
     notice = _reset_all(appointment, {**wanted, notice_kind: now}, now)[notice_kind]
     if reminders_wait(appointment) and event != "cancelled":
@@ -115,10 +118,11 @@ def appointment_reminders_hold(appointment: Appointment) -> int:
     """The appointment went on hold (or its patient or practitioner left): its pending emails are `held`, not
     sent, until it is released; a pending cancellation or change of time still goes. Returns how many. Inside the
     hold's transaction."""
-    return (
-        appointment.reminders.filter(status=ReminderStatus.PENDING)
-        .exclude(kind__in=ALWAYS_TOLD)
-        .update(status=ReminderStatus.HELD, updated_at=timezone.now())
+    return status_bulk_update(
+        appointment.reminders.filter(status=ReminderStatus.PENDING).exclude(kind__in=ALWAYS_TOLD),
+        table=REMINDER_TRANSITIONS,
+        new=ReminderStatus.HELD,
+        updated_at=timezone.now(),
     )
 
 

@@ -17,6 +17,7 @@ from clinic.exceptions import InvalidTransition
 from messaging import links
 from scheduling.availability import Slot, find_free_slots
 from scheduling.choices import OPEN_WAITLIST_STATUSES
+from scheduling.locks import appointment_lock
 from scheduling.models import Appointment, WaitlistEntry
 from waitlist.entries import waitlist_entry_create
 
@@ -24,12 +25,9 @@ ALTERNATIVES_SHOWN = 20
 
 
 def _locked_for_link(appointment: Appointment, *, action: str) -> Appointment:
-    """The appointment locked, as the link saw it (same version), and still open to the action."""
-    locked = (
-        Appointment.objects.select_for_update(of=("self",))
-        .select_related("patient", "practitioner", "location", "therapy_type", "session__plan")
-        .get(pk=appointment.pk)
-    )
+    """The appointment locked (its plan first: scheduling.locks), as the link saw it (same version), and still
+    open to the action."""
+    locked = appointment_lock(appointment)
     if locked.sequence != appointment.sequence:
         raise InvalidTransition(
             "Your appointment has moved since this email. Nothing was changed; use the latest email."

@@ -49,7 +49,7 @@ class WaitlistOfferView(_PatientPageView):
     """A waitlist offer: GET shows it; a form POST claims it, or keeps or leaves the patient's waitlist place."""
 
     title = "An appointment for you"
-    template = "scheduling/waitlist_offer.html"
+    template = "portal/waitlist_offer.html"
 
     def _show(self, request, offer, *, message: str, can_claim=False, appointment=None, status=200):
         entry = offer.entry
@@ -123,7 +123,7 @@ class _AppointmentLinkView(_PatientPageView):
 
 class AppointmentLinkView(_AppointmentLinkView):
     action = "confirm"
-    template = "scheduling/appointment_link.html"
+    template = "portal/appointment_link.html"
 
     @property
     def title(self) -> str:
@@ -154,7 +154,7 @@ class RescheduleLinkView(_AppointmentLinkView):
     """Move an appointment to one of the listed alternatives, or join the waitlist for something earlier."""
 
     title = "Change your appointment"
-    template = "scheduling/reschedule.html"
+    template = "portal/reschedule.html"
 
     def _asking(self, appointment, ask: bool) -> dict:
         slots = self_service.reschedule_alternatives(appointment) if ask else []
@@ -209,7 +209,7 @@ class QuestionnaireLinkView(_AppointmentLinkView):
     """The pre-visit health questionnaire: a plain HTML form, sent once per appointment."""
 
     title = "Before your visit: a few health questions"
-    template = "scheduling/questionnaire.html"
+    template = "portal/questionnaire.html"
 
     def _asking(self, appointment, ask: bool) -> dict:
         return {

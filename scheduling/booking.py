@@ -17,9 +17,16 @@ from django.utils import timezone
 
 from clinic.clock import local_date
 from clinic.exceptions import DomainValidationError, InvalidTransition, SlotUnavailable, TooEarly
-from clinic.transitions import transition_check
+from clinic.transitions import status_bulk_update, transition_check
 from patients.models import Patient
-from scheduling.choices import AppointmentStatus, CancelledBy, RoomKind, SlotHoldStatus
+from scheduling.choices import (
+    APPOINTMENT_TRANSITIONS,
+    SLOT_HOLD_TRANSITIONS,
+    AppointmentStatus,
+    CancelledBy,
+    RoomKind,
+    SlotHoldStatus,
+)
 from scheduling.locks import appointment_lock
 from scheduling.models import (
     OVERLAP_CONSTRAINT_PREFIX,
@@ -37,14 +44,6 @@ from treatments.models import Product, TherapyType, TreatmentSession
 from treatments.plans import plan_lock
 from treatments.screening import findings_as_dicts, may_override
 from treatments.sessions import session_mark_unbooked
-
-APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
-    AppointmentStatus.BOOKED: {AppointmentStatus.CHECKED_IN, AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW},
-    AppointmentStatus.CHECKED_IN: {AppointmentStatus.COMPLETED},
-    AppointmentStatus.COMPLETED: set(),
-    AppointmentStatus.CANCELLED: set(),
-    AppointmentStatus.NO_SHOW: set(),
-}
 
 
 def _label(status: str) -> str:
@@ -260,10 +259,12 @@ def appointment_write_new(
 def _slot_hold_used(slot_hold: SlotHold, appointment: Appointment) -> None:
     """Mark the hold this booking used as booked; SlotUnavailable when it was no longer held (it expired, or was
     released, meanwhile): the transaction then writes nothing."""
-    used = (
-        SlotHold.objects.active(timezone.now())
-        .filter(pk=slot_hold.pk)
-        .update(status=SlotHoldStatus.BOOKED, appointment=appointment, updated_at=timezone.now())
+    used = status_bulk_update(
+        SlotHold.objects.active(timezone.now()).filter(pk=slot_hold.pk),
+        table=SLOT_HOLD_TRANSITIONS,
+        new=SlotHoldStatus.BOOKED,
+        appointment=appointment,
+        updated_at=timezone.now(),
     )
     if not used:
         raise SlotUnavailable("The time kept for this request is no longer held.")

@@ -9,6 +9,15 @@ class AppointmentStatus(models.TextChoices):
     NO_SHOW = "no_show", "No-show"
 
 
+APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
+    AppointmentStatus.BOOKED: {AppointmentStatus.CHECKED_IN, AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW},
+    AppointmentStatus.CHECKED_IN: {AppointmentStatus.COMPLETED},
+    AppointmentStatus.COMPLETED: set(),
+    AppointmentStatus.CANCELLED: set(),
+    AppointmentStatus.NO_SHOW: set(),
+}
+
+
 class CancelledBy(models.TextChoices):
     """Who cancelled an appointment (contract v1.2 `by`): only a patient's late cancel counts against them."""
 
@@ -52,6 +61,31 @@ class ReminderStatus(models.TextChoices):
     HELD = "held", "Held (the appointment is on hold)"
 
 
+# The reminder outbox: claimed for sending, sent or failed (a failed one is retried by hand: Retry), held while
+# the appointment is on hold, cancelled or skipped when it no longer applies; a row is reused (pending again)
+# when its kind is due anew, e.g. a second change of time.
+REMINDER_TRANSITIONS: dict[str, set[str]] = {
+    ReminderStatus.PENDING: {
+        ReminderStatus.PENDING,
+        ReminderStatus.SENDING,
+        ReminderStatus.HELD,
+        ReminderStatus.CANCELLED,
+        ReminderStatus.SKIPPED,
+    },
+    ReminderStatus.SENDING: {
+        ReminderStatus.SENDING,
+        ReminderStatus.SENT,
+        ReminderStatus.PENDING,
+        ReminderStatus.FAILED,
+    },
+    ReminderStatus.HELD: {ReminderStatus.PENDING, ReminderStatus.CANCELLED, ReminderStatus.SKIPPED},
+    ReminderStatus.FAILED: {ReminderStatus.PENDING},
+    ReminderStatus.SENT: {ReminderStatus.PENDING},
+    ReminderStatus.CANCELLED: {ReminderStatus.PENDING},
+    ReminderStatus.SKIPPED: {ReminderStatus.PENDING},
+}
+
+
 class WaitlistStatus(models.TextChoices):
     WAITING = "waiting", "Waiting"
     OFFERED = "offered", "Offered a slot"
@@ -64,11 +98,39 @@ class WaitlistStatus(models.TextChoices):
 OPEN_WAITLIST_STATUSES = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
 
 
+WAITLIST_TRANSITIONS: dict[str, set[str]] = {
+    WaitlistStatus.WAITING: {
+        WaitlistStatus.OFFERED,
+        WaitlistStatus.BOOKED,
+        WaitlistStatus.EXPIRED,
+        WaitlistStatus.REMOVED,
+    },
+    WaitlistStatus.OFFERED: {
+        WaitlistStatus.WAITING,
+        WaitlistStatus.BOOKED,
+        WaitlistStatus.EXPIRED,
+        WaitlistStatus.REMOVED,
+    },
+    WaitlistStatus.BOOKED: set(),
+    WaitlistStatus.EXPIRED: {WaitlistStatus.REMOVED},
+    WaitlistStatus.REMOVED: set(),
+}
+
+
 class OfferStatus(models.TextChoices):
     SENT = "sent", "Sent"
     CLAIMED = "claimed", "Claimed (booked)"
     TAKEN = "taken", "Taken by someone else"
     EXPIRED = "expired", "Expired"
+
+
+# An offer is answered once: claimed, taken by another entry, or expired (also when its email gave up).
+OFFER_TRANSITIONS: dict[str, set[str]] = {
+    OfferStatus.SENT: {OfferStatus.CLAIMED, OfferStatus.TAKEN, OfferStatus.EXPIRED},
+    OfferStatus.CLAIMED: set(),
+    OfferStatus.TAKEN: set(),
+    OfferStatus.EXPIRED: set(),
+}
 
 
 class OfferDelivery(models.TextChoices):

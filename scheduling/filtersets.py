@@ -4,9 +4,9 @@ import django_filters
 
 from clinic.api.filters import FilterSet
 from clinic.clock import clinic_zone
-from scheduling.choices import AppointmentStatus, OfferStatus, ReminderStatus, WaitlistStatus
+from scheduling.choices import AppointmentStatus
 from scheduling.closures import local_day_bounds
-from scheduling.models import Appointment, Device, Location, Practitioner, Reminder, Room, WaitlistEntry, WaitlistOffer
+from scheduling.models import Appointment, Device, Location, Practitioner, Room
 from scheduling.selectors import appointments_needing_attention
 from treatments.models import TherapyType
 
@@ -103,14 +103,6 @@ class AppointmentFilterSet(FilterSet):
         return queryset.overlapping(local_day_bounds(first, zone)[0], local_day_bounds(last, zone)[1])
 
 
-class ReminderFilterSet(FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=ReminderStatus.choices)
-
-    class Meta:
-        model = Reminder
-        fields = ["status", "appointment"]
-
-
 class PractitionerFilterSet(FilterSet):
     therapy_types = django_filters.ModelChoiceFilter(queryset=TherapyType.objects.all(), label="Gives this therapy")
     locations = django_filters.ModelChoiceFilter(queryset=Location.objects.all(), label="Works at this location")
@@ -132,19 +124,3 @@ class DeviceFilterSet(FilterSet):
     class Meta:
         model = Device
         fields = ["location", "kind", "active"]
-
-
-class WaitlistEntryFilterSet(FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=WaitlistStatus.choices)
-
-    class Meta:
-        model = WaitlistEntry
-        fields = ["status", "patient", "location", "therapy_type", "practitioner", "needs_attention"]
-
-
-class WaitlistOfferFilterSet(FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=OfferStatus.choices)
-
-    class Meta:
-        model = WaitlistOffer
-        fields = ["status", "entry", "practitioner"]

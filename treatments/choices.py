@@ -38,12 +38,34 @@ class PlanStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+PLAN_TRANSITIONS: dict[str, set[str]] = {
+    PlanStatus.ACTIVE: {PlanStatus.COMPLETED, PlanStatus.CANCELLED},
+    PlanStatus.COMPLETED: set(),
+    PlanStatus.CANCELLED: set(),
+}
+
+
 class SessionStatus(models.TextChoices):
     PLANNED = "planned", "Planned"
     BOOKED = "booked", "Booked"
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
     SKIPPED = "skipped", "Skipped"
+
+
+SESSION_TRANSITIONS: dict[str, set[str]] = {
+    SessionStatus.PLANNED: {SessionStatus.BOOKED, SessionStatus.CANCELLED, SessionStatus.SKIPPED},
+    # booked -> planned: the appointment was cancelled or missed, the session waits to be booked again.
+    SessionStatus.BOOKED: {
+        SessionStatus.PLANNED,
+        SessionStatus.COMPLETED,
+        SessionStatus.CANCELLED,
+        SessionStatus.SKIPPED,
+    },
+    SessionStatus.COMPLETED: set(),
+    SessionStatus.CANCELLED: set(),
+    SessionStatus.SKIPPED: set(),
+}
 
 
 class ConsentMethod(models.TextChoices):
@@ -56,3 +78,12 @@ class LotStatus(models.TextChoices):
     RELEASED = "released", "Released for use"
     QUARANTINED = "quarantined", "Quarantined (not to be used)"
     RECALLED = "recalled", "Recalled"
+
+
+# A recall is final for giving the lot (lot_problems refuses it); the admin may still correct a recall made by
+# mistake back to released or quarantined, which clears who and when.
+LOT_TRANSITIONS: dict[str, set[str]] = {
+    LotStatus.RELEASED: {LotStatus.QUARANTINED, LotStatus.RECALLED},
+    LotStatus.QUARANTINED: {LotStatus.RELEASED, LotStatus.RECALLED},
+    LotStatus.RECALLED: {LotStatus.RELEASED, LotStatus.QUARANTINED},
+}

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.exceptions import DomainValidationError, InvalidTransition
-from treatments.choices import LotStatus
+from clinic.transitions import transition_check
+from treatments.choices import LOT_TRANSITIONS, LotStatus
 from treatments.models import Product, ProductLot, ProductLotStatusChange
 
 
@@ -70,7 +71,8 @@ def lot_status_change(*, lot: ProductLot, status: str, reason: str, by) -> Produ
 
     Guarantees, in one transaction: the change has a reason (lot_status_validate); every change is kept in the lot's
     status history (from, to, who, when, why); a recall records who and when on the lot, and a later release keeps
-    that record (the lot shows when it was last recalled). The same status with the same reason changes nothing.
+    that record (the lot shows when it was last recalled); a change of status goes through LOT_TRANSITIONS. The
+    same status with the same reason changes nothing.
     """
     reason = (reason or "").strip()
     with transaction.atomic():
@@ -78,6 +80,10 @@ def lot_status_change(*, lot: ProductLot, status: str, reason: str, by) -> Produ
         lot_status_validate(lot=row, status=status, reason=reason)
         if (row.status, row.status_reason) == (status, reason):
             return row
+        if status != row.status:
+            transition_check(
+                LOT_TRANSITIONS, current=row.status, new=status, what="lot", label=lambda s: LotStatus(s).label.lower()
+            )
         before = row.status
         row.status, row.status_reason = status, reason
         if status == LotStatus.RECALLED and before != LotStatus.RECALLED:

@@ -8,6 +8,7 @@ every change to a plan's sessions or appointments queues on that row.
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from clinic.clock import clinic_today
@@ -16,16 +17,10 @@ from clinic.lookups import instance_or_none, is_whole_number
 from clinic.roles import PRACTITIONER, has_role
 from clinic.transitions import transition_check
 from patients.models import Patient
-from treatments.choices import Indication, PlanStatus, SessionStatus
+from treatments.choices import PLAN_TRANSITIONS, Indication, PlanStatus, SessionStatus
 from treatments.events import plan_event
 from treatments.models import Product, TherapyType, TreatmentPlan, TreatmentSession
 from treatments.screening import Finding, contraindicated, findings_as_dicts, may_override, names, plan_screen, screen
-
-PLAN_TRANSITIONS: dict[str, set[str]] = {
-    PlanStatus.ACTIVE: {PlanStatus.COMPLETED, PlanStatus.CANCELLED},
-    PlanStatus.COMPLETED: set(),
-    PlanStatus.CANCELLED: set(),
-}
 
 MIN_SESSIONS, MAX_SESSIONS = 1, 20
 MAX_INTERVAL_DAYS = 365
@@ -47,6 +42,15 @@ def plan_lock(plan_id: int) -> TreatmentPlan:
         .select_related("patient", "therapy_type", "product")
         .get(pk=plan_id)
     )
+
+
+def patient_plans_lock(*, patient_id: int, also: int | None = None) -> list[TreatmentPlan]:
+    """Every active plan of the patient (and the plan `also`, whatever its status), locked by id until the
+    transaction ends: taken before any appointment by a use case that re-screens the patient."""
+    rows = TreatmentPlan.objects.select_for_update(of=("self",)).filter(
+        Q(patient_id=patient_id, status=PlanStatus.ACTIVE) | Q(pk=also)
+    )
+    return list(rows.select_related("patient", "therapy_type", "product").order_by("pk"))
 
 
 def plan_transition(plan: TreatmentPlan, new_status: str) -> None:
@@ -318,8 +322,7 @@ def plans_rescreen(*, patient: Patient) -> list[TreatmentPlan]:
     condition: the front desk reads it; practitioners see the findings by screening the plan.
     """
     flagged = []
-    plans = TreatmentPlan.objects.select_for_update(of=("self",)).filter(patient=patient, status=PlanStatus.ACTIVE)
-    for plan in plans.select_related("patient", "therapy_type", "product"):
+    for plan in patient_plans_lock(patient_id=patient.pk):
         if plan_screen(plan).blocking:
             plan_add_attention(plan, RESCREEN_ATTENTION)
             flagged.append(plan)

@@ -15,25 +15,11 @@ from clinic.clock import aware, clinic_zone, local_date
 from clinic.exceptions import ConsentMissing, DomainValidationError, InvalidTransition, OutsidePlanWindow
 from clinic.lookups import instance_or_none
 from clinic.transitions import transition_check
-from treatments.choices import PlanStatus, SessionStatus
+from treatments.choices import SESSION_TRANSITIONS, PlanStatus, SessionStatus
 from treatments.lots import lot_problems
 from treatments.models import ProductLot, TreatmentPlan, TreatmentSession
 from treatments.plans import plan_lock, plan_transition
 from treatments.screening import may_override
-
-SESSION_TRANSITIONS: dict[str, set[str]] = {
-    SessionStatus.PLANNED: {SessionStatus.BOOKED, SessionStatus.CANCELLED, SessionStatus.SKIPPED},
-    # booked -> planned: the appointment was cancelled or missed, the session waits to be booked again.
-    SessionStatus.BOOKED: {
-        SessionStatus.PLANNED,
-        SessionStatus.COMPLETED,
-        SessionStatus.CANCELLED,
-        SessionStatus.SKIPPED,
-    },
-    SessionStatus.COMPLETED: set(),
-    SessionStatus.CANCELLED: set(),
-    SessionStatus.SKIPPED: set(),
-}
 
 # Sessions still ahead of the patient: their windows follow the sessions before them.
 OPEN_SESSION_STATUSES = (SessionStatus.PLANNED, SessionStatus.BOOKED)

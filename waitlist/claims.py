@@ -10,8 +10,11 @@ from django.utils import timezone
 
 from care import booking
 from clinic.exceptions import Contraindicated, DomainError
+from clinic.transitions import status_bulk_update
 from messaging.links import link_refused, signed_link_payload
 from scheduling.choices import (
+    OFFER_TRANSITIONS,
+    WAITLIST_TRANSITIONS,
     OfferStatus,
     WaitlistStatus,
 )
@@ -124,8 +127,13 @@ def offer_claim_by_link(*, token: str) -> ClaimOutcome:
             offer.status = OfferStatus.TAKEN
             return ClaimOutcome(offer=offer, refusal=GONE)
         now = timezone.now()
-        WaitlistOffer.objects.filter(pk=mine.pk).update(
-            status=OfferStatus.CLAIMED, appointment=appointment, answered_at=now, updated_at=now
+        status_bulk_update(
+            WaitlistOffer.objects.filter(pk=mine.pk),
+            table=OFFER_TRANSITIONS,
+            new=OfferStatus.CLAIMED,
+            appointment=appointment,
+            answered_at=now,
+            updated_at=now,
         )
         others = WaitlistOffer.objects.filter(
             pk__in=[s.pk for s in siblings if s.pk != mine.pk], status=OfferStatus.SENT
@@ -133,8 +141,13 @@ def offer_claim_by_link(*, token: str) -> ClaimOutcome:
         other_entries = list(others.values_list("entry_id", flat=True))
         close_offers(others, OfferStatus.TAKEN)
         back_to_waiting(other_entries)
-        WaitlistEntry.objects.filter(pk=entry.pk).update(
-            status=WaitlistStatus.BOOKED, needs_attention=False, attention_reason="", updated_at=now
+        status_bulk_update(
+            WaitlistEntry.objects.filter(pk=entry.pk),
+            table=WAITLIST_TRANSITIONS,
+            new=WaitlistStatus.BOOKED,
+            needs_attention=False,
+            attention_reason="",
+            updated_at=now,
         )
         offer.status, offer.appointment = OfferStatus.CLAIMED, appointment
     return ClaimOutcome(offer=offer, appointment=appointment)

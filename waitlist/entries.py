@@ -21,11 +21,13 @@ from django.utils import timezone
 
 from clinic.clock import clinic_today
 from clinic.exceptions import DomainValidationError, InvalidTransition
-from clinic.transitions import transition_check
+from clinic.transitions import status_bulk_update, transition_check
 from patients.models import Patient
 from scheduling.booking import product_problems
 from scheduling.choices import (
+    OFFER_TRANSITIONS,
     OPEN_WAITLIST_STATUSES,
+    WAITLIST_TRANSITIONS,
     OfferDelivery,
     OfferStatus,
     WaitlistStatus,
@@ -43,24 +45,6 @@ logger = logging.getLogger(__name__)
 
 OFFER_SALT = "scheduling.waitlist-offer"
 SEND_OFFER_TASK = "scheduling.tasks.send_waitlist_offer"
-
-WAITLIST_TRANSITIONS: dict[str, set[str]] = {
-    WaitlistStatus.WAITING: {
-        WaitlistStatus.OFFERED,
-        WaitlistStatus.BOOKED,
-        WaitlistStatus.EXPIRED,
-        WaitlistStatus.REMOVED,
-    },
-    WaitlistStatus.OFFERED: {
-        WaitlistStatus.WAITING,
-        WaitlistStatus.BOOKED,
-        WaitlistStatus.EXPIRED,
-        WaitlistStatus.REMOVED,
-    },
-    WaitlistStatus.BOOKED: set(),
-    WaitlistStatus.EXPIRED: {WaitlistStatus.REMOVED},
-    WaitlistStatus.REMOVED: set(),
-}
 
 
 def _check_transition(entry: WaitlistEntry, new_status: str) -> None:
@@ -162,14 +146,15 @@ def close_offers(offers, status: str) -> None:
     offers.filter(delivery__in=(OfferDelivery.PENDING, OfferDelivery.FAILED)).update(
         delivery=OfferDelivery.CANCELLED, updated_at=now
     )
-    offers.update(status=status, updated_at=now)
+    status_bulk_update(offers, table=OFFER_TRANSITIONS, new=status, updated_at=now)
 
 
 def back_to_waiting(entry_ids) -> None:
     """Entries whose offer ended without a booking wait again, unless another offer of theirs is still open."""
-    WaitlistEntry.objects.filter(pk__in=entry_ids, status=WaitlistStatus.OFFERED).exclude(
+    no_open_offer = WaitlistEntry.objects.filter(pk__in=entry_ids).exclude(
         Exists(WaitlistOffer.objects.filter(entry=OuterRef("pk"), status=OfferStatus.SENT))
-    ).update(status=WaitlistStatus.WAITING, updated_at=timezone.now())
+    )
+    status_bulk_update(no_open_offer, table=WAITLIST_TRANSITIONS, new=WaitlistStatus.WAITING, updated_at=timezone.now())
 
 
 def waitlist_entry_remove(*, entry: WaitlistEntry, by=None) -> WaitlistEntry:

@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from clinic.celery import enqueue_on_commit
 from clinic.clock import local_date
+from clinic.transitions import status_bulk_update
 from patients.models import PatientCondition
 from scheduling.availability import free_starts_by_therapy
 from scheduling.choices import (
     ACTIVE_APPOINTMENT_STATUSES,
+    WAITLIST_TRANSITIONS,
     AppointmentStatus,
     OfferStatus,
     WaitlistStatus,
@@ -172,8 +174,11 @@ def _offer_slot(
         )
         for row in chosen
     )
-    WaitlistEntry.objects.filter(pk__in=[row.pk for row in chosen]).update(
-        status=WaitlistStatus.OFFERED, updated_at=timezone.now()
+    status_bulk_update(
+        WaitlistEntry.objects.filter(pk__in=[row.pk for row in chosen]),
+        table=WAITLIST_TRANSITIONS,
+        new=WaitlistStatus.OFFERED,
+        updated_at=timezone.now(),
     )
     for offer in offers:
         enqueue_on_commit(SEND_OFFER_TASK, offer.pk)

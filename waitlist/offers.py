@@ -15,11 +15,13 @@ from django.utils import timezone
 
 from clinic.clock import local_date
 from clinic.outbox import Outbox, outbox_dispatch
+from clinic.transitions import status_bulk_update
 from messaging.calendar import mail_domain
 from messaging.emails import local_time_text, mail_connection, send_email
 from scheduling.availability import find_free_slots
 from scheduling.choices import (
     OPEN_WAITLIST_STATUSES,
+    WAITLIST_TRANSITIONS,
     OfferDelivery,
     OfferStatus,
     WaitlistStatus,
@@ -66,12 +68,12 @@ def offer_message(offer: WaitlistOffer, *, expires_at: datetime) -> EmailMultiAl
     }
     message = EmailMultiAlternatives(
         subject=f"A {entry.therapy_type.name} appointment is free on {context['when']}",
-        body=render_to_string("scheduling/email/waitlist_offer.txt", context),
+        body=render_to_string("messaging/email/waitlist_offer.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[entry.patient.email],
         headers={"Message-ID": offer_message_id(offer)},
     )
-    message.attach_alternative(render_to_string("scheduling/email/waitlist_offer.html", context), "text/html")
+    message.attach_alternative(render_to_string("messaging/email/waitlist_offer.html", context), "text/html")
     return message
 
 
@@ -192,7 +194,9 @@ def waitlist_sweep(*, now: datetime | None = None) -> dict[str, int]:
             gone = WaitlistEntry.objects.filter(location=location, status__in=OPEN_WAITLIST_STATUSES, latest__lt=today)
             ids = list(gone.values_list("pk", flat=True))
             close_offers(open_offers(ids), OfferStatus.EXPIRED)
-            counts["entries_expired"] += gone.update(status=WaitlistStatus.EXPIRED, updated_at=now)
+            counts["entries_expired"] += status_bulk_update(
+                gone, table=WAITLIST_TRANSITIONS, new=WaitlistStatus.EXPIRED, updated_at=now
+            )
     late = WaitlistOffer.objects.filter(status=OfferStatus.SENT).filter(
         Q(expires_at__lt=now) | Q(start__lt=now + timedelta(minutes=settings.CLINIC_MIN_NOTICE_MINUTES))
     )

@@ -9,18 +9,18 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from clinic.api.permissions import is_clinical
-from clinic.exceptions import Contraindicated, DomainError
+from clinic.exceptions import Contraindicated, DomainError, ErrorCode
 
 
 class IdempotencyKeyReused(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_code = "idempotency_key_reused"
+    default_code = ErrorCode.IDEMPOTENCY_KEY_REUSED
     default_detail = "This Idempotency-Key was already used with a different request. Use a new key."
 
 
 class LockedOut(exceptions.APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "locked_out"
+    default_code = ErrorCode.LOCKED_OUT
     default_detail = "Too many failed sign-in attempts for this account. Try again later or ask a clinic admin."
 
     def __init__(self, detail=None, code=None, wait: int | None = None):
@@ -30,21 +30,21 @@ class LockedOut(exceptions.APIException):
 
 # DRF exceptions whose own code would not be the contract's: the contract's code for each class.
 _CODES = [
-    (exceptions.ValidationError, "validation_error"),
-    (exceptions.ParseError, "parse_error"),
-    (exceptions.NotAuthenticated, "not_authenticated"),
-    (exceptions.AuthenticationFailed, "not_authenticated"),
-    (exceptions.PermissionDenied, "permission_denied"),
-    (exceptions.NotFound, "not_found"),
-    (exceptions.MethodNotAllowed, "method_not_allowed"),
-    (exceptions.NotAcceptable, "not_acceptable"),
-    (exceptions.UnsupportedMediaType, "unsupported_media_type"),
-    (exceptions.Throttled, "throttled"),
+    (exceptions.ValidationError, ErrorCode.VALIDATION_ERROR),
+    (exceptions.ParseError, ErrorCode.PARSE_ERROR),
+    (exceptions.NotAuthenticated, ErrorCode.NOT_AUTHENTICATED),
+    (exceptions.AuthenticationFailed, ErrorCode.NOT_AUTHENTICATED),
+    (exceptions.PermissionDenied, ErrorCode.PERMISSION_DENIED),
+    (exceptions.NotFound, ErrorCode.NOT_FOUND),
+    (exceptions.MethodNotAllowed, ErrorCode.METHOD_NOT_ALLOWED),
+    (exceptions.NotAcceptable, ErrorCode.NOT_ACCEPTABLE),
+    (exceptions.UnsupportedMediaType, ErrorCode.UNSUPPORTED_MEDIA_TYPE),
+    (exceptions.Throttled, ErrorCode.THROTTLED),
 ]
 
 
 def error_body(code: str, detail: str, errors: dict | None = None, **extra) -> dict:
-    return {"code": code, "detail": str(detail), "errors": errors or {}, **extra}
+    return {"code": str(code), "detail": str(detail), "errors": errors or {}, **extra}
 
 
 def _field_errors(detail) -> dict:
@@ -92,14 +92,14 @@ def exception_handler(exc, context):
         # slot_unavailable by the booking service, which knows them; any other clash is a plain conflict.
         set_rollback()
         return Response(
-            error_body("conflict", "This clashes with data already stored; nothing was changed."),
+            error_body(ErrorCode.CONFLICT, "This clashes with data already stored; nothing was changed."),
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, DataError):
         # A value the column cannot hold (a number too large, ...) that no serializer bound caught.
         set_rollback()
         return Response(
-            error_body("validation_error", "A value is out of the range this field can store."),
+            error_body(ErrorCode.VALIDATION_ERROR, "A value is out of the range this field can store."),
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, Http404 | ObjectDoesNotExist):

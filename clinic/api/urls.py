@@ -9,12 +9,13 @@ from rest_framework.permissions import AllowAny
 from clinic.api.auth import LogoutView, TokenView
 from clinic.api.converters import IdConverter
 from clinic.api.errors import error_body
+from clinic.exceptions import ErrorCode
 
 
 @csrf_exempt
 def unknown_endpoint(request, *args, **kwargs):
     """Any other path under /api/: a 404 in the API's error shape rather than Django's HTML page."""
-    return JsonResponse(error_body("not_found", "There is no API endpoint at this address."), status=404)
+    return JsonResponse(error_body(ErrorCode.NOT_FOUND, "There is no API endpoint at this address."), status=404)
 
 
 # Registered before the apps' routes below are imported: they write <id:pk> for the ids in a path.

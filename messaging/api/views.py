@@ -7,9 +7,7 @@ from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clinic.api.permissions import STAFF
 from messaging import reminders
 from messaging.api import serializers as s
-from scheduling.filtersets import (
-    ReminderFilterSet,
-)
+from messaging.filtersets import ReminderFilterSet
 from scheduling.models import Reminder
 
 

@@ -13,7 +13,7 @@ from care.booking import appointment_book
 from care.holds import patient_screening_changed
 from care.questionnaire import condition_declare
 from clinic.clock import clinic_today, local_date
-from clinic.exceptions import DomainError, SlotUnavailable
+from clinic.exceptions import DomainError, ErrorCode, SlotUnavailable
 from clinic.transitions import transition_check
 from patients.choices import PatientSource
 from patients.models import Condition, Patient
@@ -33,7 +33,7 @@ DUPLICATE_REASON = "Possible duplicate: an online booking registered a patient w
 
 
 class RequestNotFound(DomainError):
-    code = "not_found"
+    code = ErrorCode.NOT_FOUND
     status_code = 404
     default_detail = "There is no booking request at this address."
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.celery import enqueue_on_commit
-from clinic.exceptions import DomainError, DomainValidationError
+from clinic.exceptions import DomainError, DomainValidationError, ErrorCode
 from clinic.phones import phone_in_e164, region_of_time_zone
 from clinic.transitions import transition_check
 from messaging.calendar import mail_domain
@@ -41,7 +41,7 @@ SEND_TASK = "portal.tasks.send_booking_request_email"
 class TooManyRequests(DomainError):
     """429 throttled: too many requests from one address or for one email; `wait` seconds until the next."""
 
-    code = "throttled"
+    code = ErrorCode.THROTTLED
     status_code = 429
     default_detail = "Too many requests. Please try again later."
 

@@ -26,8 +26,7 @@ from clinic.exceptions import (
     SlotUnavailable,
 )
 from scheduling import placement
-from scheduling.booking import APPOINTMENT_TRANSITIONS
-from scheduling.choices import AppointmentStatus, ReminderStatus
+from scheduling.choices import APPOINTMENT_TRANSITIONS, AppointmentStatus, ReminderStatus
 from scheduling.models import Appointment
 from tests.factories import (
     ContraindicationFactory,

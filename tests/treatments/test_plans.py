@@ -9,9 +9,9 @@ from clinic.clock import clinic_today
 from clinic.exceptions import Contraindicated, DomainValidationError, InvalidTransition
 from tests import factories
 from tests.treatments.conftest import START
-from treatments.choices import Indication, PlanStatus, SessionStatus
+from treatments.choices import PLAN_TRANSITIONS, Indication, PlanStatus, SessionStatus
 from treatments.models import TreatmentPlan, TreatmentSession
-from treatments.plans import PLAN_TRANSITIONS, plan_cancel, plan_clear_attention, plan_create, plan_flag_attention
+from treatments.plans import plan_cancel, plan_clear_attention, plan_create, plan_flag_attention
 from treatments.sessions import session_mark_booked
 
 pytestmark = pytest.mark.django_db

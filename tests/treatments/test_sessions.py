@@ -13,10 +13,9 @@ from clinic.exceptions import (
 )
 from tests import factories
 from tests.treatments.conftest import START
-from treatments.choices import Indication, PlanStatus, SessionStatus
+from treatments.choices import SESSION_TRANSITIONS, Indication, PlanStatus, SessionStatus
 from treatments.plans import plan_cancel, plan_create
 from treatments.sessions import (
-    SESSION_TRANSITIONS,
     session_complete,
     session_mark_booked,
     session_mark_unbooked,

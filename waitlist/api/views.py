@@ -5,13 +5,10 @@ from rest_framework.response import Response
 from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clinic.api.permissions import STAFF
 from patients.audit import access_record
-from scheduling.filtersets import (
-    WaitlistEntryFilterSet,
-    WaitlistOfferFilterSet,
-)
 from scheduling.models import WaitlistEntry, WaitlistOffer
 from waitlist import entries
 from waitlist.api import serializers as s
+from waitlist.filtersets import WaitlistEntryFilterSet, WaitlistOfferFilterSet
 
 
 class WaitlistEntryViewSet(

@@ -19,6 +19,7 @@ from django.utils import timezone
 from clinic.celery import enqueue_on_commit
 from clinic.clock import local_date
 from clinic.exceptions import ConsentMissing, DomainValidationError, InvalidTransition, SlotUnavailable, TooEarly
+from clinic.redaction import written_by_clinician
 from clinic.transitions import transition_check
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus, RoomKind
@@ -601,7 +602,9 @@ def _is_late(appointment: Appointment, now) -> bool:
     return appointment.start - now < timedelta(hours=settings.CLINIC_CANCELLATION_POLICY_HOURS)
 
 
-def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "", by_clinic: bool = False) -> Appointment:
+def appointment_cancel(
+    *, appointment: Appointment, by=None, reason: str = "", by_clinic: bool = False, clinical_reason: bool = False
+) -> Appointment:
     """Cancel a booked appointment (held or not): the reason and time are kept, the slot is free again at once,
     the plan session goes back to planned (its later windows follow), pending or held reminders are cancelled (the
     patient gets the ordinary cancellation email) and the freed time is recorded for the waitlist
@@ -609,11 +612,13 @@ def appointment_cancel(*, appointment: Appointment, by=None, reason: str = "", b
 
     Guarantees: a cancellation within CLINIC_CANCELLATION_POLICY_HOURS of the start is marked `late_cancellation`
     (it counts in the patient's attendance), unless the clinic itself cancels (`by_clinic`, e.g. a course whose
-    later session could not be kept in its window).
+    later session could not be kept in its window). The reason is kept as clinical text (the front desk reads a
+    neutral sentence: clinic.redaction) when `clinical_reason` says so or a clinician wrote it.
     """
     with transaction.atomic():
         appointment = _change_status(appointment, AppointmentStatus.CANCELLED)
         appointment.cancel_reason = (reason or "").strip()
+        appointment.cancel_reason_clinical = clinical_reason or written_by_clinician(by)
         appointment.cancelled_at = timezone.now()
         appointment.late_cancellation = not by_clinic and _is_late(appointment, appointment.cancelled_at)
         _save(appointment)

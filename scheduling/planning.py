@@ -352,7 +352,13 @@ def plan_cancel_with_appointments(*, plan: TreatmentPlan, by, reason: str) -> Tr
         if plan.status != PlanStatus.ACTIVE:
             raise InvalidTransition(f"The plan is {plan.status}: it cannot be cancelled.")
         for appointment in plan.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES).order_by("start"):
-            appointment_cancel(appointment=appointment, by=by, reason=f"The treatment plan was cancelled: {reason}")
+            appointment_cancel(
+                appointment=appointment,
+                by=by,
+                reason=f"The treatment plan was cancelled: {reason}",
+                by_clinic=True,
+                clinical_reason=True,
+            )
         return plan_cancel(plan=plan, by=by, reason=reason)
 
 
@@ -366,7 +372,13 @@ def session_skip_with_appointment(*, session: TreatmentSession, by, reason: str)
     with transaction.atomic():
         plan = plan_lock(session.plan_id)
         for appointment in session.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES):
-            appointment_cancel(appointment=appointment, by=by, reason=f"Session skipped: {reason}")
+            appointment_cancel(
+                appointment=appointment,
+                by=by,
+                reason=f"Session skipped: {reason}",
+                by_clinic=True,
+                clinical_reason=True,
+            )
         session.refresh_from_db()
         session_skip(session=session, by=by, reason=reason)
     plan.refresh_from_db()

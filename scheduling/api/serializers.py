@@ -12,6 +12,7 @@ from clinic.api.fields import (
     StrictModelSerializer,
     StrictSerializer,
 )
+from clinic.redaction import shown_text
 from patients.models import Patient
 from scheduling.models import (
     Appointment,
@@ -122,6 +123,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
     patient_late_cancellation_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
 
     record = serializers.SerializerMethodField(help_text="The visit's clinical record; null for the front desk.")
+    cancel_reason = serializers.SerializerMethodField(
+        help_text="Why it was cancelled; a clinician's reason reads as a neutral sentence for the front desk."
+    )
     cascade = serializers.SerializerMethodField(
         help_text="Other appointments this action moved or cancelled (life-cycle answers; empty otherwise)."
     )
@@ -132,8 +136,17 @@ class AppointmentSerializer(serializers.ModelSerializer):
         help_text="One sentence per reason, one per line; never clinical detail. Empty when nothing is needed."
     )
 
+    clinical_reader = False
+
     def get_record(self, appointment) -> VisitRecordSerializer(allow_null=True):
         return None
+
+    def get_cancel_reason(self, appointment) -> str:
+        return shown_text(
+            appointment.cancel_reason,
+            clinical_text=appointment.cancel_reason_clinical,
+            clinical_reader=self.clinical_reader,
+        )
 
     def get_cascade(self, appointment) -> CascadeSerializer(many=True):
         return CascadeSerializer(getattr(appointment, "cascade", []), many=True).data
@@ -189,6 +202,8 @@ class AppointmentSerializer(serializers.ModelSerializer):
 class AppointmentClinicalSerializer(AppointmentSerializer):
     """An appointment as practitioners and clinic admins see it: with the visit's clinical record, the findings
     that hold it and any override."""
+
+    clinical_reader = True
 
     class Meta(AppointmentSerializer.Meta):
         fields = [
@@ -254,7 +269,7 @@ class AppointmentRows:
         "start": "start",
         "end": "end",
         "status": "status",
-        "cancel_reason": "cancel_reason",
+        "cancel_reason": None,
         "checked_in_at": "checked_in_at",
         "completed_at": "completed_at",
         "patient_confirmed_at": "patient_confirmed_at",
@@ -291,7 +306,13 @@ class AppointmentRows:
         self.record = {name: self._RECORD[name] for name in VisitRecordSerializer.Meta.fields} if clinical else {}
         self.columns = sorted(
             {column for column in (*self.fields.values(), *self.record.values()) if column}
-            | {"patient__first_name", "patient__last_name", *ATTENTION_COLUMNS}
+            | {
+                "patient__first_name",
+                "patient__last_name",
+                "cancel_reason",
+                "cancel_reason_clinical",
+                *ATTENTION_COLUMNS,
+            }
         )
 
     def page(self, rows) -> list[dict]:
@@ -308,6 +329,9 @@ class AppointmentRows:
             for name, column in timed:
                 item[name] = instant(row[column])
             item["patient_name"] = f"{row['patient__first_name']} {row['patient__last_name']}"
+            item["cancel_reason"] = shown_text(
+                row["cancel_reason"], clinical_text=row["cancel_reason_clinical"], clinical_reader=self.clinical
+            )
             reasons = attention_sentences(row)
             item["needs_attention"] = bool(reasons)
             item["attention_reason"] = "\n".join(reasons)

@@ -110,8 +110,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "clinic.middleware.RequestSizeLimitMiddleware",
     "csp.middleware.CSPMiddleware",
+    "clinic.middleware.RequestSizeLimitMiddleware",
+    "clinic.privacy.ClinicalAnswerNoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

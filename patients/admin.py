@@ -3,6 +3,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.clock import clinic_today
+from patients.audit import AccessLoggedAdmin
 from patients.models import Condition, Patient, PatientCondition
 from patients.services import patients_set_active
 
@@ -33,8 +34,11 @@ class PatientConditionInline(admin.TabularInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(SimpleHistoryAdmin):
-    """Patients are deactivated, never deleted: their appointments, plans and access log must stay readable."""
+class PatientAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
+    """Patients are deactivated, never deleted: their appointments, plans and access log must stay readable. Its
+    change page shows the patient's conditions: each view is in the access log."""
+
+    patient_lookup = "pk"
 
     list_display = ("last_name", "first_name", "date_of_birth", "email", "phone", "email_reminders", "active")
     list_filter = ("active", "email_reminders")
@@ -69,9 +73,12 @@ class PatientConditionForm(forms.ModelForm):
         return since
 
 
-class PatientConditionAdminBase(SimpleHistoryAdmin):
+class PatientConditionAdminBase(AccessLoggedAdmin, SimpleHistoryAdmin):
     """How a patient's conditions look and validate in the admin. Registered by scheduling.admin, whose save goes
-    through scheduling.holds so a condition recorded here re-screens the patient's plans and appointments."""
+    through scheduling.holds so a condition recorded here re-screens the patient's plans and appointments. Lists and
+    pages are in the access log."""
+
+    logged_list = True
 
     form = PatientConditionForm
     list_display = ("patient", "condition", "active", "since", "until", "updated_at")

@@ -6,6 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.exceptions import InvalidTransition
 from patients.admin import PatientConditionAdminBase
+from patients.audit import AccessLoggedAdmin
 from patients.models import PatientCondition
 from scheduling.choices import AppointmentStatus
 from scheduling.holds import (
@@ -174,7 +175,9 @@ class ReminderInline(admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(SimpleHistoryAdmin):
+class AppointmentAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
+    """Appointments and their history, shown; the change page carries the visit's record: in the access log."""
+
     list_display = ("start", "end", "patient", "practitioner", "therapy_type", "room", "device", "status")
     list_filter = ("status", "location", "practitioner", "therapy_type", "room")
     search_fields = ("patient__last_name", "patient__first_name", "patient__email", "practitioner__display_name")

@@ -4,6 +4,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
+from patients.audit import AccessLoggedAdmin
 from treatments.models import (
     Consent,
     Contraindication,
@@ -134,12 +135,15 @@ class ConsentInline(admin.TabularInline):
 
 
 @admin.register(TreatmentPlan)
-class TreatmentPlanAdmin(SimpleHistoryAdmin):
+class TreatmentPlanAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
     """The plan admin: the plan, its sessions (each with its appointments) and its consents.
 
     Plans are opened through plan_create (screening, sessions, windows) and change status through the services,
-    so here the course, the status and the contraindication override are shown, not edited.
+    so here the course, the status and the contraindication override are shown, not edited. Its pages and list
+    (indications) are in the access log.
     """
+
+    logged_list = True
 
     list_display = (
         "id",

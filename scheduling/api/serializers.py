@@ -1,4 +1,4 @@
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 
 from rest_framework import ISO_8601, serializers
@@ -97,6 +97,19 @@ class CascadeSerializer(serializers.Serializer):
     appointment = serializers.IntegerField()
     status = serializers.CharField()
     start = serializers.DateTimeField()
+
+
+def carries_clinical_data(values: Mapping) -> bool:
+    """Whether an appointment's columns (a `.values()` row, or an instance's `vars()`) hold clinical data a clinical
+    reader is shown: visit notes, the lot given, hold findings, an override, a clinician's cancel reason."""
+    return bool(
+        values.get("notes")
+        or values.get("product_lot_id")
+        or values.get("hold_findings")
+        or values.get("override_reason")
+        or values.get("overridden_findings")
+        or (values.get("cancel_reason") and values.get("cancel_reason_clinical"))
+    )
 
 
 class VisitRecordSerializer(serializers.ModelSerializer):
@@ -316,7 +329,9 @@ class AppointmentRows:
         )
 
     def page(self, rows) -> list[dict]:
-        """The rows as the serializer would give them."""
+        """The rows as the serializer would give them. For a clinical reader, `clinical_patients` then names the
+        patients whose rows carried clinical data (for the access log)."""
+        self.clinical_patients = set()
         instant = _instant_formatter()
         plain = [(name, column) for name, column in self.fields.items() if column and name not in self._DATETIMES]
         timed = [(name, column) for name, column in self.fields.items() if column and name in self._DATETIMES]
@@ -337,6 +352,8 @@ class AppointmentRows:
             item["attention_reason"] = "\n".join(reasons)
             item["cascade"] = []
             if self.clinical:
+                if carries_clinical_data(row):
+                    self.clinical_patients.add(row["patient_id"])
                 item["record"] = {
                     name: instant(row[column]) if name in self._DATETIMES else row[column]
                     for name, column in self.record.items()

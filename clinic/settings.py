@@ -316,9 +316,10 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CLINIC_CACHE_KEY_PREFIX,
+            # Only web requests count rates here: a hung Redis costs one at most the request's budget.
             "OPTIONS": {
-                "socket_timeout": CLINIC_BROKER_TIMEOUT_SECONDS,
-                "socket_connect_timeout": CLINIC_BROKER_TIMEOUT_SECONDS,
+                "socket_timeout": min(CLINIC_BROKER_TIMEOUT_SECONDS, CLINIC_REQUEST_BUDGET_SECONDS),
+                "socket_connect_timeout": min(CLINIC_BROKER_TIMEOUT_SECONDS, CLINIC_REQUEST_BUDGET_SECONDS),
             },
         }
     }

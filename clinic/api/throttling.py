@@ -56,7 +56,8 @@ class ScopedPostThrottle(ScopedRateThrottle):
         if self.key is None:
             return True
         try:
-            count, opened = within_budget(lambda: count_request(self.key, self.duration))
+            # The cache's socket timeout is the request's budget (settings.CACHES): bounded, so counted in this thread.
+            count, opened = within_budget(lambda: count_request(self.key, self.duration), bounded=True)
         except BudgetSpent:
             logger.warning("Request rate not counted: the cache did not answer within the request's budget")
             return True

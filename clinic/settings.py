@@ -372,6 +372,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "sign_in": env.str("CLINIC_THROTTLE_SIGN_IN", default="60/min"),
         "booking": env.str("CLINIC_THROTTLE_BOOKING", default="600/min"),
+        "export": env.str("CLINIC_THROTTLE_EXPORT", default="30/hour"),
     },
     "DEFAULT_PERMISSION_CLASSES": ["clinic.api.permissions.HasRole"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -4,7 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.clock import clinic_today
 from patients.audit import AccessLoggedAdmin
-from patients.models import Condition, Patient, PatientCondition
+from patients.models import AccessAlert, Condition, Patient, PatientCondition
 from patients.services import patients_set_active
 
 
@@ -93,3 +93,24 @@ class PatientConditionAdminBase(AccessLoggedAdmin, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: the history of what a patient had stays
+
+
+@admin.register(AccessAlert)
+class AccessAlertAdmin(admin.ModelAdmin):
+    """The clinic admin's attention list for reads of patient data (bursts of exports): review, then mark."""
+
+    list_display = ("at", "user", "what", "reviewed", "reviewed_by")
+    list_filter = ("reviewed",)
+    readonly_fields = ("user", "at", "what", "reviewed", "reviewed_by")
+    actions = ["mark_reviewed"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Mark the selected alerts reviewed")
+    def mark_reviewed(self, request, queryset):
+        changed = queryset.filter(reviewed=False).update(reviewed=True, reviewed_by=request.user)
+        self.message_user(request, f"{changed} alert(s) marked reviewed.")

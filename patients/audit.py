@@ -2,9 +2,12 @@
 an access-log row per patient it carries and is sent with `Cache-Control: no-store` (clinic.privacy)."""
 
 from collections.abc import Iterable
+from datetime import timedelta
+
+from django.utils import timezone
 
 from clinic.privacy import mark_clinical_answer
-from patients.models import AccessLog
+from patients.models import AccessAlert, AccessLog
 
 
 def access_record(request, patients: Iterable) -> None:
@@ -16,6 +19,15 @@ def access_record(request, patients: Iterable) -> None:
         AccessLog(user=request.user, patient_id=patient_id, endpoint=request.path[:255], method=request.method)
         for patient_id in sorted(patient_ids)
     )
+
+
+def access_alert_burst(*, user, what: str, within: timedelta) -> AccessAlert | None:
+    """Put `what` `user` did on the clinic admin's attention list (AccessAlert), once per `within`: a burst that
+    goes on does not flood the list. Returns the new alert, or None when one is already open for that period."""
+    recent = AccessAlert.objects.filter(user=user, reviewed=False, at__gte=timezone.now() - within)
+    if recent.exists():
+        return None
+    return AccessAlert.objects.create(user=user, what=what)
 
 
 class AccessLoggedAdmin:

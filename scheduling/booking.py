@@ -18,7 +18,14 @@ from django.utils import timezone
 
 from clinic.celery import enqueue_on_commit
 from clinic.clock import local_date
-from clinic.exceptions import ConsentMissing, DomainValidationError, InvalidTransition, SlotUnavailable, TooEarly
+from clinic.exceptions import (
+    Conflict,
+    ConsentMissing,
+    DomainValidationError,
+    InvalidTransition,
+    SlotUnavailable,
+    TooEarly,
+)
 from clinic.redaction import written_by_clinician
 from clinic.transitions import transition_check
 from patients.models import Patient
@@ -498,6 +505,7 @@ def appointment_reschedule(
     by=None,
     move_later_sessions: bool = True,
     location: Location | None = None,
+    sequence: int | None = None,
 ) -> Appointment:
     """Move a booked appointment to `start` (and optionally another practitioner), atomically, or refuse.
 
@@ -509,11 +517,15 @@ def appointment_reschedule(
     a plan session, it may not go on or after a later booked session (OutsidePlanWindow), and later sessions that
     fall out of their recomputed windows are moved to the nearest fit or cancelled with the plan flagged
     (scheduling.planning.sessions_follow_move; listed in the appointment's `cascade`) unless `move_later_sessions`
-    is False, which planning itself uses while it walks the later sessions.
+    is False, which planning itself uses while it walks the later sessions. With `sequence` (the appointment's
+    calendar sequence as the client last read it), a move made meanwhile (e.g. by the patient's link) is Conflict,
+    not overridden.
     """
     try:
         with transaction.atomic():
             appointment = appointment_lock(appointment)
+            if sequence is not None and sequence != appointment.sequence:
+                raise Conflict(current_sequence=appointment.sequence)
             if appointment.status != AppointmentStatus.BOOKED:
                 raise InvalidTransition(
                     f"Only a booked appointment can be moved; this one is {appointment.get_status_display().lower()}.",

@@ -36,16 +36,18 @@ def count_request(key: str, period: int) -> tuple[int, float]:
 
 
 class ScopedPostThrottle(ScopedRateThrottle):
-    """The view's `throttle_scope`, counted on POSTs only: reading a list is never throttled.
+    """The view's `throttle_scope`, counted on POSTs only (`counted_methods`): reading a list is never throttled.
 
     A cache that cannot be reached, or does not answer within the request's budget (clinic.budget), lets the
     request through: a booking must not fail because its rate could not be counted."""
+
+    counted_methods = ("POST",)
 
     def get_ident(self, request) -> str:
         return client_address(request)
 
     def allow_request(self, request, view) -> bool:
-        if request.method != "POST":
+        if request.method not in self.counted_methods:
             return True
         self.scope = getattr(view, self.scope_attr, None)
         if not self.scope:
@@ -69,6 +71,12 @@ class ScopedPostThrottle(ScopedRateThrottle):
 
     def wait(self) -> float:
         return max(1.0, self.opened + self.duration - time.time())
+
+
+class ScopedReadThrottle(ScopedPostThrottle):
+    """The view's `throttle_scope`, counted on reads (GET): for answers that are costly to give away in bulk."""
+
+    counted_methods = ("GET",)
 
 
 class SignInPageThrottle(ScopedPostThrottle):

@@ -50,7 +50,9 @@ def admin_headers(records, keep_test_connection, monkeypatch):
     # Request rates are not what this test is about: a 429 before validation would hide how input is handled.
     from rest_framework.throttling import SimpleRateThrottle
 
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"sign_in": "100000/min", "booking": "100000/min"})
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"sign_in": "100000/min", "booking": "100000/min", "export": "100000/min"}
+    )
     client = api_client_for(factories.clinic_admin_user())
     return {"Authorization": client._credentials["HTTP_AUTHORIZATION"]}
 

@@ -48,7 +48,9 @@ def sign_in(username, password="wrong", *, remote, forwarded=None):
 def sign_in_rate(monkeypatch):
     from rest_framework.throttling import SimpleRateThrottle
 
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"sign_in": "5/min", "booking": "600/min"})
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"sign_in": "5/min", "booking": "600/min", "export": "30/hour"}
+    )
 
 
 @pytest.mark.parametrize("proxies", [0, 1])

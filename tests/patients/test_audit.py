@@ -11,6 +11,7 @@ from django.urls import reverse
 from patients.models import AccessLog
 from scheduling.choices import AppointmentStatus
 from tests import factories
+from tests.conftest import api_client_for
 from tests.factories import future_weekday, local_time
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +166,29 @@ def test_an_admin_list_of_appointments_carries_no_clinical_data_and_is_not_logge
     response = admin_client_signed_in.get(reverse("admin:scheduling_appointment_changelist"))
     assert response.status_code == 200
     assert not AccessLog.objects.exists()
+
+
+def test_exports_are_rate_limited_per_user_and_a_burst_reaches_the_admins_attention_list(
+    practitioner_api, admin_client_signed_in, monkeypatch
+):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    from patients.models import AccessAlert
+
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"sign_in": "60/min", "booking": "600/min", "export": "3/hour"}
+    )
+    patients = [factories.PatientFactory() for _ in range(6)]
+    answers = [practitioner_api.get(f"/api/v1/patients/{p.pk}/export/") for p in patients]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429, 429, 429]
+    assert answers[3].json()["code"] == "throttled" and int(answers[3]["Retry-After"]) > 0
+    assert AccessLog.objects.count() == 3  # refused exports read nothing
+    alert = AccessAlert.objects.get()  # one alert for the burst, not one per refusal
+    assert alert.user == practitioner_api.user and "3 whole patient records" in alert.what
+    # Another user's exports are counted apart.
+    assert (
+        api_client_for(factories.practitioner_user()).get(f"/api/v1/patients/{patients[0].pk}/export/").status_code
+        == 200
+    )
+    listed = admin_client_signed_in.get(reverse("admin:patients_accessalert_changelist"))
+    assert practitioner_api.user.username in listed.content.decode()

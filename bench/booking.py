@@ -4,7 +4,7 @@
 
 Same database rules and clinic as bench/availability.py (20 practitioners, 10 rooms, 3 centrifuges, the next 90
 days booked to about 70%). Each writer is a process of its own (as gunicorn workers are) with its own connection,
-calling scheduling.booking.appointment_book for new patients; all start at one barrier.
+calling care.booking.appointment_book for new patients; all start at one barrier.
 
 - spread: each writer books its own practitioners' free slots, so writers meet only on the shared rooms and
   centrifuges (and on the locks of the rows they share);
@@ -66,9 +66,9 @@ def free_plan(clinic: Clinic, therapy, days: int = 60) -> list:
 def feasible_work(clinic: Clinic, count: int) -> list[tuple]:
     """`count` bookings that can all succeed together (up to half PRP while centrifuges last, the rest exosome),
     found by booking them one by one and removing them again: slots offered one at a time compete for rooms."""
+    from care.booking import appointment_book
     from clinic.exceptions import SlotUnavailable
     from patients.models import Patient
-    from scheduling.booking import appointment_book
     from scheduling.models import Appointment
 
     practitioners = {practitioner.pk: practitioner for practitioner in clinic.practitioners}
@@ -101,9 +101,9 @@ def feasible_work(clinic: Clinic, count: int) -> list[tuple]:
 
 def writer(index, work, therapy_ids, barrier, results) -> None:
     """One writer process: book each (practitioner id, start) for a new patient; report latencies and outcomes."""
+    from care.booking import appointment_book
     from clinic.exceptions import SlotUnavailable
     from patients.models import Patient
-    from scheduling.booking import appointment_book
     from scheduling.models import Practitioner
     from treatments.models import Product, TherapyType
 

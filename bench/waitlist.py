@@ -1,6 +1,6 @@
 """Matching freed time against the waitlist: 10,000 waiting entries, a freed slot, the p50 of one match.
 
-Each round frees one slot (an hour of a practitioner's day) and times scheduling.waitlist.waitlist_offer_time,
+Each round frees one slot (an hour of a practitioner's day) and times waitlist.matching.waitlist_offer_time,
 which finds the free start, reads the open entries in join order, screens the first candidates and writes the
 three offers; the round is rolled back so every round sees the same 10,000 entries. A fifth of the patients have a
 condition some rule ties to the therapy (they need the screening service's verdict), and the entries are spread
@@ -32,9 +32,9 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from patients.models import Patient, PatientCondition  # noqa: E402
-from scheduling import waitlist  # noqa: E402
 from scheduling.models import WaitlistEntry  # noqa: E402
 from tests import factories  # noqa: E402
+from waitlist import matching  # noqa: E402
 
 
 class Rollback(Exception):
@@ -87,7 +87,7 @@ def run(entries: int, rounds: int) -> tuple[list[float], list[float]]:
         try:
             with transaction.atomic():
                 began, began_cpu = time.perf_counter(), time.process_time()
-                offers = waitlist.waitlist_offer_time(
+                offers = matching.waitlist_offer_time(
                     practitioner=practitioner, location=clinic.location, start=start, end=start + timedelta(hours=1)
                 )
                 samples.append((time.perf_counter() - began) * 1000)

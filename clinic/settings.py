@@ -102,7 +102,6 @@ INSTALLED_APPS = [
     "messaging",
     "care",
     "waitlist",
-    "records",
     "portal",
     "exchange",
     "frontdesk",

@@ -11,5 +11,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include("clinic.api.urls")),
     path("desk/", include("frontdesk.urls")),
-    path("", include("scheduling.urls")),
+    path("", include("portal.urls")),
 ]

@@ -18,7 +18,7 @@ class ConditionAdmin(admin.ModelAdmin):
 
 class PatientConditionInline(admin.TabularInline):
     """Shown, not edited here: recording a condition must re-screen the patient's plans and appointments, which
-    scheduling.holds does (scheduling's admin registers PatientConditionAdminBase through it)."""
+    care.holds does (care's admin registers PatientConditionAdminBase through it)."""
 
     model = PatientCondition
     extra = 0
@@ -75,7 +75,7 @@ class PatientConditionForm(forms.ModelForm):
 
 class PatientConditionAdminBase(AccessLoggedAdmin, SimpleHistoryAdmin):
     """How a patient's conditions look and validate in the admin. Registered by scheduling.admin, whose save goes
-    through scheduling.holds so a condition recorded here re-screens the patient's plans and appointments. Lists and
+    through care.holds so a condition recorded here re-screens the patient's plans and appointments. Lists and
     pages are in the access log."""
 
     logged_list = True

@@ -1,7 +1,7 @@
 """A patient's conditions, medications and allergies: validating and writing the rows.
 
 These functions write the row only. Recording or changing a condition can change screening, so the use case a
-person calls is scheduling.holds.patient_condition_record / patient_condition_update, which writes through here
+person calls is care.holds.patient_condition_record / patient_condition_update, which writes through here
 and re-screens the patient's plans and appointments in the same transaction (imports run scheduling ->
 treatments -> patients: only the top of that chain can reach everything the write changes).
 """
@@ -112,7 +112,7 @@ def patient_condition_write_change(*, patient_condition: PatientCondition, field
 def patient_condition_write_verdict(*, patient_condition: PatientCondition, by, verified: bool) -> PatientCondition:
     """Record a practitioner's verdict on a condition (typically one the patient declared): `verified=True`
     confirms it; `verified=False` rejects it, which also makes it inactive (it no longer counts in screening).
-    Who and when are kept. Inside the use case's transaction (scheduling.holds.patient_condition_verify)."""
+    Who and when are kept. Inside the use case's transaction (care.holds.patient_condition_verify)."""
     if not isinstance(verified, bool):
         raise DomainValidationError(errors={"verified": ["Give true or false."]})
     record = (

@@ -1,20 +1,11 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinic.exceptions import InvalidTransition
-from patients.admin import PatientConditionAdminBase
 from patients.audit import AccessLoggedAdmin
-from patients.models import PatientCondition
 from scheduling.choices import AppointmentStatus
-from scheduling.holds import (
-    contraindication_delete,
-    contraindication_save,
-    patient_condition_record,
-    patient_condition_update,
-)
 from scheduling.models import (
     Appointment,
     Device,
@@ -27,12 +18,10 @@ from scheduling.models import (
     WorkingHours,
 )
 from scheduling.practitioners import practitioner_deactivate
-from scheduling.reminders import reminder_retry
 from scheduling.selectors import lot_recipients
 from scheduling.working_time import time_off_delete, time_off_save, working_hours_delete, working_hours_save
-from treatments.admin import ContraindicationAdminBase
 from treatments.lots import lot_status_change
-from treatments.models import Contraindication, ProductLot
+from treatments.models import ProductLot
 
 
 class WrittenThroughServices:
@@ -185,7 +174,7 @@ class AppointmentAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
     list_select_related = ("patient", "practitioner", "therapy_type", "room", "device")
     inlines = [ReminderInline]
 
-    # Booking, moving and the life cycle go through scheduling.booking (the front desk and the API): written here,
+    # Booking, moving and the life cycle go through care.booking (the front desk and the API): written here,
     # an appointment would skip the overlap, working-hours and screening checks and its reminders. The admin shows
     # appointments and their history.
     def has_add_permission(self, request):
@@ -196,80 +185,6 @@ class AppointmentAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
-    """The outbox, shown: rows are written by bookings and sent by workers (scheduling.reminders). The one thing
-    done here is retrying failed ones, through the same service the API uses."""
-
-    list_display = ("appointment", "kind", "due_at", "status", "attempts", "sent_at")
-    list_filter = ("status", "kind")
-    search_fields = ("appointment__patient__last_name", "appointment__patient__email", "last_error")
-    date_hierarchy = "due_at"
-    list_select_related = ("appointment__patient", "appointment__practitioner")
-    actions = ["retry"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_retry_permission(self, request):
-        return request.user.has_perm("scheduling.change_reminder")
-
-    @admin.action(description="Retry the selected failed reminders", permissions=["retry"])
-    def retry(self, request, queryset):
-        retried, refused = 0, 0
-        for reminder in queryset:
-            try:
-                reminder_retry(reminder=reminder, by=request.user)
-            except InvalidTransition:
-                refused += 1
-            else:
-                retried += 1
-        if retried:
-            self.message_user(request, f"{retried} reminder(s) queued to be sent again.", messages.SUCCESS)
-        if refused:
-            self.message_user(
-                request, f"{refused} reminder(s) left as they were: only failed ones are retried.", messages.WARNING
-            )
-
-
-@admin.register(PatientCondition)
-class PatientConditionAdmin(PatientConditionAdminBase):
-    """Conditions saved here go through scheduling.holds: the patient's plans and appointments are re-screened."""
-
-    def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
-        if change:
-            fields = {name: data[name] for name in ("active", "since", "note") if name in form.changed_data}
-            saved = patient_condition_update(patient_condition=obj, by=request.user, **fields)
-        else:
-            saved = patient_condition_record(
-                patient=data["patient"],
-                condition=data["condition"],
-                by=request.user,
-                active=data["active"],
-                since=data["since"],
-                note=data["note"],
-            )
-        obj.pk = saved.pk
-
-
-@admin.register(Contraindication)
-class ContraindicationAdmin(WrittenThroughServices, ContraindicationAdminBase):
-    """Rules saved or deleted here re-screen the patients with the rule's condition (scheduling.holds)."""
-
-    def save_row(self, request, obj):
-        contraindication_save(rule=obj, by=request.user)
-
-    def delete_row(self, request, obj):
-        contraindication_delete(rule=obj, by=request.user)
 
 
 # A lot's admin lives here, beside the visits that record lots: its recipients are read from them.

@@ -5,7 +5,7 @@ rooms, devices, closures, time off, appointments in the range); five when the th
 computed on epoch seconds in the space of *start times*: each busy stretch forbids an open interval of starts,
 working hours allow a closed one, and the slots are the step grid points left.
 
-The rule is the booking service's rule (scheduling.booking checks the same thing row by row under locks):
+The rule is the booking service's rule (scheduling.placement checks the same thing row by row under locks):
 a session [s, s + length) plus its buffer must not overlap another active appointment plus that
 appointment's buffer on the same practitioner, room, device or patient; the session itself (without the
 buffer) must lie inside working hours and outside time off.
@@ -20,13 +20,14 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.conf import settings
-from django.db.models import FloatField, Func, Q, Subquery
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from clinic.exceptions import DomainValidationError
 from patients.models import Patient
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, RoomKind
 from scheduling.closures import closed_days
+from scheduling.intervals import EpochSeconds, Forbidden, Interval, Resources
 from scheduling.models import (
     Appointment,
     Device,
@@ -41,8 +42,6 @@ from treatments.screening import ScreeningResult, contraindicated, names, screen
 
 MAX_SEARCH_DAYS = 366
 
-Interval = tuple[float, float]
-
 
 @dataclass(frozen=True)
 class Slot:
@@ -53,69 +52,6 @@ class Slot:
     practitioner_id: int
     room_id: int
     device_id: int | None
-
-
-class EpochSeconds(Func):
-    """An instant as seconds since 1970, computed by the database.
-
-    Turning thousands of timestamps into datetime objects in Python would cost more than the whole search.
-    """
-
-    output_field = FloatField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::float8", **extra_context
-        )
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        # SQLite keeps UTC text; julianday() parses it. Rounded to the millisecond: whole seconds stay exact.
-        template = "ROUND((julianday(%(expressions)s) - 2440587.5) * 86400.0, 3)"
-        return self.as_sql(compiler, connection, template=template, **extra_context)
-
-
-# --- interval arithmetic on epoch seconds ---------------------------------------------------------------
-
-
-class Forbidden:
-    """Merged open intervals of forbidden start times; (a, b) leaves a and b themselves free (back to back)."""
-
-    def __init__(self, intervals: list[Interval]):
-        merged: list[list[float]] = []
-        for lo, hi in sorted(intervals):
-            if merged and lo < merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], hi)
-            else:
-                merged.append([lo, hi])
-        self.los = [lo for lo, _ in merged]
-        self.his = [hi for _, hi in merged]
-
-    def contains(self, point: float) -> bool:
-        index = bisect_right(self.los, point) - 1
-        return index >= 0 and self.los[index] < point < self.his[index]
-
-    def subtract_from(self, lo: float, hi: float) -> list[Interval]:
-        """The closed interval [lo, hi] minus these open intervals, as closed intervals."""
-        pieces = []
-        index = bisect_right(self.his, lo)  # the first interval that ends after lo
-        while lo <= hi and index < len(self.los) and self.los[index] < hi:
-            if self.los[index] >= lo:
-                pieces.append((lo, self.los[index]))
-            lo = max(lo, self.his[index])
-            index += 1
-        if lo <= hi:
-            pieces.append((lo, hi))
-        return pieces
-
-
-class _Resources:
-    """Rooms or devices with their forbidden starts: answers "the lowest id free at s"."""
-
-    def __init__(self, ids: list[int], busy: dict[int, list[Interval]]):
-        self.forbidden = [(pk, Forbidden(busy.get(pk, []))) for pk in sorted(ids)]
-
-    def free_at(self, start: float) -> int | None:
-        return next((pk for pk, forbidden in self.forbidden if not forbidden.contains(start)), None)
 
 
 # --- the search ------------------------------------------------------------------------------------------
@@ -181,8 +117,8 @@ class _Search:
 
     candidates: list[tuple[float, int]]
     length: float
-    rooms: _Resources
-    devices: _Resources | None
+    rooms: Resources
+    devices: Resources | None
     day_starts: list[float]
 
 
@@ -409,8 +345,8 @@ def _search(therapy_type, location, start, end, practitioner, patient, *, hours=
     return _Search(
         candidates=candidates,
         length=length,
-        rooms=_Resources(rooms, busy_room),
-        devices=_Resources(devices, busy_device) if therapy_type.device_kind else None,
+        rooms=Resources(rooms, busy_room),
+        devices=Resources(devices, busy_device) if therapy_type.device_kind else None,
         day_starts=[datetime.combine(day, time.min, tzinfo=location.zone).timestamp() for day in days],
     )
 
@@ -439,7 +375,7 @@ def _candidates(
     return found
 
 
-def _with_resources(candidates, *, length: float, rooms: _Resources, devices: _Resources | None, limit):
+def _with_resources(candidates, *, length: float, rooms: Resources, devices: Resources | None, limit):
     """Slots from the sorted candidates: each start asks once for a room (and device) shared by all its candidates."""
     slots = []
     for point, group in groupby(candidates, key=itemgetter(0)):

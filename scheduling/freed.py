@@ -1,8 +1,8 @@
 """Telling the waitlist that time has freed up: a FreedTime row written in the freeing transaction, and a task
 queued when it commits.
 
-Kept apart from scheduling.waitlist (which books through scheduling.booking) so that booking can call it without
-an import cycle. The task is named, not imported, like the reminder kick; the waitlist sweep matches any row the
+Kept in scheduling, below the waitlist (which books through care.booking), so that booking can call it without
+importing up. The task is named, not imported, like the reminder kick; the waitlist sweep matches any row the
 task never reached.
 """
 

@@ -33,7 +33,7 @@ from treatments.models import (
 
 # No appointment is longer than the longest session (on PostgreSQL a CHECK constraint holds it, Appointment.Meta).
 LONGEST_APPOINTMENT = timedelta(minutes=MAX_SESSION_MINUTES)
-# The resources an active appointment holds alone; scheduling.booking recognises a refusal by this name prefix.
+# The resources an active appointment holds alone; scheduling.booking recognises a refusal by this prefix.
 OVERLAP_CONSTRAINT_PREFIX = "appointment_no_"
 EXCLUSIVE_RESOURCES = ("practitioner", "room", "device", "patient")
 

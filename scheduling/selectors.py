@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES, AppointmentStatus
 from scheduling.closures import on_closed_days
-from scheduling.holds import HOLD_REASON
 from scheduling.models import Appointment
+from scheduling.screening import HOLD_REASON
 from treatments.choices import PlanStatus
 from treatments.models import ProductLot
 

@@ -64,7 +64,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 class ContraindicationAdminBase(admin.ModelAdmin):
     """How rules look in the admin. Registered by scheduling.admin, whose save and delete go through
-    scheduling.holds: a rule added or changed re-screens the patients it can block, in the same transaction."""
+    care.holds: a rule added or changed re-screens the patients it can block, in the same transaction."""
 
     list_display = ("condition", "therapy_type", "product_source", "severity", "washout_days")
     list_filter = ("severity", "therapy_type", "product_source", "condition__kind")

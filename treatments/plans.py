@@ -38,7 +38,7 @@ RESCREEN_ATTENTION = (
 def plan_lock(plan_id: int) -> TreatmentPlan:
     """The plan row, locked until the transaction ends: plan changes (and their window chains) run one at a time.
 
-    Locks are taken plan first, then appointment, practitioner, patient, room, device (scheduling.booking), so
+    Locks are taken plan first, then appointment, practitioner, patient, room, device (scheduling.placement), so
     concurrent changes queue instead of deadlocking.
     """
     return (
@@ -197,7 +197,7 @@ def plan_cancel(*, plan: TreatmentPlan, by, reason: str = "") -> TreatmentPlan:
     """Cancel an active plan and its sessions still to come; its attention flag goes with it.
 
     Refused (InvalidTransition) while a session is booked: its appointment must be cancelled first (the
-    scheduling use case scheduling.planning.plan_cancel_with_appointments does both), so no appointment is left
+    care use case care.planning.plan_cancel_with_appointments does both), so no appointment is left
     pointing at a cancelled plan.
     """
     with transaction.atomic():

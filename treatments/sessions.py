@@ -1,7 +1,7 @@
 """A plan's sessions: their windows, booking marks, skipping and completing. The only code that changes them.
 
 Every service runs in one transaction under the plan's lock (treatments.plans.plan_lock) and changes status
-through SESSION_TRANSITIONS. Screening for a booking is done once, by scheduling.booking, before it calls
+through SESSION_TRANSITIONS. Screening for a booking is done once, by care.booking, before it calls
 session_mark_booked.
 """
 
@@ -155,7 +155,7 @@ def session_mark_booked(
     appointment location, else the clinic default) is outside the session's window, or on or after a later
     session booked or given (unless `keep_order` is False, which the cascade that moves the later sessions in
     turn uses); otherwise the session is booked and the windows of the sessions after it follow the new date.
-    Screening is the caller's: call it inside the booking transaction (scheduling.booking), which screens once
+    Screening is the caller's: call it inside the booking transaction (care.booking), which screens once
     before placing.
     """
     zone = ZoneInfo(time_zone) if time_zone else _session_zone(session)
@@ -220,7 +220,7 @@ def session_skip(*, session: TreatmentSession, by, reason: str = "") -> Treatmen
     """A practitioner drops a session from the course; the next one counts from the session before it.
 
     Guarantees: a booked session is not skipped behind its appointment (InvalidTransition: cancel the appointment
-    first, as scheduling.planning.session_skip_with_appointment does); skipping the last open session closes the
+    first, as care.planning.session_skip_with_appointment does); skipping the last open session closes the
     plan.
     """
     if not may_override(by):
@@ -253,7 +253,7 @@ def session_complete(
     Guarantees: ConsentMissing while the plan has no consent; the lot must be of the plan's product and not
     expired on the treatment date (the appointment's local date when given, else the local day of
     `completed_at`) (DomainValidationError on product_lot). Completing the last open session completes the plan.
-    Screening on the treatment date is the caller's (scheduling.booking.appointment_complete screens once,
+    Screening on the treatment date is the caller's (care.booking.appointment_complete screens once,
     honouring the plan's and the appointment's overrides).
     """
     zone = _session_zone(session)

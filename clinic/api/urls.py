@@ -26,7 +26,10 @@ v1 = [
     path("", include("patients.api.urls")),
     path("", include("treatments.api.urls")),
     path("", include("scheduling.api.urls")),
-    path("", include("records.api.urls")),
+    path("", include("messaging.api.urls")),
+    path("", include("care.api.urls")),
+    path("", include("waitlist.api.urls")),
+    path("", include("exchange.api.urls")),
 ]
 
 urlpatterns = [

@@ -9,7 +9,6 @@ from clinic.api.fields import (
     BoundedDateField,
     IdRelatedField,
     StrictCharField,
-    StrictModelSerializer,
     StrictSerializer,
 )
 from clinic.redaction import shown_text
@@ -20,13 +19,10 @@ from scheduling.models import (
     Location,
     LocationClosure,
     Practitioner,
-    Reminder,
     Room,
-    WaitlistEntry,
-    WaitlistOffer,
 )
 from scheduling.selectors import ATTENTION_COLUMNS, appointment_attention_reasons, attention_sentences
-from treatments.models import Product, ProductLot, TherapyType, TreatmentSession
+from treatments.models import TherapyType
 
 MAX_AVAILABILITY_DAYS = 62
 
@@ -321,13 +317,8 @@ class AppointmentRows:
         self.record = {name: self._RECORD[name] for name in VisitRecordSerializer.Meta.fields} if clinical else {}
         self.columns = sorted(
             {column for column in (*self.fields.values(), *self.record.values()) if column}
-            | {
-                "patient__first_name",
-                "patient__last_name",
-                "cancel_reason",
-                "cancel_reason_clinical",
-                *ATTENTION_COLUMNS,
-            }
+            | {"patient__first_name", "patient__last_name", "cancel_reason", "cancel_reason_clinical"}
+            | set(ATTENTION_COLUMNS)
         )
 
     def page(self, rows) -> list[dict]:
@@ -362,75 +353,6 @@ class AppointmentRows:
                 }
             answer.append(item)
         return answer
-
-
-class AppointmentBookSerializer(StrictSerializer):
-    patient = IdRelatedField(queryset=Patient.objects.all())
-    therapy_type = IdRelatedField(queryset=TherapyType.objects.all())
-    practitioner = IdRelatedField(queryset=Practitioner.objects.all())
-    start = AwareDateTimeField()
-    session = IdRelatedField(queryset=TreatmentSession.objects.all(), required=False, allow_null=True)
-    room = IdRelatedField(queryset=Room.objects.all(), required=False, allow_null=True)
-    device = IdRelatedField(queryset=Device.objects.all(), required=False, allow_null=True)
-    product = IdRelatedField(
-        queryset=Product.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="For a visit outside a plan: the product used, where the therapy uses one (a session uses its "
-        "plan's).",
-    )
-    location = IdRelatedField(
-        queryset=Location.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="Book at this location (the one availability was searched at); refused when the practitioner "
-        "does not work there then.",
-    )
-    override_reason = StrictCharField(
-        required=False,
-        allow_blank=True,
-        max_length=2000,
-        help_text="Practitioners only: why the visit goes ahead despite a relative contraindication.",
-    )
-
-
-class AppointmentRescheduleSerializer(StrictSerializer):
-    start = AwareDateTimeField()
-    sequence = serializers.IntegerField(
-        required=False,
-        min_value=0,
-        max_value=2**31 - 1,
-        help_text="The appointment's `sequence` as you read it: a move made since then answers `409 conflict`.",
-    )
-    practitioner = IdRelatedField(queryset=Practitioner.objects.all(), required=False, allow_null=True)
-    location = IdRelatedField(
-        queryset=Location.objects.all(), required=False, allow_null=True, help_text="Move to this location."
-    )
-
-
-class AppointmentReleaseSerializer(StrictSerializer):
-    override_reason = StrictCharField(
-        required=False, allow_blank=True, max_length=2000, help_text="Needed to accept a relative contraindication."
-    )
-
-
-class PlanReviewSerializer(StrictSerializer):
-    override_reason = StrictCharField(
-        required=False, allow_blank=True, max_length=2000, help_text="Needed to accept a relative contraindication."
-    )
-
-
-class ReasonSerializer(StrictSerializer):
-    reason = StrictCharField(max_length=2000)
-
-
-class AppointmentCancelSerializer(StrictSerializer):
-    reason = StrictCharField(required=False, allow_blank=True, max_length=2000)
-
-
-class AppointmentCompleteSerializer(StrictSerializer):
-    notes = StrictCharField(required=False, allow_blank=True, max_length=10000)
-    product_lot = IdRelatedField(queryset=ProductLot.objects.all(), required=False, allow_null=True)
 
 
 class LotRecipientSerializer(serializers.ModelSerializer):
@@ -479,42 +401,6 @@ class LotRecallResultSerializer(serializers.Serializer):
     recipients_url = serializers.CharField(help_text="Every recipient, page by page.")
 
 
-class PlacementSerializer(serializers.Serializer):
-    session = serializers.IntegerField(source="session_id")
-    sequence = serializers.IntegerField()
-    appointment = serializers.IntegerField(source="appointment_id", allow_null=True)
-    reason = serializers.CharField(allow_blank=True)
-
-
-class PlanScheduleSerializer(serializers.Serializer):
-    plan = serializers.IntegerField()
-    placements = PlacementSerializer(many=True)
-
-
-class ReminderSerializer(serializers.ModelSerializer):
-    # What the desk's failed-reminders list shows, without a request per appointment.
-    patient = serializers.IntegerField(source="appointment.patient_id", read_only=True)
-    patient_name = serializers.CharField(source="appointment.patient.full_name", read_only=True)
-    appointment_start = serializers.DateTimeField(source="appointment.start", read_only=True)
-
-    class Meta:
-        model = Reminder
-        fields = [
-            "id",
-            "appointment",
-            "patient",
-            "patient_name",
-            "appointment_start",
-            "kind",
-            "due_at",
-            "status",
-            "attempts",
-            "next_attempt_at",
-            "sent_at",
-            "last_error",
-        ]
-
-
 class ClosureRangeQuerySerializer(StrictSerializer):
     date_from = BoundedDateField(help_text="First local day.")
     date_to = BoundedDateField(help_text="Last local day, included (at most 366 days after date_from).")
@@ -525,53 +411,3 @@ class ClosureRangeQuerySerializer(StrictSerializer):
         if (attrs["date_to"] - attrs["date_from"]).days > 366:
             raise serializers.ValidationError({"date_to": ["Ask for at most a year at a time."]})
         return attrs
-
-
-class WaitlistEntrySerializer(StrictModelSerializer):
-    weekdays = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6),
-        required=False,
-        max_length=7,
-        help_text="Wanted weekdays, 0 = Monday to 6 = Sunday; empty means any day.",
-    )
-    earliest = BoundedDateField(help_text="First acceptable day, in the location's time zone.")
-    latest = BoundedDateField(help_text="Last acceptable day, in the location's time zone.")
-    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
-
-    class Meta:
-        model = WaitlistEntry
-        fields = [
-            "id",
-            "patient",
-            "patient_name",
-            "therapy_type",
-            "product",
-            "location",
-            "practitioner",
-            "earliest",
-            "latest",
-            "weekdays",
-            "status",
-            "note",
-            "appointment",
-            "joined_at",
-        ]
-        read_only_fields = ["id", "status", "appointment", "joined_at"]
-        extra_kwargs = {
-            "practitioner": {"allow_null": True, "required": False},
-            "product": {"allow_null": True, "required": False},
-            "note": {"required": False},
-        }
-
-    def validate(self, attrs):
-        unknown = set(self.initial_data) - set(self.fields) if isinstance(self.initial_data, dict) else set()
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
-        return attrs
-
-
-class WaitlistOfferSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = WaitlistOffer
-        fields = ["id", "entry", "start", "end", "practitioner", "status", "expires_at", "delivery", "sent_at"]
-        read_only_fields = fields

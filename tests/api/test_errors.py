@@ -121,7 +121,7 @@ def test_the_overlap_constraint_is_slot_unavailable(front_desk_api, records, mon
     def lose_the_race(**kwargs):
         raise IntegrityError('violates exclusion constraint "appointment_no_practitioner_overlap"')
 
-    monkeypatch.setattr(booking_service, "_place", lose_the_race)
+    monkeypatch.setattr(booking_service, "place", lose_the_race)
     response = front_desk_api.post("/api/v1/appointments/", booking(records), format="json")
     assert_error(response, 409, "slot_unavailable")
 

@@ -10,7 +10,18 @@ pytestmark = pytest.mark.django_db
 
 def test_the_project_apps_are_found_in_the_registry_not_in_a_list():
     labels = project_app_labels()
-    assert {"clinic", "patients", "treatments", "scheduling", "records", "frontdesk"} == set(labels)
+    assert {
+        "clinic",
+        "patients",
+        "treatments",
+        "scheduling",
+        "messaging",
+        "care",
+        "waitlist",
+        "portal",
+        "exchange",
+        "frontdesk",
+    } == set(labels)
 
 
 def test_clinic_admin_may_manage_every_project_model_and_users_but_not_third_party_records():

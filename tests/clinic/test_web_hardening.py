@@ -8,7 +8,7 @@ import pytest
 from django.test import Client, override_settings
 
 from clinic import health
-from scheduling.emails import appointment_link_url
+from messaging.emails import appointment_link_url
 from tests import factories
 from tests.integration.celery_harness import free_port
 

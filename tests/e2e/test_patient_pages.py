@@ -7,15 +7,18 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from care import booking
+from messaging.emails import appointment_link_url
 from patients.choices import ConditionSource
 from patients.models import PatientCondition
-from scheduling import booking, waitlist
 from scheduling.choices import AppointmentStatus, OfferStatus, WaitlistStatus
-from scheduling.emails import appointment_link_url
 from scheduling.models import Appointment, FreedTime, WaitlistEntry, WaitlistOffer
 from tests import factories
 from tests.e2e.conftest import SCREENSHOTS, TIMEOUT_MS
 from tests.factories import PatientFactory, future_weekday, local_time
+from waitlist import entries as waitlist_entries
+from waitlist import matching as waitlist_matching
+from waitlist import offers as waitlist_offers
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 MONDAY = 0
@@ -41,7 +44,7 @@ def patient_page(browser, live_server, request):
 
 
 def offer_path(offer: WaitlistOffer) -> str:
-    return reverse("waitlist-offer", kwargs={"token": waitlist.offer_token(offer)})
+    return reverse("waitlist-offer", kwargs={"token": waitlist_offers.offer_token(offer)})
 
 
 def test_two_patients_claim_one_offered_slot_the_second_is_told_it_is_gone(clinic, patient_page):
@@ -54,7 +57,7 @@ def test_two_patients_claim_one_offered_slot_the_second_is_told_it_is_gone(clini
         start=local_time(day, 10),
     )
     entries = [
-        waitlist.waitlist_entry_create(
+        waitlist_entries.waitlist_entry_create(
             patient=PatientFactory(first_name=name),
             therapy_type=clinic.exosome,
             product=clinic.plant_product,
@@ -65,8 +68,8 @@ def test_two_patients_claim_one_offered_slot_the_second_is_told_it_is_gone(clini
         for name in ("Ada", "Grace")
     ]
     booking.appointment_cancel(appointment=cancelled, reason="ill")
-    waitlist.freed_time_match(freed_id=FreedTime.objects.get().pk)
-    assert waitlist.offers_dispatch_due() == 2
+    waitlist_matching.freed_time_match(freed_id=FreedTime.objects.get().pk)
+    assert waitlist_offers.offers_dispatch_due() == 2
     first, second = (WaitlistOffer.objects.get(entry=entry) for entry in entries)
 
     ada = patient_page()

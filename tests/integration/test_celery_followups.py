@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from care.booking import appointment_book, appointment_check_in, appointment_complete
 from clinic.celery import app
-from scheduling.booking import appointment_book, appointment_check_in, appointment_complete
+from messaging.emails import reminder_message_id
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES
-from scheduling.emails import reminder_message_id
 from scheduling.models import Appointment
 from tests.factories import PatientFactory, future_weekday, local_time, practitioner_user
 from tests.integration.celery_harness import wait_for

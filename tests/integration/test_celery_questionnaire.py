@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from care import booking
 from patients.models import PatientCondition
-from scheduling import booking
 from scheduling.models import Appointment
 from tests.factories import ConditionFactory, ContraindicationFactory, PatientFactory, future_weekday, local_time
 from tests.integration.celery_harness import wait_for

@@ -12,8 +12,8 @@ import pytest
 from django.utils import timezone
 from icalendar import Calendar
 
+from care import booking
 from clinic.celery import app
-from scheduling import booking
 from scheduling.choices import ReminderStatus
 from scheduling.models import Reminder
 from tests.factories import AppointmentFactory, PatientFactory, ReminderFactory

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from scheduling import booking, waitlist
+from care import booking
 from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment, WaitlistOffer
 from tests.factories import PatientFactory, future_weekday, local_time
 from tests.integration.celery_harness import wait_for
+from waitlist import entries as waitlist_entries
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 LINK = re.compile(r"http://\S+/waitlist/offers/\S+/")
@@ -32,7 +33,7 @@ def test_cancel_offers_by_email_first_claim_books_second_is_refused(clinic, work
         start=local_time(day, 10),
     )
     entries = [
-        waitlist.waitlist_entry_create(
+        waitlist_entries.waitlist_entry_create(
             patient=PatientFactory(email_reminders=False),
             therapy_type=clinic.exosome,
             product=clinic.plant_product,

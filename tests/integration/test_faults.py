@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from scheduling.calendar import mail_domain
+from messaging.calendar import mail_domain
 from scheduling.choices import ReminderStatus
 from scheduling.models import Appointment, Reminder
 from tests import factories

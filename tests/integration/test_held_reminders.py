@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from scheduling import holds
+from care import holds
+from messaging.reminders import appointment_reminders_sync
 from scheduling.choices import ReminderStatus
-from scheduling.reminders import appointment_reminders_sync
 from tests.factories import AppointmentFactory, ConditionFactory, ContraindicationFactory, practitioner_user
 from tests.integration.celery_harness import wait_for
 from treatments.choices import Severity

@@ -7,8 +7,8 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from care.booking import appointment_book, appointment_cancel, appointment_no_show
 from patients.selectors import NO_SHOW_STATUS
-from scheduling.booking import appointment_book, appointment_cancel, appointment_no_show
 from scheduling.choices import AppointmentStatus
 from tests.factories import PatientFactory, future_weekday, local_time
 

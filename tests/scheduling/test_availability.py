@@ -7,9 +7,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from care.booking import appointment_book, appointment_cancel
 from clinic.exceptions import DomainValidationError
 from scheduling.availability import find_free_slots
-from scheduling.booking import appointment_book, appointment_cancel
 from tests.factories import (
     AppointmentFactory,
     PatientFactory,

@@ -17,9 +17,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from care.booking import appointment_book
 from clinic.exceptions import SlotUnavailable
 from scheduling.availability import find_free_slots
-from scheduling.booking import appointment_book
 from scheduling.models import Device, Room
 from tests.factories import (
     DeviceFactory,

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
+from care.booking import appointment_book
 from scheduling.availability import find_free_slots, free_starts_by_therapy
-from scheduling.booking import appointment_book
 from scheduling.models import LocationClosure
 from tests.factories import PatientFactory, TimeOffFactory, future_weekday, local_time
 

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from care.booking import appointment_book
 from clinic.exceptions import SlotUnavailable
-from scheduling.booking import appointment_book
 from scheduling.closures import closure_for, on_closed_days
 from scheduling.models import Appointment, LocationClosure
 from tests import factories

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from django.db import connection, connections
 
+from care.booking import appointment_book
 from clinic.exceptions import SlotUnavailable
-from scheduling.booking import appointment_book
 from scheduling.choices import ACTIVE_APPOINTMENT_STATUSES
 from scheduling.models import Appointment
 from tests.factories import (

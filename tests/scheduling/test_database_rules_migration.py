@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from scheduling import booking
+from scheduling.booking import refusing_overlap
 from scheduling.models import Appointment
 from tests.migrating import at_migration, migrate_to_latest
 
@@ -75,7 +75,7 @@ def refused_by(constraint: str, **fields) -> None:
     with pytest.raises(IntegrityError, match=constraint) as refusal, transaction.atomic():
         Appointment.objects.create(**fields)
     # The booking service turns exactly the overlap refusals into 409 slot_unavailable.
-    assert booking._refusing_overlap(refusal.value) == constraint.endswith("_overlap")
+    assert refusing_overlap(refusal.value) == constraint.endswith("_overlap")
 
 
 def test_rows_survive_and_the_declared_rules_refuse_what_the_raw_ones_did():

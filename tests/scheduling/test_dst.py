@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from care.booking import appointment_book
 from scheduling.availability import find_free_slots
-from scheduling.booking import appointment_book
 from scheduling.models import Appointment
 from tests.factories import PatientFactory, local_time
 

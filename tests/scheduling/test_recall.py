@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 import time_machine
 
+from care.booking import appointment_book, appointment_check_in, appointment_complete
+from care.records import appointment_consent_record
 from clinic.api.filters import Pagination
-from scheduling.booking import appointment_book, appointment_check_in, appointment_complete
-from scheduling.records import appointment_consent_record
 from scheduling.selectors import lot_recipients
 from tests.factories import PatientFactory, ProductLotFactory, future_weekday, local_time, open_plan, practitioner_user
 from treatments.choices import LotStatus

@@ -6,9 +6,11 @@ from datetime import time, timedelta
 import pytest
 from django.urls import reverse
 
-from scheduling import waitlist, working_time
+from scheduling import working_time
 from scheduling.models import FreedTime, TimeOff, WaitlistOffer, WorkingHours
 from tests.factories import PatientFactory, TimeOffFactory, clinic_admin_user, future_weekday, local_time
+from waitlist import entries as waitlist_entries
+from waitlist import matching as waitlist_matching
 
 pytestmark = pytest.mark.django_db
 MONDAY = 0
@@ -26,7 +28,7 @@ def monday():
 
 
 def waiting(clinic, day, **kwargs):
-    return waitlist.waitlist_entry_create(
+    return waitlist_entries.waitlist_entry_create(
         patient=PatientFactory(),
         therapy_type=clinic.exosome,
         product=clinic.plant_product,
@@ -40,7 +42,7 @@ def waiting(clinic, day, **kwargs):
 
 def match_all() -> list[WaitlistOffer]:
     for freed in FreedTime.objects.filter(matched_at__isnull=True):
-        waitlist.freed_time_match(freed_id=freed.pk)
+        waitlist_matching.freed_time_match(freed_id=freed.pk)
     return list(WaitlistOffer.objects.order_by("start", "id"))
 
 

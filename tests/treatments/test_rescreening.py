@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
+from care.holds import patient_condition_record, patient_condition_update
 from clinic.clock import clinic_today
 from clinic.exceptions import Contraindicated, DomainValidationError
 from patients.models import PatientCondition
-from scheduling.holds import patient_condition_record, patient_condition_update
 from tests import factories
 from treatments.choices import Indication, PlanStatus
 from treatments.plans import RESCREEN_ATTENTION, plan_cancel, plan_clear_attention, plan_create

@@ -1,7 +1,0 @@
-from django.urls import path
-
-from records.api import views
-
-urlpatterns = [
-    path("patients/<id:pk>/export/", views.PatientExportView.as_view(), name="patient-export"),
-]

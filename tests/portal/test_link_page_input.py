@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from patients.models import PatientCondition
 from care import booking
 from messaging.emails import appointment_link_url
+from patients.models import PatientCondition
 from scheduling.models import QuestionnaireAnswer
 from tests.factories import PatientFactory, future_weekday, local_time
 

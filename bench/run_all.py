@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-ORDER = ("search.py", "growth.py", "api_load.py", "availability.py", "booking.py", "reminders.py")
+ORDER = ("search.py", "growth.py", "api_load.py", "availability.py", "booking.py", "reminders.py", "fhir_search.py")
 
 
 def main() -> int:

@@ -1,5 +1,6 @@
-"""Clinical writes in the admin that re-screen: conditions and contraindication rules go through care.holds, the
-same services the API calls."""
+"""Clinical writes in the admin go through the services the API calls: conditions (added, changed, confirmed,
+rejected) and contraindication rules through care.holds (re-screening, holds); plans and sessions are shown, never
+deleted, and cancelled or skipped through the plan use cases, each with the reason a person gives."""
 
 from django.contrib import admin
 
@@ -8,33 +9,51 @@ from care.holds import (
     contraindication_save,
     patient_condition_record,
     patient_condition_update,
+    patient_condition_verify,
 )
+from care.planning import plan_cancel_with_appointments, session_skip_with_appointment
+from clinic.admin_actions import action_with_reason
 from patients.admin import PatientConditionAdminBase
 from patients.models import PatientCondition
 from scheduling.admin import WrittenThroughServices
-from treatments.admin import ContraindicationAdminBase
-from treatments.models import Contraindication
+from treatments.admin import ContraindicationAdminBase, TreatmentPlanAdminBase, TreatmentSessionAdminBase
+from treatments.models import Contraindication, TreatmentPlan, TreatmentSession
 
 
 @admin.register(PatientCondition)
 class PatientConditionAdmin(PatientConditionAdminBase):
-    """Conditions saved here go through care.holds: the patient's plans and appointments are re-screened."""
+    """Conditions are added, changed, confirmed and rejected here through care.holds, the use cases the API
+    calls: the same fields (`until` included), the same validation (on the form), and the patient's plans and
+    appointments re-screened in the same transaction (a hold appears with the save)."""
+
+    actions = ["confirm", "reject"]
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:
-            fields = {name: data[name] for name in ("active", "since", "note") if name in form.changed_data}
-            saved = patient_condition_update(patient_condition=obj, by=request.user, **fields)
+            saved = patient_condition_update(patient_condition=obj, by=request.user, **form.changed_fields())
         else:
             saved = patient_condition_record(
                 patient=data["patient"],
                 condition=data["condition"],
                 by=request.user,
-                active=data["active"],
-                since=data["since"],
-                note=data["note"],
+                **{name: data[name] for name in ("active", "since", "until", "note")},
             )
         obj.pk = saved.pk
+
+    def _verdict(self, request, queryset, *, verified: bool) -> int:
+        for record in queryset.select_related("patient"):
+            patient_condition_verify(patient_condition=record, by=request.user, verified=verified)
+        return queryset.count()
+
+    @admin.action(description="Confirm the selected conditions (a practitioner's review)")
+    def confirm(self, request, queryset):
+        self.message_user(request, f"{self._verdict(request, queryset, verified=True)} condition(s) confirmed.")
+
+    @admin.action(description="Reject the selected declared conditions (they become inactive)")
+    def reject(self, request, queryset):
+        count = self._verdict(request, queryset, verified=False)
+        self.message_user(request, f"{count} condition(s) rejected: inactive, the patients re-screened.")
 
 
 @admin.register(Contraindication)
@@ -46,3 +65,49 @@ class ContraindicationAdmin(WrittenThroughServices, ContraindicationAdminBase):
 
     def delete_row(self, request, obj):
         contraindication_delete(rule=obj, by=request.user)
+
+
+class _ActsThroughServices:
+    """The actions are offered to whoever may change the model, although its change form is read-only."""
+
+    def has_act_permission(self, request):
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+
+@admin.register(TreatmentPlan)
+class TreatmentPlanAdmin(_ActsThroughServices, TreatmentPlanAdminBase):
+    actions = ["cancel_plans"]
+
+    @admin.action(description="Cancel the selected plans (and their appointments still ahead)", permissions=["act"])
+    def cancel_plans(self, request, queryset):
+        return action_with_reason(
+            self,
+            request,
+            queryset,
+            action="cancel_plans",
+            title="Cancel plans",
+            question="Cancel these plans? Their appointments still ahead are cancelled and the patients told.",
+            apply=lambda plan, reason: plan_cancel_with_appointments(plan=plan, by=request.user, reason=reason),
+        )
+
+
+@admin.register(TreatmentSession)
+class TreatmentSessionAdmin(_ActsThroughServices, TreatmentSessionAdminBase):
+    actions = ["skip_sessions"]
+
+    @admin.action(
+        description="Skip the selected sessions (a booked one's appointment is cancelled)", permissions=["act"]
+    )
+    def skip_sessions(self, request, queryset):
+        return action_with_reason(
+            self,
+            request,
+            queryset,
+            action="skip_sessions",
+            title="Skip sessions",
+            question="Skip these sessions? A booked one's appointment is cancelled and the patient told.",
+            apply=lambda session, reason: session_skip_with_appointment(
+                session=session, by=request.user, reason=reason
+            ),
+        )

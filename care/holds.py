@@ -132,7 +132,7 @@ def patient_condition_update(*, patient_condition: PatientCondition, by, **field
     appointments, an ended or deactivated one lifts the holds it caused (plan flags stay until a practitioner
     reviews the plan).
     """
-    patient_condition_validate_change(fields)
+    patient_condition_validate_change(fields, patient_condition=patient_condition)
     with transaction.atomic():
         record = patient_condition_write_change(patient_condition=patient_condition, fields=fields)
         patient_screening_changed(patient=record.patient, by=by)

@@ -409,6 +409,7 @@ SPECTACULAR_SETTINGS = {
         "PlanStatusEnum": "treatments.choices.PlanStatus",
         "SessionStatusEnum": "treatments.choices.SessionStatus",
         "ProductSourceEnum": "treatments.choices.ProductSource",
+        "ConditionSourceEnum": "patients.choices.ConditionSource",
     },
 }
 

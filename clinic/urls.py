@@ -11,5 +11,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include("clinic.api.urls")),
     path("desk/", include("frontdesk.urls")),
+    # Included by name: the ground floor imports no app (exchange sits at the top of the layers).
+    path("fhir/", include("exchange.fhir.urls")),
+    path("feeds/", include("exchange.feeds.urls")),
     path("", include("portal.urls")),
 ]

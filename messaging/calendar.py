@@ -4,24 +4,16 @@ One UID per appointment and SEQUENCE = appointment.sequence, so a calendar updat
 and removes it on METHOD:CANCEL. Times carry the location's TZID with a VTIMEZONE, so they stay right across DST.
 """
 
-from datetime import date
 from email.utils import parseaddr
-from functools import lru_cache
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Event, Timezone, vCalAddress, vText
+from icalendar import Calendar, Event, vCalAddress, vText
 
+from clinic.vtimezone import vtimezone_for_years
 from scheduling.models import Appointment
 
 PRODID = "-//Clinic//Appointments//EN"
-
-
-@lru_cache(maxsize=32)
-def _vtimezone(tzid: str, year: int) -> Timezone:
-    """The zone's rules for the years around a visit: enough for any calendar, far smaller (and cheaper) than
-    icalendar's default span of decades; cached because every email for the location needs the same one."""
-    return Timezone.from_tzid(tzid, first_date=date(year - 1, 1, 1), last_date=date(year + 1, 12, 31))
 
 
 def mail_domain() -> str:
@@ -60,5 +52,7 @@ def appointment_ics(appointment: Appointment, *, cancelled: bool = False) -> byt
         attendee.params["cn"] = vText(appointment.patient.full_name)
         event.add("attendee", attendee)
     calendar.add_component(event)
-    calendar.add_component(_vtimezone(location.time_zone, appointment.start.astimezone(zone).year))
+    # The zone's changes for the years around the visit (clinic.vtimezone: each onset on the clock before it).
+    year = appointment.start.astimezone(zone).year
+    calendar.add_component(vtimezone_for_years(location.time_zone, year - 1, year + 1))
     return calendar.to_ical()

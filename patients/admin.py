@@ -1,10 +1,17 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinic.clock import clinic_today
+from clinic.admin_actions import HistoryShownNotReverted
+from clinic.exceptions import DomainValidationError
 from patients.audit import AccessLoggedAdmin
-from patients.models import AccessAlert, Condition, Patient, PatientCondition
+from patients.conditions import (
+    PATIENT_CONDITION_EDITABLE_FIELDS,
+    patient_condition_validate_change,
+    patient_condition_validate_new,
+)
+from patients.models import AccessAlert, Condition, Patient, PatientCondition, PatientNote
+from patients.notes import patient_note_mark_read
 from patients.services import patients_set_active
 
 
@@ -33,6 +40,55 @@ class PatientConditionInline(admin.TabularInline):
         return False
 
 
+class PatientNoteInline(admin.TabularInline):
+    """The patient's own words (the questionnaire's free text), shown: they are written by the questionnaire and
+    marked read through the notes' admin or the API."""
+
+    model = PatientNote
+    extra = 0
+    fields = ("created_at", "source", "text", "read_by", "read_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PatientNote)
+class PatientNoteAdmin(HistoryShownNotReverted, SimpleHistoryAdmin):
+    """Notes are kept as written, never edited or deleted; a practitioner marks them read (patients.notes)."""
+
+    list_display = ("patient", "created_at", "source", "text", "read_at", "read_by")
+    list_filter = ("source", ("read_at", admin.EmptyFieldListFilter))
+    search_fields = ("patient__last_name", "patient__first_name", "text")
+    list_select_related = ("patient", "read_by")
+    fields = ("patient", "source", "text", "created_at", "read_by", "read_at")
+    readonly_fields = fields
+    actions = ["mark_read"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Mark the selected notes read (a practitioner has read them)")
+    def mark_read(self, request, queryset):
+        try:
+            for note in queryset:
+                patient_note_mark_read(note=note, by=request.user)
+        except DomainValidationError as exc:
+            self.message_user(request, " ".join(exc.errors.get("by", [exc.detail])), messages.ERROR)
+            return
+        self.message_user(request, f"{queryset.count()} note(s) marked read.")
+
+
 @admin.register(Patient)
 class PatientAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
     """Patients are deactivated, never deleted: their appointments, plans and access log must stay readable. Its
@@ -44,7 +100,7 @@ class PatientAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
     list_filter = ("active", "email_reminders")
     search_fields = ("last_name", "first_name", "email", "phone")
     readonly_fields = ("active",)
-    inlines = [PatientConditionInline]
+    inlines = [PatientConditionInline, PatientNoteInline]
     actions = ["deactivate", "reactivate"]
 
     def has_delete_permission(self, request, obj=None):
@@ -62,18 +118,35 @@ class PatientAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
 
 
 class PatientConditionForm(forms.ModelForm):
+    """Validated by the service's own rules (patients.conditions), so the admin refuses what the API refuses and
+    shows why on the field; the save itself goes through the holds use case (scheduling's admin)."""
+
     class Meta:
         model = PatientCondition
         fields = ("patient", "condition", "active", "since", "until", "note")
 
-    def clean_since(self):
-        since = self.cleaned_data.get("since")
-        if since and since > clinic_today():
-            raise forms.ValidationError("The date cannot be in the future.")
-        return since
+    def changed_fields(self) -> dict:
+        """What the change form changes, as the service takes it."""
+        changed = set(self.changed_data)
+        return {name: self.cleaned_data[name] for name in PATIENT_CONDITION_EDITABLE_FIELDS if name in changed}
+
+    def clean(self):
+        data = super().clean()
+        try:
+            if self.instance.pk is None:
+                details = {name: data.get(name) for name in ("since", "until")}
+                patient_condition_validate_new(patient=data.get("patient"), condition=data.get("condition"), **details)
+            else:
+                patient_condition_validate_change(self.changed_fields(), patient_condition=self.instance)
+        except DomainValidationError as exc:
+            for field, messages in exc.errors.items():
+                self.add_error(field if field in self.fields else None, messages)
+        # The service has checked the one-row-per-condition rule and the dates, each on its field.
+        self._validate_unique = False
+        return data
 
 
-class PatientConditionAdminBase(AccessLoggedAdmin, SimpleHistoryAdmin):
+class PatientConditionAdminBase(AccessLoggedAdmin, HistoryShownNotReverted, SimpleHistoryAdmin):
     """How a patient's conditions look and validate in the admin. Registered by scheduling.admin, whose save goes
     through care.holds so a condition recorded here re-screens the patient's plans and appointments. Lists and
     pages are in the access log."""

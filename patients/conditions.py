@@ -14,9 +14,11 @@ from django.utils import timezone
 from clinic.clock import clinic_today
 from clinic.exceptions import DomainValidationError
 from clinic.lookups import instance_or_none
+from patients.choices import ConditionSource
 from patients.models import Condition, Patient, PatientCondition
 
 PATIENT_CONDITION_EDITABLE_FIELDS = ("active", "since", "until", "note")
+ENDS_BEFORE_IT_BEGAN = "A condition cannot end before it began."
 
 
 def _validate_since(since) -> list[str]:
@@ -42,7 +44,7 @@ def _validate_dates(since, until) -> dict[str, list[str]]:
     if until_errors := _validate_until(until):
         errors["until"] = until_errors
     if not errors and since is not None and until is not None and until < since:
-        errors["until"] = ["A condition cannot end before it began."]
+        errors["until"] = [ENDS_BEFORE_IT_BEGAN]
     return errors
 
 
@@ -58,12 +60,13 @@ class PatientConditionDetails(TypedDict, total=False):
     verified: bool
 
 
-def patient_condition_write_new(
-    *, patient: Patient, condition: Condition | int, by, **details: Unpack[PatientConditionDetails]
-) -> PatientCondition:
-    """Validate and save a new patient condition (one per patient and condition); DomainValidationError names
-    the fields. Call it inside the use case's transaction."""
-    condition_obj = instance_or_none(Condition, condition)
+def patient_condition_validate_new(
+    *, patient: Patient, condition: Condition | int | None, **details: Unpack[PatientConditionDetails]
+) -> Condition:
+    """Refuse (DomainValidationError, naming the fields) a new condition the service would not record: an unknown
+    condition, one already recorded for the patient, bad or inverted dates. Returns the condition. The API and the
+    admin's form ask this very function."""
+    condition_obj = instance_or_none(Condition, condition) if condition is not None else None
     errors = {}
     if condition_obj is None:
         errors["condition"] = ["Choose a known condition."]
@@ -72,14 +75,58 @@ def patient_condition_write_new(
     errors.update(_validate_dates(details.get("since"), details.get("until")))
     if errors:
         raise DomainValidationError(errors=errors)
+    return condition_obj
+
+
+def patient_condition_write_new(
+    *, patient: Patient, condition: Condition | int, by, **details: Unpack[PatientConditionDetails]
+) -> PatientCondition:
+    """Validate and save a new patient condition (one per patient and condition); DomainValidationError names
+    the fields. Call it inside the use case's transaction."""
+    condition_obj = patient_condition_validate_new(patient=patient, condition=condition, **details)
     record = PatientCondition(patient=patient, condition=condition_obj, recorded_by=by, **details)
     record.full_clean()
     record.save()
     return record
 
 
-def patient_condition_validate_change(fields: dict) -> None:
-    """Refuse (DomainValidationError) a change of anything but the editable fields, or a bad value."""
+def _holds_on(record: PatientCondition, day: date) -> bool:
+    started = record.since is None or record.since <= day
+    return record.active and started and (record.until is None or day <= record.until)
+
+
+def patient_condition_write_declared(
+    *, patient: Patient, condition: Condition, today: date, note: str
+) -> PatientCondition:
+    """The patient declares the condition (the questionnaire): from then on it is active from `today` (the
+    patient's local date) with no end, whatever row exists: an ended one, an inactive one, or one ending later.
+
+    Guarantees: a row that already holds today keeps its start and loses its end; any other row begins again
+    `today`. A row the declaration changes (or creates) is `source="patient"`, `verified=False` until a
+    practitioner reviews it, with `note` added; a row active from before today with no end is left as the clinic
+    recorded it. The row is locked. Inside the use case's transaction, which re-screens the patient."""
+    rows = PatientCondition.objects.select_for_update(of=("self",))
+    record = rows.filter(patient=patient, condition=condition).first()
+    if record is None:
+        return patient_condition_write_new(
+            patient=patient, condition=condition, by=None, note=note, source=ConditionSource.PATIENT, verified=False
+        )
+    if _holds_on(record, today) and record.until is None:
+        return record
+    if not _holds_on(record, today):
+        record.since = today
+    record.active, record.until = True, None
+    record.source, record.verified = ConditionSource.PATIENT, False
+    record.verified_by, record.verified_at = None, None
+    record.note = f"{record.note}\n{note}".strip()
+    record.full_clean()
+    record.save()
+    return record
+
+
+def patient_condition_validate_change(fields: dict, *, patient_condition: PatientCondition | None = None) -> None:
+    """Refuse (DomainValidationError) a change of anything but the editable fields, or a bad value; given the row,
+    also a change that would leave it ending before it began. The API and the admin's form ask this function."""
     errors = {
         name: ["This field cannot be changed here."] for name in fields if name not in PATIENT_CONDITION_EDITABLE_FIELDS
     }
@@ -89,6 +136,11 @@ def patient_condition_validate_change(fields: dict) -> None:
         errors["since"] = since_errors
     if "until" in fields and (until_errors := _validate_until(fields["until"])):
         errors["until"] = until_errors
+    if not errors and patient_condition is not None:
+        since = fields.get("since", patient_condition.since)
+        until = fields.get("until", patient_condition.until)
+        if since is not None and until is not None and until < since:
+            errors["until"] = [ENDS_BEFORE_IT_BEGAN]
     if errors:
         raise DomainValidationError(errors=errors)
 

@@ -136,6 +136,28 @@ class PatientCondition(models.Model):
         return f"{self.patient}: {self.condition}{state}"
 
 
+class PatientNote(models.Model):
+    """Free text about the patient's health, kept as it was written: what the patient wrote in the pre-visit
+    questionnaire ("I take apixaban") is `source="patient"`. Clinical data: clinical roles read it; the front desk
+    reads only that a practitioner must review it. Unread until a practitioner marks it read (who and when)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="notes")
+    text = models.TextField()
+    source = models.CharField(max_length=16, choices=ConditionSource.choices, default=ConditionSource.PATIENT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    read_at = models.DateTimeField(null=True, blank=True, help_text="When a practitioner read it; empty while unread.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["patient", "-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.patient}: note of {self.created_at:%Y-%m-%d} ({self.get_source_display().lower()})"
+
+
 class AccessLog(models.Model):
     """One read of a patient's record or clinical data through the API: who, which patient, what, when."""
 

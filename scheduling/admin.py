@@ -1,9 +1,12 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.admin_actions import HistoryShownNotReverted, action_with_reason
+from clinic.exceptions import DomainValidationError
 from patients.audit import AccessLoggedAdmin
 from scheduling.choices import AppointmentStatus
 from scheduling.models import (
@@ -20,7 +23,9 @@ from scheduling.models import (
 from scheduling.practitioners import practitioner_deactivate
 from scheduling.selectors import lot_recipients
 from scheduling.working_time import time_off_delete, time_off_save, working_hours_delete, working_hours_save
-from treatments.lots import lot_status_change
+from treatments.admin import ProductLotStatusChangeInline
+from treatments.choices import LotStatus
+from treatments.lots import lot_register, lot_status_change, lot_status_validate
 from treatments.models import ProductLot
 
 
@@ -164,7 +169,7 @@ class ReminderInline(admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
+class AppointmentAdmin(AccessLoggedAdmin, HistoryShownNotReverted, SimpleHistoryAdmin):
     """Appointments and their history, shown; the change page carries the visit's record: in the access log."""
 
     list_display = ("start", "end", "patient", "practitioner", "therapy_type", "room", "device", "status")
@@ -187,9 +192,33 @@ class AppointmentAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
         return False
 
 
+class ProductLotForm(forms.ModelForm):
+    """A status change is validated by the service's own rule (treatments.lots: a reason for every change, a
+    recalled lot released again most of all), shown on the form."""
+
+    class Meta:
+        model = ProductLot
+        fields = ("product", "lot_number", "expires_on", "received_on", "status", "status_reason")
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is not None and "status" in data:
+            stored = ProductLot.objects.get(pk=self.instance.pk)
+            try:
+                lot_status_validate(lot=stored, status=data["status"], reason=data.get("status_reason", ""))
+            except DomainValidationError as exc:
+                for field, messages_ in exc.errors.items():
+                    self.add_error(field if field in self.fields else None, messages_)
+        return data
+
+
 # A lot's admin lives here, beside the visits that record lots: its recipients are read from them.
 @admin.register(ProductLot)
 class ProductLotAdmin(admin.ModelAdmin):
+    """Lots are received here and change status through treatments.lots (each change in the lot's history, with
+    who, when and why); a lot is never deleted: quarantine or recall it."""
+
+    form = ProductLotForm
     list_display = ("lot_number", "product", "status", "expires_on", "received_on", "recipients")
     list_filter = ("status", "product")
     search_fields = ("lot_number", "product__name")
@@ -207,16 +236,38 @@ class ProductLotAdmin(admin.ModelAdmin):
         "recipients_list",
     )
     readonly_fields = ("recalled_at", "recalled_by", "recipients_list")
+    inlines = [ProductLotStatusChangeInline]
+    actions = ["quarantine"]
 
     def get_queryset(self, request):
         given = Count("appointments", filter=Q(appointments__status=AppointmentStatus.COMPLETED))
         return super().get_queryset(request).annotate(recipient_count=given)
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     def save_model(self, request, obj, form, change):
-        if change and {"status", "status_reason"} & set(form.changed_data):
-            lot_status_change(lot=obj, status=obj.status, reason=obj.status_reason, by=request.user)
-        else:
-            super().save_model(request, obj, form, change)
+        if not change:
+            lot_register(lot=obj, by=request.user)
+            return
+        details = [name for name in ("product", "lot_number", "expires_on", "received_on") if name in form.changed_data]
+        if details:
+            obj.save(update_fields=details)
+        lot_status_change(lot=obj, status=obj.status, reason=obj.status_reason, by=request.user)
+
+    @admin.action(description="Quarantine the selected lots (no longer given)")
+    def quarantine(self, request, queryset):
+        return action_with_reason(
+            self,
+            request,
+            queryset,
+            action="quarantine",
+            title="Quarantine lots",
+            question="Quarantine these lots? They can no longer be recorded for a visit.",
+            apply=lambda lot, reason: lot_status_change(
+                lot=lot, status=LotStatus.QUARANTINED, reason=reason, by=request.user
+            ),
+        )
 
     @admin.display(description="visits given", ordering="recipient_count")
     def recipients(self, lot):

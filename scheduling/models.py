@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from clinic.db import PostgresCheckConstraint, PostgresExclusionConstraint, TsTzRange
-from patients.models import Patient
+from patients.models import Patient, PatientNote
 from scheduling.choices import (
     ACTIVE_APPOINTMENT_STATUSES,
     AppointmentStatus,
@@ -465,6 +465,14 @@ class QuestionnaireAnswer(models.Model):
     appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="questionnaire")
     answers = models.JSONField(default=dict, help_text="Condition codes declared and the patient's own words.")
     submitted_at = models.DateTimeField(auto_now_add=True)
+    note = models.OneToOneField(
+        PatientNote,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="questionnaire",
+        help_text="The patient's own words, kept as a note a practitioner must read (empty when none were written).",
+    )
 
     def __str__(self):
         return f"questionnaire for appointment {self.appointment_id}"

@@ -59,6 +59,19 @@ def _missed_earlier_session() -> Q:
     return Q(plan__isnull=False, plan__status=PlanStatus.ACTIVE) & Q(Exists(missed))
 
 
+# What every role reads about an appointment whose patient wrote something in the questionnaire: never the words.
+QUESTIONNAIRE_REVIEW_REASON = "Needs a practitioner's review of the questionnaire answers."
+
+
+def _questionnaire_unread() -> Q:
+    return Q(questionnaire__note__isnull=False, questionnaire__note__read_at__isnull=True)
+
+
+def _questionnaire_unread_loaded(appointment: Appointment) -> bool | None:
+    """A booking's own answer (placed just now, never moved) has no questionnaire yet; otherwise None: ask."""
+    return False if getattr(appointment, "placed_on_open_day", False) and appointment.sequence == 0 else None
+
+
 # The reasons, in the order their sentences are read; a new reason is one more row.
 ATTENTION_RULES: list[AttentionRule] = [
     AttentionRule("on_hold", lambda: Q(on_hold=True), HOLD_REASON, check=lambda a: a.on_hold),
@@ -80,6 +93,9 @@ ATTENTION_RULES: list[AttentionRule] = [
         "The clinic is closed that day: move it to another day or cancel it.",
         # Booking and moving refuse a closed day: an appointment they just placed says so (`placed_on_open_day`).
         check=lambda a: False if getattr(a, "placed_on_open_day", False) else None,
+    ),
+    AttentionRule(
+        "questionnaire_unread", _questionnaire_unread, QUESTIONNAIRE_REVIEW_REASON, check=_questionnaire_unread_loaded
     ),
 ]
 # The annotations appointments_with_attention() adds, in the rules' order.

@@ -4,14 +4,15 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.admin_actions import HistoryShownNotReverted
 from patients.audit import AccessLoggedAdmin
 from treatments.models import (
     Consent,
     Contraindication,
     Product,
     ProductLot,
+    ProductLotStatusChange,
     TherapyType,
-    TreatmentPlan,
     TreatmentSession,
 )
 
@@ -50,8 +51,35 @@ class TherapyTypeAdmin(admin.ModelAdmin):
 
 
 class ProductLotInline(admin.TabularInline):
+    """A product's lots, shown: a lot is received and changes status in its own admin, through treatments.lots
+    (each status change kept with who, when and why)."""
+
     model = ProductLot
     extra = 0
+    fields = ("lot_number", "expires_on", "received_on", "status")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ProductLotStatusChangeInline(admin.TabularInline):
+    """A lot's status history: every change with who, when and why; a recall stays on it after a release."""
+
+    model = ProductLotStatusChange
+    extra = 0
+    fields = ("at", "from_status", "to_status", "reason", "by")
+    readonly_fields = fields
+    can_delete = False
+    ordering = ("-at", "-id")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Product)
@@ -97,7 +125,8 @@ class SessionAppointmentsMixin:
 
 
 class TreatmentSessionInline(SessionAppointmentsMixin, admin.TabularInline):
-    """Sessions are made by plan_create and moved by booking: here they are read, only notes are edited."""
+    """Sessions are made by plan_create, moved by booking, completed and skipped through the services: here they
+    are read."""
 
     model = TreatmentSession
     extra = 0
@@ -113,7 +142,7 @@ class TreatmentSessionInline(SessionAppointmentsMixin, admin.TabularInline):
         "appointments_list",
         "notes",
     )
-    readonly_fields = fields[:-1]
+    readonly_fields = fields
     can_delete = False
 
     def get_queryset(self, request):
@@ -134,13 +163,20 @@ class ConsentInline(admin.TabularInline):
         return False
 
 
-@admin.register(TreatmentPlan)
-class TreatmentPlanAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
+class NeverDeleted:
+    """Clinical records are cancelled, skipped or deactivated through their services, never deleted: no delete
+    button, no bulk delete."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TreatmentPlanAdminBase(AccessLoggedAdmin, NeverDeleted, HistoryShownNotReverted, SimpleHistoryAdmin):
     """The plan admin: the plan, its sessions (each with its appointments) and its consents.
 
-    Plans are opened through plan_create (screening, sessions, windows) and change status through the services,
-    so here the course, the status and the contraindication override are shown, not edited. Its pages and list
-    (indications) are in the access log.
+    Plans are opened through plan_create (screening, sessions, windows) and change status through the services
+    (care.admin registers this with its cancel action), so here the whole plan is shown, not edited. Its pages and
+    list (indications) are in the access log.
     """
 
     logged_list = True
@@ -164,6 +200,9 @@ class TreatmentPlanAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
         "patient",
         "therapy_type",
         "product",
+        "indication",
+        "prescriber",
+        "notes",
         "status",
         "sessions_planned",
         "min_interval_days",
@@ -193,6 +232,9 @@ class TreatmentPlanAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
     @admin.display(boolean=True, description="override")
     def overridden(self, plan):
         return bool(plan.overridden_findings)
@@ -212,8 +254,9 @@ class TreatmentPlanAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
         )
 
 
-@admin.register(TreatmentSession)
-class TreatmentSessionAdmin(SessionAppointmentsMixin, SimpleHistoryAdmin):
+class TreatmentSessionAdminBase(NeverDeleted, HistoryShownNotReverted, SessionAppointmentsMixin, SimpleHistoryAdmin):
+    """Sessions, read; care.admin registers this with its skip action (through the service)."""
+
     list_display = ("plan", "sequence", "status", "window_start", "window_end", "completed_at", "product_lot")
     list_filter = ("status",)
     search_fields = ("plan__patient__last_name", "product_lot__lot_number")
@@ -224,9 +267,12 @@ class TreatmentSessionAdmin(SessionAppointmentsMixin, SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Consent)
-class ConsentAdmin(SimpleHistoryAdmin):
+class ConsentAdmin(NeverDeleted, HistoryShownNotReverted, SimpleHistoryAdmin):
     """A consent is a signed record: recorded through consent_record, never edited afterwards."""
 
     list_display = ("plan", "text_version", "method", "consented_at", "recorded_by")

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from clinic.exceptions import DomainValidationError, InvalidTransition
 from treatments.choices import LotStatus
-from treatments.models import Product, ProductLot
+from treatments.models import Product, ProductLot, ProductLotStatusChange
 
 
 def lot_problems(*, lot: ProductLot | None, product: Product | None, day: date) -> list[str]:
@@ -33,19 +33,59 @@ def lot_problems(*, lot: ProductLot | None, product: Product | None, day: date) 
     return []
 
 
-def lot_status_change(*, lot: ProductLot, status: str, reason: str, by) -> ProductLot:
-    """Release, quarantine or recall a lot (the admin's edit): a recall keeps who and when, a release clears them.
-    The caller's transaction holds it."""
-    lot.status = status
-    lot.status_reason = (reason or "").strip()
-    if status == LotStatus.RECALLED:
-        lot.recalled_at = lot.recalled_at or timezone.now()
-        lot.recalled_by = lot.recalled_by or by
-    else:
-        lot.recalled_at, lot.recalled_by = None, None
-    lot.full_clean()
-    lot.save()
+def lot_status_validate(*, lot: ProductLot, status: str, reason: str) -> None:
+    """Refuse (DomainValidationError) a status change the service would not make: an unknown status, or a change
+    without a reason (a recalled lot released again most of all). `lot` is the lot as stored. The admin's form asks
+    this very function."""
+    errors = {}
+    if status not in LotStatus.values:
+        errors["status"] = ["Choose released, quarantined or recalled."]
+    elif status != lot.status and not (reason or "").strip():
+        recalled = " Its recall stays on record." if lot.status == LotStatus.RECALLED else ""
+        errors["status_reason"] = [f"Say why the lot becomes {LotStatus(status).label.lower()}.{recalled}"]
+    if errors:
+        raise DomainValidationError(errors=errors)
+
+
+def _record_status(lot: ProductLot, *, before: str, by) -> None:
+    ProductLotStatusChange.objects.create(
+        lot=lot, from_status=before, to_status=lot.status, reason=lot.status_reason, by=by
+    )
+
+
+def lot_register(*, lot: ProductLot, by) -> ProductLot:
+    """Save a newly received lot and the first line of its status history (who, when, its status and why)."""
+    with transaction.atomic():
+        lot.status_reason = (lot.status_reason or "").strip()
+        if lot.status == LotStatus.RECALLED:
+            lot.recalled_at, lot.recalled_by = timezone.now(), by
+        lot.full_clean()
+        lot.save()
+        _record_status(lot, before="", by=by)
     return lot
+
+
+def lot_status_change(*, lot: ProductLot, status: str, reason: str, by) -> ProductLot:
+    """Release, quarantine or recall a lot (the admin's edit, a recall).
+
+    Guarantees, in one transaction: the change has a reason (lot_status_validate); every change is kept in the lot's
+    status history (from, to, who, when, why); a recall records who and when on the lot, and a later release keeps
+    that record (the lot shows when it was last recalled). The same status with the same reason changes nothing.
+    """
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        row = ProductLot.objects.select_for_update().select_related("product").get(pk=lot.pk)
+        lot_status_validate(lot=row, status=status, reason=reason)
+        if (row.status, row.status_reason) == (status, reason):
+            return row
+        before = row.status
+        row.status, row.status_reason = status, reason
+        if status == LotStatus.RECALLED and before != LotStatus.RECALLED:
+            row.recalled_at, row.recalled_by = timezone.now(), by
+        row.full_clean()
+        row.save()
+        _record_status(row, before=before, by=by)
+    return row
 
 
 def lot_recall(*, lot: ProductLot, by, reason: str) -> ProductLot:
@@ -61,7 +101,8 @@ def lot_recall(*, lot: ProductLot, by, reason: str) -> ProductLot:
         row = ProductLot.objects.select_for_update().select_related("product").get(pk=lot.pk)
         if row.status == LotStatus.RECALLED:
             raise InvalidTransition(
-                f"Lot {row.lot_number} was already recalled on {row.recalled_at:%Y-%m-%d}.",
+                f"Lot {row.lot_number} was already recalled"
+                + (f" on {row.recalled_at:%Y-%m-%d}." if row.recalled_at else "."),
                 current=row.status,
                 requested=LotStatus.RECALLED,
             )

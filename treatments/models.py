@@ -105,6 +105,24 @@ class ProductLot(models.Model):
         return f"{self.product.name} lot {self.lot_number}"
 
 
+class ProductLotStatusChange(models.Model):
+    """One change of a lot's status: from what, to what, who, when and why. Written by treatments.lots with every
+    change (and the lot's first status); never edited or deleted, so a recall stays on record after a release."""
+
+    lot = models.ForeignKey(ProductLot, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=16, choices=LotStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=LotStatus.choices)
+    reason = models.TextField(blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["lot", "at", "id"]
+
+    def __str__(self):
+        return f"{self.lot}: {self.from_status or 'new'} -> {self.to_status} at {self.at:%Y-%m-%d %H:%M}"
+
+
 class Contraindication(models.Model):
     """A rule: a condition (or medication class, or allergy) rules out a therapy type or a product source."""
 

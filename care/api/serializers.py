@@ -6,7 +6,8 @@ from clinic.api.fields import (
     StrictCharField,
     StrictSerializer,
 )
-from patients.models import Patient
+from patients.api.serializers import PatientNoteSerializer
+from patients.models import Patient, PatientNote
 from scheduling.models import (
     Device,
     Location,
@@ -95,3 +96,17 @@ class PlacementSerializer(serializers.Serializer):
 class PlanScheduleSerializer(serializers.Serializer):
     plan = serializers.IntegerField()
     placements = PlacementSerializer(many=True)
+
+
+class PatientNoteClinicalSerializer(PatientNoteSerializer):
+    """A patient's note with the appointment whose questionnaire it came from (null for any other note)."""
+
+    appointment = serializers.SerializerMethodField(help_text="The appointment whose questionnaire held the words.")
+
+    class Meta(PatientNoteSerializer.Meta):
+        fields = [*PatientNoteSerializer.Meta.fields, "appointment"]
+        read_only_fields = fields
+
+    def get_appointment(self, note: PatientNote) -> int | None:
+        answer = getattr(note, "questionnaire", None)
+        return answer.appointment_id if answer is not None else None

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from care.api import views
+from care.api import notes, views
 
 router = SimpleRouter()
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
@@ -16,6 +16,12 @@ urlpatterns = [
         "patients/<id:patient_pk>/conditions/<id:pk>/verify/",
         views.PatientConditionVerifyView.as_view(),
         name="patient-condition-verify",
+    ),
+    path("patients/<id:pk>/notes/", notes.PatientNotesView.as_view(), name="patient-notes"),
+    path(
+        "appointments/<id:pk>/questionnaire-read/",
+        notes.QuestionnaireReadView.as_view(),
+        name="appointment-questionnaire-read",
     ),
     path("plans/<id:pk>/schedule/", views.PlanScheduleView.as_view(), name="plan-schedule"),
     path("plans/<id:pk>/review/", views.PlanReviewView.as_view(), name="plan-review"),

@@ -30,6 +30,7 @@ v1 = [
     path("", include("care.api.urls")),
     path("", include("waitlist.api.urls")),
     path("", include("exchange.api.urls")),
+    path("", include("exchange.feeds.api.urls")),
 ]
 
 urlpatterns = [

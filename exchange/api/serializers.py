@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from care.api.serializers import PatientNoteClinicalSerializer
 from messaging.api.serializers import ReminderSerializer
 from patients.api.serializers import PatientConditionSerializer, PatientSerializer
 from scheduling.api.serializers import AppointmentClinicalSerializer
@@ -27,6 +28,7 @@ class ExportAppointmentSerializer(AppointmentClinicalSerializer):
 class PatientExportSerializer(serializers.Serializer):
     patient = PatientSerializer()
     conditions = PatientConditionSerializer(many=True)
+    notes = PatientNoteClinicalSerializer(many=True, help_text="The patient's own words, read or not.")
     plans = ExportPlanSerializer(many=True)
     appointments = ExportAppointmentSerializer(many=True)
     consents = ConsentSerializer(many=True, help_text="Every consent: to plans and to single visits.")

@@ -46,6 +46,7 @@ class PatientExportView(APIView):
         document = {
             "patient": patient,
             "conditions": patient.conditions.select_related("condition"),
+            "notes": patient.notes.select_related("questionnaire"),
             "plans": TreatmentPlan.objects.filter(patient=patient)
             .select_related("patient")
             .prefetch_related("sessions__appointments", "consents"),

@@ -10,7 +10,7 @@ from clinic.api.fields import (
     StrictModelSerializer,
     StrictSerializer,
 )
-from patients.models import AccessLog, Condition, Patient, PatientCondition, e164_validator
+from patients.models import AccessLog, Condition, Patient, PatientCondition, PatientNote, e164_validator
 
 
 class PatientSerializer(StrictModelSerializer):
@@ -107,6 +107,16 @@ class PatientConditionUpdateSerializer(StrictModelSerializer):
     class Meta:
         model = PatientCondition
         fields = ["active", "since", "until", "note"]
+
+
+class PatientNoteSerializer(serializers.ModelSerializer):
+    """A note in free text about the patient's health (clinical roles only): the patient's own words from the
+    questionnaire are `source: "patient"`; `read_at` is empty until a practitioner has read it."""
+
+    class Meta:
+        model = PatientNote
+        fields = ["id", "patient", "text", "source", "created_at", "read_by", "read_at"]
+        read_only_fields = fields
 
 
 class AccessLogSerializer(serializers.ModelSerializer):

@@ -75,6 +75,9 @@ MATRIX = [
     ("plan review", "post", "/api/v1/plans/{plan}/review/", {}, CLINICAL, None),
     ("plan cancel", "post", "/api/v1/plans/{plan}/cancel/", {"reason": "Patient moved away"}, STAFF, None),
     ("plan session skip", "post", "/api/v1/plans/{plan}/sessions/{session}/skip/", {"reason": "Away"}, CLINICAL, None),
+    # The practitioner themself may too (tests/exchange/test_feeds.py); another practitioner may not.
+    ("calendar feed issue", "post", "/api/v1/practitioners/{practitioner}/calendar-feed/", None, {AD}, 201),
+    ("calendar feed revoke", "delete", "/api/v1/practitioners/{practitioner}/calendar-feed/", None, {AD}, 204),
 ]
 
 
@@ -115,6 +118,7 @@ def _request(client, records, method, url, body):
         plan=records.plan.pk,
         appointment=records.appointment.pk,
         session=records.session.pk,
+        practitioner=records.clinic.practitioners[0].pk,
     )
     if isinstance(body, str):
         body = _bodies(records)[body]

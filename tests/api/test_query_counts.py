@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.dateparse import parse_datetime
 
 from patients.api.views import PatientViewSet
-from patients.models import AccessLog
+from patients.models import AccessLog, PatientNote
 from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment
 from tests import factories
@@ -131,6 +131,7 @@ def add_everything_for_export(records, n):
             status=AppointmentStatus.COMPLETED,
         )
         factories.ReminderFactory(appointment=appointment)
+        PatientNote.objects.create(patient=records.patient, text=f"I take apixaban ({i})")
 
 
 ENDPOINTS = [
@@ -153,6 +154,8 @@ ENDPOINTS = [
     ("/api/v1/patients/{patient}/export/", add_everything_for_export),
 ]
 MAX_QUERIES = 12
+# The export reads one list more than any other endpoint: the patient's notes in their own words.
+MAX_EXPORT_QUERIES = MAX_QUERIES + 1
 
 
 def count_queries(client, url) -> int:
@@ -170,9 +173,10 @@ def test_list_query_count_does_not_grow_with_rows(records, clinic_admin_api, url
     few = count_queries(clinic_admin_api, url)
     if add is not None:
         add(records, 8)
-    with django_assert_max_num_queries(min(few, MAX_QUERIES)):
+    most = MAX_EXPORT_QUERIES if url.endswith("/export/") else MAX_QUERIES
+    with django_assert_max_num_queries(min(few, most)):
         clinic_admin_api.get(url)
-    assert few <= MAX_QUERIES
+    assert few <= most
 
 
 # One booking through the API, on the path every booking takes: the token with the user's roles; the body's

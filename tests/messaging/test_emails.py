@@ -82,6 +82,19 @@ def test_the_calendar_file_has_a_stable_uid_the_sequence_and_the_location_zone(a
     assert moved.decoded("DTSTART") == appointment.start
 
 
+def test_the_calendar_files_zone_changes_at_the_wall_time_before_each_change(appointment):
+    """RFC 5545: London's spring change is at 01:00 (GMT), its autumn change at 02:00 (BST), read in TZOFFSETFROM;
+    the file's zone covers the visit's year and those either side (clinic.vtimezone, tested against zoneinfo)."""
+    calendar, _ = event_of(appointment_ics(appointment))
+    (zone,) = calendar.walk("VTIMEZONE")
+    text = zone.to_ical().decode()
+    daylight = text.split("BEGIN:DAYLIGHT")[1].split("END:DAYLIGHT")[0]
+    standard = text.split("BEGIN:STANDARD")[1].split("END:STANDARD")[0]
+    assert "20270328T010000" in daylight and "TZOFFSETFROM:+0000" in daylight
+    assert "20271031T020000" in standard and "TZOFFSETFROM:+0100" in standard
+    assert "20260329T010000" in daylight and "20280326T010000" in daylight
+
+
 def test_the_cancellation_carries_a_calendar_cancel_and_no_links(appointment):
     appointment.status = "cancelled"
     message = reminder_message(ReminderFactory(appointment=appointment, kind="cancellation"))

@@ -2,6 +2,7 @@
 // record (clinical roles), plans and the clinical forms. Every rule is the API's.
 import { api, config, listAll } from "./api.js";
 import { loadConditions, loadScreenings, setupClinical } from "./patient-clinical.js";
+import { loadNotes } from "./patient-notes.js";
 import { renderPlans } from "./patient-plans.js";
 import { byId, catalog, clinical, loadCatalog, patientId, zoneOf } from "./patient-store.js";
 import { h, localDateLabel, localTime } from "./ui.js";
@@ -67,6 +68,7 @@ async function refreshAll() {
   await Promise.all([
     renderPlans(appointments, refreshAll),
     clinical ? loadConditions() : null,
+    clinical ? loadNotes(refreshAll) : null,
     loadScreenings(),
     loadPatient(),
   ]);
@@ -79,7 +81,7 @@ async function start() {
     $("patient-name").textContent = `The record could not be loaded: ${error.message}`;
     return;
   }
-  for (const id of ["conditions-heading", "open-plan-heading", "treatments-heading"]) $(id).parentElement.hidden = !clinical;
+  for (const id of ["conditions-heading", "notes-heading", "open-plan-heading", "treatments-heading"]) $(id).parentElement.hidden = !clinical;
   setupClinical(refreshAll);
   await refreshAll();
   document.body.dataset.ready = "true";

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0010_access_log_survives_the_patient'),
+        ('patients', '0011_patient_note'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

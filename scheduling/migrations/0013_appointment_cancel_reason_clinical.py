@@ -15,7 +15,7 @@ def mark_clinicians_reasons(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0011_appointment_link_secret'),
+        ('scheduling', '0012_questionnaire_note'),
     ]
 
     operations = [

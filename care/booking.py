@@ -17,6 +17,7 @@ from care.holds import appointment_hold_sync
 from care.slots import ATTEMPTS_PER_SESSION, Preference, active_appointment, rank_slots, window_slots
 from clinic.celery import enqueue_on_commit
 from clinic.exceptions import ConsentMissing, DomainValidationError, SlotUnavailable
+from clinic.redaction import written_by_clinician
 from messaging.reminders import appointment_reminders_sync
 from patients.models import Patient
 from scheduling.booking import (
@@ -133,6 +134,7 @@ def appointment_reschedule(
     by=None,
     move_later_sessions: bool = True,
     location: Location | None = None,
+    sequence: int | None = None,
 ) -> Appointment:
     """Move a booked appointment to `start` (and optionally another practitioner), atomically, or refuse.
 
@@ -144,7 +146,9 @@ def appointment_reschedule(
     a plan session, it may not go on or after a later booked session (OutsidePlanWindow), and later sessions that
     fall out of their recomputed windows are moved to the nearest fit or cancelled with the plan flagged
     (sessions_follow_move, below; listed in the appointment's `cascade`) unless `move_later_sessions`
-    is False, which planning itself uses while it walks the later sessions.
+    is False, which planning itself uses while it walks the later sessions. With `sequence` (the appointment's
+    calendar sequence as the client last read it), a move made meanwhile (e.g. by the patient's link) is Conflict,
+    not overridden.
     """
     with overlap_refused(), transaction.atomic():
         appointment, session, freed = appointment_write_move(
@@ -154,6 +158,7 @@ def appointment_reschedule(
             location=location,
             # A cascade moves later sessions one by one: the next one follows in the same walk.
             keep_order=move_later_sessions,
+            sequence=sequence,
         )
         appointment_reminders_sync(appointment, event="moved")
         appointment_event(appointment, "appointment.rescheduled")
@@ -175,6 +180,7 @@ def appointment_cancel(
     reason: str = "",
     cancelled_by: str = CancelledBy.PATIENT,
     move_later_sessions: bool = True,
+    clinical_reason: bool = False,
 ) -> Appointment:
     """Cancel a booked appointment (held or not): the reason, the time and who cancelled (`cancelled_by`: the
     patient or the clinic) are kept, the slot is free again at once, the plan session goes back to planned (its
@@ -188,10 +194,17 @@ def appointment_cancel(
     on hold: nothing is left to treat. For a plan session the later windows are recomputed and every later booked
     session that falls out of its window is moved into it or cancelled with the plan flagged (listed in the
     answer's `cascade`), unless `move_later_sessions` is False (a plan's own walk, which does that itself); a
-    later session still booked behind an unbooked one puts the plan on the attention list.
+    later session still booked behind an unbooked one puts the plan on the attention list. The reason is kept as
+    clinical text (the front desk reads a neutral sentence: clinic.redaction) when `clinical_reason` says so or a
+    clinician wrote it.
     """
     with transaction.atomic():
-        appointment = appointment_write_cancel(appointment=appointment, reason=reason, cancelled_by=cancelled_by)
+        appointment = appointment_write_cancel(
+            appointment=appointment,
+            reason=reason,
+            cancelled_by=cancelled_by,
+            clinical_reason=clinical_reason or written_by_clinician(by),
+        )
         appointment_reminders_sync(appointment, event="cancelled")
         appointment_event(appointment, "appointment.cancelled")
         time_freed(

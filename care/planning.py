@@ -251,6 +251,7 @@ def plan_cancel_with_appointments(*, plan: TreatmentPlan, by, reason: str) -> Tr
                     reason=f"The treatment plan was cancelled: {reason}",
                     cancelled_by=CancelledBy.CLINIC,
                     move_later_sessions=False,
+                    clinical_reason=True,
                 )
             )
             for appointment in plan.appointments.filter(status__in=ACTIVE_APPOINTMENT_STATUSES).order_by("start")
@@ -277,6 +278,7 @@ def session_skip_with_appointment(*, session: TreatmentSession, by, reason: str)
                 reason=f"Session skipped: {reason}",
                 cancelled_by=CancelledBy.CLINIC,
                 move_later_sessions=False,
+                clinical_reason=True,
             )
         session.refresh_from_db()
         session_skip(session=session, by=by, reason=reason)

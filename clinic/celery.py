@@ -7,6 +7,8 @@ import os
 from celery import Celery
 from django.db import transaction
 
+from clinic.budget import within_budget
+
 logger = logging.getLogger(__name__)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
@@ -44,8 +46,9 @@ def enqueue_on_commit(task_name: str, *args) -> None:
 
     def publish() -> None:
         try:
-            app.send_task(task_name, args=list(args), retry=False)
-        except Exception:  # any broker failure: the rows are committed, the task's safety net catches up
+            # A hung broker holds the request no longer than what is left of its budget (clinic.budget).
+            within_budget(lambda: app.send_task(task_name, args=list(args), retry=False))
+        except Exception:  # any broker failure or BudgetSpent: the rows are committed, the safety net catches up
             logger.warning("broker unavailable: %s%r waits for its safety net", task_name, args, exc_info=True)
 
     transaction.on_commit(publish)

@@ -50,6 +50,13 @@ class DomainValidationError(DomainError):
     default_detail = "Some fields are not valid."
 
 
+class Conflict(DomainError):
+    """The row changed since the client read it (a stale `sequence`), or another integrity clash."""
+
+    code = "conflict"
+    default_detail = "This appointment changed since you read it. Reload it and try again."
+
+
 class SlotUnavailable(DomainError):
     code = ErrorCode.SLOT_UNAVAILABLE
     default_detail = "That time is no longer free. Pick another slot."

@@ -2,6 +2,9 @@
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
+
+from clinic.api.throttling import sign_in_page_wait
 
 
 def payload_too_large(request, limit: int) -> HttpResponse:
@@ -26,4 +29,29 @@ class RequestSizeLimitMiddleware:
             length = 0
         if length > limit:
             return payload_too_large(request, limit)
+        return self.get_response(request)
+
+
+class SignInPageThrottleMiddleware:
+    """The login pages (desk and admin) are throttled per client address at the token endpoint's rate
+    (CLINIC_THROTTLE_SIGN_IN): a POST over the rate is a 429 page with Retry-After, before any password is checked."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.paths = None
+
+    def __call__(self, request):
+        if request.method == "POST":
+            if self.paths is None:
+                self.paths = {reverse("login"), reverse("admin:login")}
+            if request.path in self.paths:
+                wait = sign_in_page_wait(request)
+                if wait is not None:
+                    response = HttpResponse(
+                        "Too many sign-in attempts from this address. Try again shortly.",
+                        status=429,
+                        content_type="text/plain; charset=utf-8",
+                    )
+                    response["Retry-After"] = str(int(wait + 0.999))
+                    return response
         return self.get_response(request)

@@ -109,8 +109,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "clinic.middleware.RequestSizeLimitMiddleware",
+    "clinic.budget.RequestBudgetMiddleware",
     "csp.middleware.CSPMiddleware",
+    "clinic.middleware.RequestSizeLimitMiddleware",
+    "clinic.privacy.ClinicalAnswerNoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -119,6 +121,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "clinic.middleware.SignInPageThrottleMiddleware",
     "axes.middleware.AxesMiddleware",
     "clinic.admin_zones.AdminTimeZoneMiddleware",
 ]
@@ -257,6 +260,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS["max_retries"] = 0
 # A hung broker (accepting connections, never answering) must not hold a request either: every socket operation
 # gives up after this long. Above the 1 s a worker's BRPOP waits, so an idle worker's poll never trips it.
 CLINIC_BROKER_TIMEOUT_SECONDS = env.float("CLINIC_BROKER_TIMEOUT_SECONDS", default=1.5)
+# One budget per request for every wait on the throttle cache and the broker together (clinic.budget): a hung
+# Redis costs a request at most this long, whatever it asked of it.
+CLINIC_REQUEST_BUDGET_SECONDS = env.float("CLINIC_REQUEST_BUDGET_SECONDS", default=1.0)
 # (Set for every transport: a process may publish to Redis through CELERY_BROKER_WRITE_URL; others ignore them.)
 CELERY_BROKER_TRANSPORT_OPTIONS.update(
     socket_timeout=CLINIC_BROKER_TIMEOUT_SECONDS, socket_connect_timeout=CLINIC_BROKER_TIMEOUT_SECONDS
@@ -319,9 +325,10 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CLINIC_CACHE_KEY_PREFIX,
+            # Only web requests count rates here: a hung Redis costs one at most the request's budget.
             "OPTIONS": {
-                "socket_timeout": CLINIC_BROKER_TIMEOUT_SECONDS,
-                "socket_connect_timeout": CLINIC_BROKER_TIMEOUT_SECONDS,
+                "socket_timeout": min(CLINIC_BROKER_TIMEOUT_SECONDS, CLINIC_REQUEST_BUDGET_SECONDS),
+                "socket_connect_timeout": min(CLINIC_BROKER_TIMEOUT_SECONDS, CLINIC_REQUEST_BUDGET_SECONDS),
             },
         }
     }
@@ -390,6 +397,7 @@ REST_FRAMEWORK = {
         "public_read": env.str("CLINIC_THROTTLE_PUBLIC_READ", default="600/hour"),
         # Online booking requests per email address (whoever sends them).
         "public_email": env.str("CLINIC_THROTTLE_PUBLIC_EMAIL", default="10/hour"),
+        "export": env.str("CLINIC_THROTTLE_EXPORT", default="30/hour"),
     },
     "DEFAULT_PERMISSION_CLASSES": ["clinic.api.permissions.HasRole"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -443,6 +451,14 @@ AXES_VERBOSE = False
 # By the pair: a stranger guessing the shared desk account's password locks out themselves, not the whole desk.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_CALLABLE = "clinic.api.auth.lockout_response"
+# How many reverse proxies stand in front of the web processes (0: none, X-Forwarded-For is never read). Throttles
+# and the lockout read the client's address through clinic.client_address alone.
+CLINIC_TRUSTED_PROXIES = _env_or_fail(
+    env.int, "CLINIC_TRUSTED_PROXIES", "CLINIC_TRUSTED_PROXIES must be a whole number of proxies", default=0
+)
+if CLINIC_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("CLINIC_TRUSTED_PROXIES must be 0 or more.")
+AXES_CLIENT_IP_CALLABLE = "clinic.client_address.client_address"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -473,6 +489,10 @@ CONTENT_SECURITY_POLICY = {
 }
 
 KNOX_TOKEN_MODEL = "clinic.ApiToken"
+# One sign-in lifetime for API tokens and browser sessions alike: CLINIC_TOKEN_TTL_HOURS from sign-in, not renewed
+# by use (README "Modes and variables").
+SESSION_COOKIE_AGE = int(CLINIC_TOKEN_TTL_HOURS * 3600)
+SESSION_SAVE_EVERY_REQUEST = False
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=CLINIC_TOKEN_TTL_HOURS),
     "AUTH_HEADER_PREFIX": "Token",

@@ -4,12 +4,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.admin_actions import HistoryShownNotReverted
 from clinic.exceptions import DomainValidationError
+from patients.audit import AccessLoggedAdmin
 from patients.conditions import (
     PATIENT_CONDITION_EDITABLE_FIELDS,
     patient_condition_validate_change,
     patient_condition_validate_new,
 )
-from patients.models import Condition, PatientCondition, PatientNote
+from patients.models import AccessAlert, Condition, PatientCondition, PatientNote
 from patients.notes import patient_note_mark_read
 
 
@@ -87,10 +88,13 @@ class PatientNoteAdmin(HistoryShownNotReverted, SimpleHistoryAdmin):
         self.message_user(request, f"{queryset.count()} note(s) marked read.")
 
 
-class PatientAdminBase(SimpleHistoryAdmin):
-    """Patients are deactivated, never deleted: their appointments, plans and access log must stay readable.
-    Registered by care.admin, whose deactivate and reactivate actions go through care.people so the patient's
-    appointments ahead follow (attention list, reminders)."""
+class PatientAdminBase(AccessLoggedAdmin, SimpleHistoryAdmin):
+    """Patients are deactivated, never deleted: their appointments, plans and access log must stay readable. Its
+    change page shows the patient's conditions: each view is in the access log. Registered by care.admin, whose
+    deactivate and reactivate actions go through care.people so the patient's appointments ahead follow
+    (attention list, reminders)."""
+
+    patient_lookup = "pk"
 
     list_display = ("last_name", "first_name", "date_of_birth", "email", "phone", "email_reminders", "active")
     list_filter = ("active", "email_reminders")
@@ -131,9 +135,12 @@ class PatientConditionForm(forms.ModelForm):
         return data
 
 
-class PatientConditionAdminBase(HistoryShownNotReverted, SimpleHistoryAdmin):
+class PatientConditionAdminBase(AccessLoggedAdmin, HistoryShownNotReverted, SimpleHistoryAdmin):
     """How a patient's conditions look and validate in the admin. Registered by scheduling.admin, whose save goes
-    through care.holds so a condition recorded here re-screens the patient's plans and appointments."""
+    through care.holds so a condition recorded here re-screens the patient's plans and appointments. Lists and
+    pages are in the access log."""
+
+    logged_list = True
 
     form = PatientConditionForm
     list_display = ("patient", "condition", "active", "since", "until", "updated_at")
@@ -148,3 +155,24 @@ class PatientConditionAdminBase(HistoryShownNotReverted, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: the history of what a patient had stays
+
+
+@admin.register(AccessAlert)
+class AccessAlertAdmin(admin.ModelAdmin):
+    """The clinic admin's attention list for reads of patient data (bursts of exports): review, then mark."""
+
+    list_display = ("at", "user", "what", "reviewed", "reviewed_by")
+    list_filter = ("reviewed",)
+    readonly_fields = ("user", "at", "what", "reviewed", "reviewed_by")
+    actions = ["mark_reviewed"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Mark the selected alerts reviewed")
+    def mark_reviewed(self, request, queryset):
+        changed = queryset.filter(reviewed=False).update(reviewed=True, reviewed_by=request.user)
+        self.message_user(request, f"{changed} alert(s) marked reviewed.")

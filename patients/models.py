@@ -178,3 +178,22 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.method} {self.endpoint} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class AccessAlert(models.Model):
+    """Something about reads of patient data a clinic admin should look at (their attention list in the admin),
+    e.g. a burst of whole-record exports by one user. Kept until an admin marks it reviewed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    what = models.TextField(help_text="What happened, in a sentence.")
+    reviewed = models.BooleanField(default=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["reviewed", "-at", "-id"]
+
+    def __str__(self):
+        return f"{self.user}: {self.what}"

@@ -1,12 +1,15 @@
 """The pages behind the signed links in patient emails. GET shows what the link will do; POST does it, so a mail
 scanner that follows links cannot cancel an appointment."""
 
+from datetime import datetime
+
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views import View
 
 from care import questionnaire
+from clinic.api.fields import within_bounds
 from clinic.exceptions import DomainError
 from messaging import links
 from messaging.emails import local_time_text
@@ -33,6 +36,21 @@ TEXTS = {
         "service": appointment_cancel_by_link,
     },
 }
+
+
+def form_instant(value: str | None) -> datetime | None:
+    """A date-time a form sent: ISO 8601 with its offset, between 1900 and 2100; None for anything else (a month
+    13, an hour 25, no offset, digits other than ASCII), never an exception."""
+    value = (value or "").strip()
+    if not value.isascii():
+        return None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        return None
+    if parsed is None or timezone.is_naive(parsed) or not within_bounds(parsed):
+        return None
+    return parsed
 
 
 class _PatientPageView(View):
@@ -176,6 +194,11 @@ class RescheduleLinkView(_AppointmentLinkView):
         )
 
     def post(self, request, token: str):
+        # The link first: a bad or old link says so whatever the form holds; then the form.
+        try:
+            appointment = links.appointment_from_link(token=token, action="reschedule")
+        except DomainError as exc:
+            return self._show(request, message=exc.detail, status=exc.status_code)
         try:
             if request.POST.get("answer") == "earlier":
                 entry = self_service.waitlist_join_earlier_by_link(token=token)
@@ -185,9 +208,8 @@ class RescheduleLinkView(_AppointmentLinkView):
                     "accept an offer we email you."
                 )
                 return self._show(request, message=message, appointment=appointment)
-            start = parse_datetime(request.POST.get("start") or "")
-            if start is None or timezone.is_naive(start):
-                appointment = links.appointment_from_link(token=token, action="reschedule")
+            start = form_instant(request.POST.get("start"))
+            if start is None:
                 return self._show(
                     request,
                     message="Please choose one of the times listed.",
@@ -236,11 +258,19 @@ class QuestionnaireLinkView(_AppointmentLinkView):
         )
 
     def post(self, request, token: str):
-        ids = [int(value) for value in request.POST.getlist("condition") if value.isdigit() and len(value) < 10]
+        # The link first, then the form: ticked boxes are ids (ASCII digits), the free text has a length.
         try:
-            outcome = questionnaire.questionnaire_submit_by_link(
-                token=token, condition_ids=ids, other=request.POST.get("other", "")
-            )
+            appointment = links.appointment_from_link(token=token, action="questionnaire")
+        except DomainError as exc:
+            return self._show(request, message=exc.detail, status=exc.status_code)
+        values = request.POST.getlist("condition")
+        other = request.POST.get("other", "")
+        if not all(value.isascii() and value.isdigit() and len(value) < 10 for value in values) or len(other) > 2000:
+            message = "Some answers could not be read. Please tick the boxes again (and keep the note short)."
+            return self._show(request, message=message, appointment=appointment, ask=True, status=400)
+        ids = [int(value) for value in values]
+        try:
+            outcome = questionnaire.questionnaire_submit_by_link(token=token, condition_ids=ids, other=other)
         except DomainError as exc:
             return self._show(request, message=exc.detail, status=exc.status_code)
         message = "Thank you: we have your answers."

@@ -8,6 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from clinic.admin_actions import HistoryShownNotReverted, action_with_reason
 from clinic.admin_zones import LocalTimeAdmin
 from clinic.exceptions import DomainValidationError
+from patients.audit import AccessLoggedAdmin
 from scheduling.choices import AppointmentStatus
 from scheduling.models import (
     Appointment,
@@ -191,7 +192,9 @@ class ReminderInline(admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(LocalTimeAdmin, HistoryShownNotReverted, SimpleHistoryAdmin):
+class AppointmentAdmin(LocalTimeAdmin, AccessLoggedAdmin, HistoryShownNotReverted, SimpleHistoryAdmin):
+    """Appointments and their history, shown; the change page carries the visit's record: in the access log."""
+
     list_display = ("start", "end", "patient", "practitioner", "therapy_type", "room", "device", "status")
     list_filter = ("status", "location", "practitioner", "therapy_type", "room")
     search_fields = ("patient__last_name", "patient__first_name", "patient__email", "practitioner__display_name")

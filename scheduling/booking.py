@@ -16,7 +16,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from clinic.clock import local_date
-from clinic.exceptions import DomainValidationError, InvalidTransition, SlotUnavailable, TooEarly
+from clinic.exceptions import Conflict, DomainValidationError, InvalidTransition, SlotUnavailable, TooEarly
 from clinic.transitions import status_bulk_update, transition_check
 from patients.models import Patient
 from scheduling.choices import (
@@ -277,11 +277,15 @@ def appointment_write_move(
     practitioner: Practitioner | None,
     location: Location | None,
     keep_order: bool,
+    sequence: int | None = None,
 ) -> tuple[Appointment, TreatmentSession | None, dict]:
     """Inside the caller's transaction: lock the booked appointment, check and place it at `start` (keeping its
     room and device when free) and write the row: the sequence goes up, the patient's confirmation is cleared and
-    the links of earlier emails stop working. Returns the appointment, its (fresh) session and the time it freed."""
+    the links of earlier emails stop working. Returns the appointment, its (fresh) session and the time it freed.
+    Conflict when `sequence` (as the client read it) is given and the appointment has moved since."""
     appointment = appointment_lock(appointment)
+    if sequence is not None and sequence != appointment.sequence:
+        raise Conflict(current_sequence=appointment.sequence)
     if appointment.status != AppointmentStatus.BOOKED:
         raise InvalidTransition(
             f"Only a booked appointment can be moved; this one is {appointment.get_status_display().lower()}.",
@@ -360,15 +364,19 @@ def _is_late(appointment: Appointment, now) -> bool:
     return appointment.start - now < timedelta(hours=settings.CLINIC_CANCELLATION_POLICY_HOURS)
 
 
-def appointment_write_cancel(*, appointment: Appointment, reason: str, cancelled_by: str) -> Appointment:
+def appointment_write_cancel(
+    *, appointment: Appointment, reason: str, cancelled_by: str, clinical_reason: bool = False
+) -> Appointment:
     """Inside the caller's transaction: lock and cancel the booked appointment (reason, time and who cancelled
     kept; marked `late_cancellation` when the patient cancels within CLINIC_CANCELLATION_POLICY_HOURS, never when
     the clinic does); it is no longer on hold; its plan session goes back to planned. DomainValidationError for a
-    `cancelled_by` that is neither the patient nor the clinic."""
+    `cancelled_by` that is neither the patient nor the clinic. A `clinical_reason` is a clinician's words: the
+    front desk reads a neutral sentence (clinic.redaction)."""
     if cancelled_by not in CancelledBy.values:
         raise DomainValidationError(errors={"by": ["Say who cancels: " + " or ".join(CancelledBy.values) + "."]})
     appointment = appointment_status_change(appointment, AppointmentStatus.CANCELLED)
     appointment.cancel_reason = (reason or "").strip()
+    appointment.cancel_reason_clinical = clinical_reason
     appointment.cancelled_at = timezone.now()
     appointment.cancelled_by = cancelled_by
     appointment.late_cancellation = cancelled_by == CancelledBy.PATIENT and _is_late(

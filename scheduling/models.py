@@ -210,6 +210,12 @@ class Appointment(models.Model):
     status = models.CharField(max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
     sequence = models.PositiveIntegerField(default=0, help_text="Calendar SEQUENCE: increased on every move.")
     cancel_reason = models.TextField(blank=True)
+    cancel_reason_clinical = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="The cancel reason was written by a clinician (a skip, a plan's cancel, a practitioner's cancel): "
+        "the front desk reads a neutral sentence instead (clinic.redaction).",
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -5,6 +5,7 @@ from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.admin_actions import HistoryShownNotReverted
+from patients.audit import AccessLoggedAdmin
 from treatments.models import (
     Consent,
     Contraindication,
@@ -172,12 +173,15 @@ class NeverDeleted:
         return False
 
 
-class TreatmentPlanAdminBase(NeverDeleted, HistoryShownNotReverted, SimpleHistoryAdmin):
+class TreatmentPlanAdminBase(AccessLoggedAdmin, NeverDeleted, HistoryShownNotReverted, SimpleHistoryAdmin):
     """The plan admin: the plan, its sessions (each with its appointments) and its consents.
 
     Plans are opened through plan_create (screening, sessions, windows) and change status through the services
-    (care.admin registers this with its cancel action), so here the whole plan is shown, not edited.
+    (care.admin registers this with its cancel action), so here the whole plan is shown, not edited. Its pages and
+    list (indications) are in the access log.
     """
+
+    logged_list = True
 
     list_display = (
         "id",

@@ -50,6 +50,12 @@ class AppointmentBookSerializer(StrictSerializer):
 
 class AppointmentRescheduleSerializer(StrictSerializer):
     start = AwareDateTimeField()
+    sequence = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="The appointment's `sequence` as you read it: a move made since then answers `409 conflict`.",
+    )
     practitioner = IdRelatedField(queryset=Practitioner.objects.all(), required=False, allow_null=True)
     location = IdRelatedField(
         queryset=Location.objects.all(), required=False, allow_null=True, help_text="Move to this location."

@@ -16,6 +16,7 @@ from patients.audit import access_record
 from patients.models import Patient, PatientCondition
 from scheduling import selectors
 from scheduling.api import serializers as ss
+from scheduling.api.serializers import carries_clinical_data
 from scheduling.closures import closures_between
 from scheduling.filtersets import (
     AppointmentFilterSet,
@@ -85,6 +86,8 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         queryset = self.filter_queryset(self.get_queryset()).values(*rows.columns)
         page = self.paginate_queryset(queryset)
         response = self.get_paginated_response(rows.page(page))
+        if rows.clinical_patients:
+            access_record(request, rows.clinical_patients)
         days = self.filterset.local_days()  # valid: the list would have been a 400 otherwise
         if days is not None:
             location = self.filterset.form.cleaned_data.get("location")
@@ -113,7 +116,17 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def _answer(self, appointment: Appointment, code=status.HTTP_200_OK) -> Response:
         # The services return the row as saved, with patient and practitioner loaded: no need to read it again.
-        return Response(self.get_serializer_class()(appointment).data, status=code)
+        return Response(self._read(appointment), status=code)
+
+    def _read(self, appointment: Appointment) -> dict:
+        """The appointment as this reader sees it; one carrying clinical data to a clinical reader is logged."""
+        serializer = self.get_serializer_class()
+        if serializer.clinical_reader and carries_clinical_data(vars(appointment)):
+            access_record(self.request, [appointment.patient_id])
+        return serializer(appointment).data
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._read(self.get_object()))
 
     def _input(self, serializer_class):
         serializer = serializer_class(data=self.request.data)

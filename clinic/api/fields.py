@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.core.validators import EmailValidator
+from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -81,6 +82,17 @@ def within_bounds(value: date | datetime) -> bool:
     return EARLIEST_YEAR <= value.year <= LATEST_YEAR
 
 
+YEAR_PATTERN = "(19[0-9]{2}|20[0-9]{2}|2100)"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date",
+        "pattern": f"^{YEAR_PATTERN}-[0-9]{{2}}-[0-9]{{2}}$",
+        "description": BOUNDS_MESSAGE,
+    }
+)
 class BoundedDateField(serializers.DateField):
     """A date between EARLIEST_YEAR and LATEST_YEAR."""
 
@@ -93,7 +105,14 @@ class BoundedDateField(serializers.DateField):
         return parsed
 
 
-@extend_schema_field({"type": "string", "format": "date-time", "description": "ISO 8601 with its UTC offset."})
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date-time",
+        "pattern": f"^{YEAR_PATTERN}-",
+        "description": f"ISO 8601 with its UTC offset. {BOUNDS_MESSAGE}",
+    }
+)
 class AwareDateTimeField(serializers.DateTimeField):
     """An ISO 8601 date and time WITH its offset (a naive one is ambiguous: whose 9 o'clock?), between EARLIEST_YEAR
     and LATEST_YEAR, answered in UTC."""
@@ -121,10 +140,13 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 
 class IdRelatedField(serializers.PrimaryKeyRelatedField):
-    """A related row named by its id: a whole number (or, in a query string, its digits), never 3.5 or true."""
+    """A related row named by its id: a whole number (or, in a query string, its ASCII digits), never "1" in a JSON
+    body, 3.5 or true."""
 
     def to_internal_value(self, data):
-        if isinstance(data, str) and data.isascii() and data.isdigit():
+        # A query string (a QueryDict) carries digits; a JSON body carries a number: "1" there is refused.
+        from_query = isinstance(getattr(self.root, "initial_data", None), QueryDict)
+        if from_query and isinstance(data, str) and data.isascii() and data.isdigit():
             data = int(data)
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("incorrect_type", data_type=type(data).__name__)

@@ -30,7 +30,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     name=HEADER,
     location=OpenApiParameter.HEADER,
     required=False,
-    type=str,
+    type={"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[ -~]*[!-~][ -~]*$"},
     description="A unique value per intended change (e.g. a UUID). A retry with the same key and body returns the "
     "first response without booking twice; the same key with another body is refused with 422.",
 )
@@ -45,8 +45,8 @@ def _key_from(request) -> str | None:
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    if not key.strip() or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise exceptions.ValidationError({HEADER: [f"Send 1 to {MAX_KEY_LENGTH} printable characters."]})
+    if not key.strip() or len(key) > MAX_KEY_LENGTH or not (key.isascii() and key.isprintable()):
+        raise exceptions.ValidationError({HEADER: [f"Send 1 to {MAX_KEY_LENGTH} printable ASCII characters."]})
     return key
 
 

@@ -22,7 +22,19 @@ class HasRole(BasePermission):
     def has_permission(self, request, view) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False
+        if not handles(view, request):
+            return True  # the view answers 405 next: the method is refused for everyone, whatever their role
         return has_role(request.user, *allowed_roles(view, request))
+
+
+def handles(view, request) -> bool:
+    """Whether the view has a handler for the request's method (a viewset: an action mapped to it)."""
+    method = request.method.lower()
+    if method not in view.http_method_names:
+        return False
+    if hasattr(view, "action_map"):
+        return method in view.action_map or method == "options"
+    return hasattr(view, method)
 
 
 def allowed_roles(view, request) -> tuple[str, ...]:

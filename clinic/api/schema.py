@@ -94,6 +94,15 @@ class ClinicAutoSchema(AutoSchema):
 # schema so that the front desk's shorter answers conform too.
 CLINICAL_ONLY_FIELDS = {
     "Plan": ("override_reason", "override_by", "override_at", "prescriber", "notes"),
+    # One schema serves every role: the front desk's appointments lack the hold findings and the override.
+    "AppointmentClinical": (
+        "held_at",
+        "hold_findings",
+        "override_reason",
+        "override_by",
+        "override_at",
+        "overridden_findings",
+    ),
     "Finding": ("rule_id", "condition_code", "condition_kind", "severity", "target", "rationale"),
 }
 

@@ -1,4 +1,4 @@
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 
 from rest_framework import ISO_8601, serializers
@@ -11,6 +11,7 @@ from clinic.api.fields import (
     StrictCharField,
     StrictSerializer,
 )
+from clinic.redaction import shown_text
 from patients.models import Patient
 from scheduling.models import (
     Appointment,
@@ -92,6 +93,19 @@ class AvailabilitySerializer(serializers.Serializer):
     more = serializers.BooleanField(help_text="True when the limit left out slots: narrow the range or raise limit.")
 
 
+def carries_clinical_data(values: Mapping) -> bool:
+    """Whether an appointment's columns (a `.values()` row, or an instance's `vars()`) hold clinical data a clinical
+    reader is shown: visit notes, the lot given, hold findings, an override, a clinician's cancel reason."""
+    return bool(
+        values.get("notes")
+        or values.get("product_lot_id")
+        or values.get("hold_findings")
+        or values.get("override_reason")
+        or values.get("overridden_findings")
+        or (values.get("cancel_reason") and values.get("cancel_reason_clinical"))
+    )
+
+
 class VisitRecordSerializer(serializers.ModelSerializer):
     """The clinical record of a visit (ids as everywhere); for practitioners and clinic admins only."""
 
@@ -119,6 +133,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
     patient_late_cancellation_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
 
     record = serializers.SerializerMethodField(help_text="The visit's clinical record; null for the front desk.")
+    cancel_reason = serializers.SerializerMethodField(
+        help_text="Why it was cancelled; a clinician's reason reads as a neutral sentence for the front desk."
+    )
     cascade = serializers.SerializerMethodField(
         help_text="Other appointments this action moved or cancelled (life-cycle answers; empty otherwise)."
     )
@@ -129,8 +146,17 @@ class AppointmentSerializer(serializers.ModelSerializer):
         help_text="One sentence per reason, one per line; never clinical detail. Empty when nothing is needed."
     )
 
+    clinical_reader = False
+
     def get_record(self, appointment) -> VisitRecordSerializer(allow_null=True):
         return None
+
+    def get_cancel_reason(self, appointment) -> str:
+        return shown_text(
+            appointment.cancel_reason,
+            clinical_text=appointment.cancel_reason_clinical,
+            clinical_reader=self.clinical_reader,
+        )
 
     def get_cascade(self, appointment) -> CascadeSerializer(many=True):
         return CascadeSerializer(getattr(appointment, "cascade", []), many=True).data
@@ -169,6 +195,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "start",
             "end",
             "status",
+            "sequence",
             "cancel_reason",
             "checked_in_at",
             "completed_at",
@@ -188,6 +215,8 @@ class AppointmentSerializer(serializers.ModelSerializer):
 class AppointmentClinicalSerializer(AppointmentSerializer):
     """An appointment as practitioners and clinic admins see it: with the visit's clinical record, the findings
     that hold it and any override."""
+
+    clinical_reader = True
 
     class Meta(AppointmentSerializer.Meta):
         fields = [
@@ -253,7 +282,8 @@ class AppointmentRows:
         "start": "start",
         "end": "end",
         "status": "status",
-        "cancel_reason": "cancel_reason",
+        "sequence": "sequence",
+        "cancel_reason": None,
         "checked_in_at": "checked_in_at",
         "completed_at": "completed_at",
         "patient_confirmed_at": "patient_confirmed_at",
@@ -291,7 +321,13 @@ class AppointmentRows:
         self.record = {name: self._RECORD[name] for name in VisitRecordSerializer.Meta.fields} if clinical else {}
         self.columns = sorted(
             {column for column in (*self.fields.values(), *self.record.values()) if column} - set(self._ATTENDANCE)
-            | {"patient__first_name", "patient__last_name", *ATTENTION_COLUMNS}
+            | {
+                "patient__first_name",
+                "patient__last_name",
+                "cancel_reason",
+                "cancel_reason_clinical",
+                *ATTENTION_COLUMNS,
+            }
         )
 
     # The patients' attendance, counted for the page's patients in one grouped statement (patients_attendance),
@@ -299,7 +335,10 @@ class AppointmentRows:
     _ATTENDANCE = ("patient_no_show_count", "patient_late_cancellation_count")
 
     def page(self, rows) -> list[dict]:
-        """The rows as the serializer would give them, with their patients' attendance (one statement)."""
+        """The rows as the serializer would give them, with their patients' attendance (one statement). For a
+        clinical reader, `clinical_patients` then names the patients whose rows carried clinical data (for the access
+        log)."""
+        self.clinical_patients = set()
         rows = list(rows)
         attendance = patients_attendance(row["patient_id"] for row in rows)
         for row in rows:
@@ -316,11 +355,16 @@ class AppointmentRows:
             for name, column in timed:
                 item[name] = instant(row[column])
             item["patient_name"] = f"{row['patient__first_name']} {row['patient__last_name']}"
+            item["cancel_reason"] = shown_text(
+                row["cancel_reason"], clinical_text=row["cancel_reason_clinical"], clinical_reader=self.clinical
+            )
             reasons = attention_sentences(row)
             item["needs_attention"] = bool(reasons)
             item["attention_reason"] = "\n".join(reasons)
             item["cascade"] = []
             if self.clinical:
+                if carries_clinical_data(row):
+                    self.clinical_patients.add(row["patient_id"])
                 item["record"] = {
                     name: instant(row[column]) if name in self._DATETIMES else row[column]
                     for name, column in self.record.items()

@@ -108,7 +108,9 @@ def test_login_page_lockout_answers_429_with_retry_after(settings, client):
 def test_sign_in_and_booking_posts_are_throttled_with_retry_after(records, front_desk_api, monkeypatch):
     from rest_framework.throttling import SimpleRateThrottle
 
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"sign_in": "2/min", "booking": "1/min"})
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"sign_in": "2/min", "booking": "1/min", "export": "1/min"}
+    )
     factories.front_desk_user(username="desk")
     assert [sign_in("desk").status_code for _ in range(2)] == [200, 200]
     response = sign_in("desk")

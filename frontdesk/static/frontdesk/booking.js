@@ -222,7 +222,7 @@ async function confirm() {
   button.disabled = true;
   try {
     const answer = booking.reschedule
-      ? await api(`appointments/${booking.reschedule.id}/reschedule/`, { method: "POST", body: { start: t.start, practitioner: t.practitioner } })
+      ? await api(`appointments/${booking.reschedule.id}/reschedule/`, { method: "POST", body: { start: t.start, practitioner: t.practitioner, sequence: booking.reschedule.sequence } })
       : await api("appointments/", { method: "POST", headers: { "Idempotency-Key": newIdempotencyKey() }, body: bookingBody(t) });
     flash(`${booking.reschedule ? "Moved" : "Booked"}: ${answer.patient_name} on ${localDateLabel(answer.start, zone())} at ${localTime(answer.start, zone())}. ${cascadeText(answer.cascade)}`, "success");
     closeBooking();

@@ -69,7 +69,7 @@ async function changed(answer) {
 // A dropped card asks the server to move the appointment; a refusal is said in words and the card goes back.
 async function moveByDrop({ id, start, lane }) {
   const appointment = state.appointments.find((a) => a.id === id);
-  const body = { start, practitioner: lane.dataset.key === "practitioner" ? Number(lane.dataset.resource) : appointment.practitioner };
+  const body = { start, sequence: appointment.sequence, practitioner: lane.dataset.key === "practitioner" ? Number(lane.dataset.resource) : appointment.practitioner };
   const message = $("grid-message");
   try {
     const answer = await api(`appointments/${id}/reschedule/`, { method: "POST", body });

@@ -53,7 +53,7 @@ class DomainValidationError(DomainError):
 class Conflict(DomainError):
     """The row changed since the client read it (a stale `sequence`), or another integrity clash."""
 
-    code = "conflict"
+    code = ErrorCode.CONFLICT
     default_detail = "This appointment changed since you read it. Reload it and try again."
 
 

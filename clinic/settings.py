@@ -5,8 +5,6 @@ off and a secret key made once for this install (var/secret_key). Production set
 EMAIL_URL, DJANGO_SECRET_KEY and CLINIC_PUBLIC_URL (https://...).
 """
 
-import os
-import secrets
 import warnings
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +15,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from clinic.phones import known_region, region_of_time_zone
+from clinic.secret_key import install_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -40,38 +39,11 @@ if _debug not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
 DEBUG = _debug in ("true", "1", "yes", "on")
 
 
-def _install_secret_key(path: Path) -> str:
-    """This install's own random key, made on first use and kept in `path` (mode 0600). Several processes starting
-    at once agree on one key: the file appears complete or not at all (written aside, then linked into place)."""
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    try:
-        path.parent.mkdir(exist_ok=True)
-        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as exc:
-        raise ImproperlyConfigured(
-            f"Cannot keep this install's secret key in {path} ({exc.strerror}); "
-            "set DJANGO_SECRET_KEY or CLINIC_VAR_DIR."
-        ) from None
-    with os.fdopen(descriptor, "w") as file:
-        file.write(secrets.token_urlsafe(64))
-    try:
-        os.link(draft, path)  # fails when another process linked its key first; then theirs is the key
-    except FileExistsError:
-        pass
-    finally:
-        draft.unlink()
-    return path.read_text().strip()
-
-
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     # Never a key from the repository: anyone could sign links with it. Several hosts sharing one database must
     # set DJANGO_SECRET_KEY instead (docker-compose.yml does).
-    SECRET_KEY = _install_secret_key(VAR_DIR / "secret_key")
+    SECRET_KEY = install_secret_key(VAR_DIR / "secret_key")
 elif not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 random characters in production.")
 

@@ -101,12 +101,18 @@ def desk_paths(*, clinic, patient, plan, appointments, monday) -> list[str]:
         if "get" not in operations or template.endswith("/availability/"):
             continue  # availability answers free times only
         resource = template.split("/")[3]
+        if resource == "public":
+            continue  # the anonymous online-booking catalog: no patient, no clinical text
         if "{id}" in template and resource not in ids:
             continue  # a catalog row or reminder with no clinical text; its list is read below
         path = template.replace("{patient_pk}", str(patient.pk)).replace("{id}", str(ids.get(resource, 0)))
         if "{" in path:
             continue
-        paths.append(f"{path}?{days}" if path.endswith("/closures/") else path)
+        if path.endswith("/closures/"):
+            path = f"{path}?{days}"
+        elif path.endswith("/schedule/"):
+            path = f"{path}?{week}"
+        paths.append(path)
     paths += [f"/api/v1/appointments/{pk}/" for pk in appointments]
     paths += [
         f"/api/v1/appointments/?patient={patient.pk}",

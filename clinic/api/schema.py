@@ -2,8 +2,8 @@
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import build_bearer_security_scheme_object
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.plumbing import build_bearer_security_scheme_object, is_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
@@ -87,7 +87,17 @@ class ClinicAutoSchema(AutoSchema):
         return getattr(self.view, "action", None) or self.method.lower()
 
     def _has_query_parameters(self) -> bool:
-        return bool(getattr(self.view, "query_serializer_class", None))
+        """A query the view validates: its `query_serializer_class`, or a serializer or query parameter that its
+        `extend_schema(parameters=...)` documents."""
+        if getattr(self.view, "query_serializer_class", None):
+            return True
+        for parameter in self.get_override_parameters():
+            if isinstance(parameter, OpenApiParameter):
+                if parameter.location == OpenApiParameter.QUERY:
+                    return True
+            elif is_serializer(parameter):
+                return True
+        return False
 
 
 # Fields that only practitioners and clinic admins receive (clinic.api.permissions.is_clinical): optional in the

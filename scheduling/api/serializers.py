@@ -13,6 +13,7 @@ from clinic.api.fields import (
 )
 from clinic.redaction import shown_text
 from patients.models import Patient
+from scheduling.choices import CancelledBy
 from scheduling.models import (
     Appointment,
     Device,
@@ -131,6 +132,12 @@ class AppointmentSerializer(serializers.ModelSerializer):
     # The patient's attendance on each card of a list; null in life-cycle answers, which are not read as a list.
     patient_no_show_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
     patient_late_cancellation_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
+    cancelled_by = serializers.ChoiceField(
+        choices=CancelledBy.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Who cancelled: the patient or the clinic; empty while the appointment is not cancelled.",
+    )
 
     record = serializers.SerializerMethodField(help_text="The visit's clinical record; null for the front desk.")
     cancel_reason = serializers.SerializerMethodField(

@@ -7,14 +7,17 @@ import { addDays, contraindicationMessage, findingsList, flash, h, localDateLabe
 import { showWaitlistOffer } from "./waitlist.js";
 
 const $ = (id) => document.getElementById(id);
-const LIMIT = 40;
+// One day's slots come in one answer: the API's largest limit is more than a day of starts for a few practitioners.
+const DAY_LIMIT = 200;
+const STRIP_DAYS = 14;
+const MAX_STRIP_DAYS = 62; // the API's longest range
+const PERIODS = [["Morning", 0, 12 * 60], ["Afternoon", 12 * 60, 17 * 60], ["Evening", 17 * 60, 24 * 60]];
 let booking = null;
 let hooks = null;
 
 export function setupBooking(options) {
   hooks = options; // { booked(appointment), pickPatient(box, onPick) }
   $("find-slots").addEventListener("click", () => findSlots());
-  $("more-slots").addEventListener("click", () => findSlots(booking.nextFrom));
   $("confirm-booking").addEventListener("click", confirm);
   $("cancel-booking").addEventListener("click", () => {
     $("confirm").hidden = true;
@@ -25,13 +28,12 @@ export function setupBooking(options) {
 const name = (p) => `${p.first_name} ${p.last_name}`;
 
 function open(mode) {
-  booking = { patient: null, choice: null, slot: null, at: null, reschedule: null, nextFrom: null, ...mode };
+  booking = { patient: null, choice: null, slot: null, at: null, reschedule: null, range: null, day: null, ...mode };
   $("booking").hidden = false;
   $("booking-heading").textContent = booking.reschedule ? "Reschedule" : "Book";
-  for (const id of ["slots", "plan-actions", "booking-options", "booking-patient", "booking-picker", "booking-at", "booking-extra", "waitlist-box"]) $(id).replaceChildren();
+  for (const id of ["slot-days", "slots", "plan-actions", "booking-options", "booking-patient", "booking-picker", "booking-at", "booking-extra", "waitlist-box"]) $(id).replaceChildren();
   showMessage($("booking-message"), "");
   $("confirm").hidden = true;
-  $("more-slots").hidden = true;
   $("booking-search").hidden = Boolean(booking.at);
   $("booking-from").value = today();
   $("booking-heading").focus();
@@ -125,7 +127,7 @@ function choiceRadio(id, label, choice) {
 function selectChoice(choice) {
   Object.assign(booking, { choice, slot: null });
   $("slots").replaceChildren();
-  $("more-slots").hidden = true;
+  $("slot-days").replaceChildren();
   const products = catalog.products.filter((p) => p.therapy_type === choice.therapyType && p.active);
   // A one-off visit of a therapy that uses a product names it (screened by its source); a plan already has one.
   $("booking-extra").replaceChildren(
@@ -145,22 +147,70 @@ function productField(products) {
   return h("div", { class: "field" }, h("label", { for: "booking-product" }, "Product"), select);
 }
 
-async function findSlots(from = null) {
+// The day strip first: each day of the range with its number of free starts (a day without any cannot be chosen),
+// then every free start of the chosen day (`keepDay` when it still has some, else the first day that has).
+async function findSlots(keepDay = null) {
   if (!booking.choice) return;
   showMessage($("booking-message"), "");
   $("confirm").hidden = true;
+  booking.slot = null;
   const tz = zone();
-  const start = from || new Date(Math.max(zoneMidnight($("booking-from").value || today(), tz).getTime(), Date.now())).toISOString();
-  const end = booking.choice.window ? zoneMidnight(addDays(booking.choice.window.window_end, 1), tz) : new Date(Date.parse(start) + 14 * 86400000);
+  const from = $("booking-from").value || today();
+  const start = new Date(Math.max(zoneMidnight(from, tz).getTime(), Date.now()));
+  const last = booking.choice.window ? addDays(booking.choice.window.window_end, 1) : addDays(from, STRIP_DAYS);
+  const end = new Date(Math.min(zoneMidnight(last, tz).getTime(), start.getTime() + MAX_STRIP_DAYS * 86400000));
+  booking.range = { start, end };
+  const strip = $("slot-days");
+  strip.setAttribute("aria-busy", "true");
+  $("slots").replaceChildren();
+  try {
+    const { days } = await api("availability/days/", { params: { ...searchParams(), start: start.toISOString(), end: end.toISOString() } });
+    renderDays(days);
+    const open = days.filter((d) => d.free_starts > 0);
+    const chosen = open.find((d) => d.date === keepDay) || open[0];
+    if (chosen) await showDay(chosen.date);
+    else $("slots").replaceChildren(h("p", { class: "empty" }, "No free slot in this range. Try later dates or any practitioner."));
+    if (!booking.reschedule) showWaitlistOffer($("waitlist-box"), { patient: booking.patient, therapyType: booking.choice.therapyType, location: state.location });
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    strip.replaceChildren();
+    showRefusal(error);
+  } finally {
+    strip.setAttribute("aria-busy", "false");
+  }
+}
+
+function searchParams() {
+  return { therapy_type: booking.choice.therapyType, location: state.location, practitioner: $("booking-practitioner").value, patient: booking.patient.id };
+}
+
+function renderDays(days) {
+  const buttons = days.map(({ date, free_starts: free }) => {
+    const label = new Date(`${date}T12:00:00Z`).toLocaleDateString("en-GB", { timeZone: "UTC", weekday: "short", day: "numeric" });
+    const b = h("button", { type: "button", class: "day-choice", "aria-pressed": "false", disabled: free === 0, title: localDateLabel(date, zone()), dataset: { date, free } },
+      `${label} · ${free} free`);
+    b.addEventListener("click", () => showDay(date));
+    return b;
+  });
+  $("slot-days").replaceChildren(...buttons);
+}
+
+// Every free start of one local day, grouped into morning, afternoon and evening in the location's time zone.
+async function showDay(day) {
+  booking.day = day;
+  booking.slot = null;
+  $("confirm").hidden = true;
+  for (const b of $("slot-days").querySelectorAll(".day-choice")) b.setAttribute("aria-pressed", String(b.dataset.date === day));
+  const tz = zone();
+  const start = new Date(Math.max(zoneMidnight(day, tz).getTime(), booking.range.start.getTime()));
+  const end = new Date(Math.min(zoneMidnight(addDays(day, 1), tz).getTime(), booking.range.end.getTime()));
   const box = $("slots");
   box.setAttribute("aria-busy", "true");
   try {
-    const data = await api("availability/", {
-      params: { therapy_type: booking.choice.therapyType, location: state.location, practitioner: $("booking-practitioner").value,
-        patient: booking.patient.id, limit: LIMIT, start, end: end.toISOString() },
-    });
-    renderSlots(data, Boolean(from));
+    const data = await api("availability/", { params: { ...searchParams(), limit: DAY_LIMIT, start: start.toISOString(), end: end.toISOString() } });
+    if (booking?.day === day) renderSlots(day, data);
   } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
     box.replaceChildren();
     showRefusal(error);
   } finally {
@@ -168,30 +218,34 @@ async function findSlots(from = null) {
   }
 }
 
-function renderSlots({ slots, more }, append) {
+function renderSlots(day, { slots, more }) {
   const box = $("slots");
-  if (!append) box.replaceChildren();
-  booking.nextFrom = slots.length ? slots[slots.length - 1].end : null;
-  $("more-slots").hidden = !more;
-  if (!slots.length && !append) box.append(h("p", { class: "empty" }, "No free slot in this range. Try later dates or any practitioner."));
   const tz = zone();
-  for (const slot of slots) {
-    const day = localParts(slot.start, tz).date;
-    let list = box.querySelector(`[data-day="${day}"] .slot-list`);
-    if (!list) {
-      list = h("div", { class: "slot-list", role: "group", "aria-label": localDateLabel(day, tz) });
-      box.append(h("section", { class: "slot-day", dataset: { day } }, h("h3", {}, localDateLabel(day, tz)), list));
-    }
-    const label = `${localTime(slot.start, tz)} ${byId(catalog.practitioners, slot.practitioner).display_name} · ${byId(catalog.rooms, slot.room).name}`;
-    const b = h("button", { type: "button", class: "slot", "aria-pressed": "false", dataset: { start: slot.start, practitioner: slot.practitioner } }, label);
-    b.addEventListener("click", () => {
-      box.querySelectorAll(".slot").forEach((other) => other.setAttribute("aria-pressed", String(other === b)));
-      booking.slot = slot;
-      showConfirm();
+  const heading = h("h3", {}, localDateLabel(day, tz));
+  const sections = PERIODS.map(([period, from, to]) => {
+    const inPeriod = slots.filter((slot) => {
+      const minutes = localParts(slot.start, tz).minutes;
+      return minutes >= from && minutes < to;
     });
-    list.append(b);
-  }
-  if (!booking.reschedule) showWaitlistOffer($("waitlist-box"), { patient: booking.patient, therapyType: booking.choice.therapyType, location: state.location });
+    if (!inPeriod.length) return null;
+    const list = h("div", { class: "slot-list", role: "group", "aria-label": `${period}, ${localDateLabel(day, tz)}` }, inPeriod.map(slotButton));
+    return h("section", { class: "slot-period", dataset: { period: period.toLowerCase() } }, h("h4", {}, period), list);
+  });
+  box.replaceChildren(h("section", { class: "slot-day", dataset: { day } }, heading, ...sections.filter(Boolean)));
+  if (!slots.length) box.append(h("p", { class: "empty" }, "No free slot left on this day. Choose another day."));
+  if (more) box.append(h("p", { class: "warning" }, "More free times than shown: choose a practitioner to see them all."));
+}
+
+function slotButton(slot) {
+  const tz = zone();
+  const label = `${localTime(slot.start, tz)} ${byId(catalog.practitioners, slot.practitioner).display_name} · ${byId(catalog.rooms, slot.room).name}`;
+  const b = h("button", { type: "button", class: "slot", "aria-pressed": "false", dataset: { start: slot.start, practitioner: slot.practitioner } }, label);
+  b.addEventListener("click", () => {
+    $("slots").querySelectorAll(".slot").forEach((other) => other.setAttribute("aria-pressed", String(other === b)));
+    booking.slot = slot;
+    showConfirm();
+  });
+  return b;
 }
 
 function target() {
@@ -230,7 +284,7 @@ async function confirm() {
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     if (error.code === "slot_unavailable" && booking.slot) {
-      await findSlots();
+      await findSlots(booking.day);
       showMessage($("booking-message"), "That slot was just taken, pick another. The list below is fresh.");
     } else {
       showRefusal(error);

@@ -1,17 +1,13 @@
 // The booking panel: a patient, what to book (a therapy or a plan's next session), then either a free slot from the
-// search or the time clicked on the grid, then Confirm. The same panel moves an appointment to another slot.
+// slot finder or the time clicked on the grid, then Confirm. The same panel moves an appointment to another slot.
 import { ApiError, api, listAll, newIdempotencyKey } from "./api.js";
 import { cascadeText } from "./card.js";
 import { byId, catalog, state, therapyName, today, zone } from "./store.js";
-import { addDays, contraindicationMessage, findingsList, flash, h, localDateLabel, localParts, localTime, showMessage, zoneMidnight } from "./ui.js";
+import { chosenDay, showSlotDays } from "./slot-finder.js";
+import { contraindicationMessage, findingsList, flash, h, localDateLabel, localTime, showMessage } from "./ui.js";
 import { showWaitlistOffer } from "./waitlist.js";
 
 const $ = (id) => document.getElementById(id);
-// One day's slots come in one answer: the API's largest limit is more than a day of starts for a few practitioners.
-const DAY_LIMIT = 200;
-const STRIP_DAYS = 14;
-const MAX_STRIP_DAYS = 62; // the API's longest range
-const PERIODS = [["Morning", 0, 12 * 60], ["Afternoon", 12 * 60, 17 * 60], ["Evening", 17 * 60, 24 * 60]];
 let booking = null;
 let hooks = null;
 
@@ -28,7 +24,7 @@ export function setupBooking(options) {
 const name = (p) => `${p.first_name} ${p.last_name}`;
 
 function open(mode) {
-  booking = { patient: null, choice: null, slot: null, at: null, reschedule: null, range: null, day: null, ...mode };
+  booking = { patient: null, choice: null, slot: null, at: null, reschedule: null, ...mode };
   $("booking").hidden = false;
   $("booking-heading").textContent = booking.reschedule ? "Reschedule" : "Book";
   for (const id of ["slot-days", "slots", "plan-actions", "booking-options", "booking-patient", "booking-picker", "booking-at", "booking-extra", "waitlist-box"]) $(id).replaceChildren();
@@ -147,105 +143,29 @@ function productField(products) {
   return h("div", { class: "field" }, h("label", { for: "booking-product" }, "Product"), select);
 }
 
-// The day strip first: each day of the range with its number of free starts (a day without any cannot be chosen),
-// then every free start of the chosen day (`keepDay` when it still has some, else the first day that has).
+// The slot finder (slot-finder.js) with this panel's patient and choice; a slot picked there is confirmed here.
 async function findSlots(keepDay = null) {
   if (!booking.choice) return;
   showMessage($("booking-message"), "");
-  $("confirm").hidden = true;
-  booking.slot = null;
-  const tz = zone();
-  const from = $("booking-from").value || today();
-  const start = new Date(Math.max(zoneMidnight(from, tz).getTime(), Date.now()));
-  const last = booking.choice.window ? addDays(booking.choice.window.window_end, 1) : addDays(from, STRIP_DAYS);
-  const end = new Date(Math.min(zoneMidnight(last, tz).getTime(), start.getTime() + MAX_STRIP_DAYS * 86400000));
-  booking.range = { start, end };
-  const strip = $("slot-days");
-  strip.setAttribute("aria-busy", "true");
-  $("slots").replaceChildren();
-  try {
-    const { days } = await api("availability/days/", { params: { ...searchParams(), start: start.toISOString(), end: end.toISOString() } });
-    renderDays(days);
-    const open = days.filter((d) => d.free_starts > 0);
-    const chosen = open.find((d) => d.date === keepDay) || open[0];
-    if (chosen) await showDay(chosen.date);
-    else $("slots").replaceChildren(h("p", { class: "empty" }, "No free slot in this range. Try later dates or any practitioner."));
-    if (!booking.reschedule) showWaitlistOffer($("waitlist-box"), { patient: booking.patient, therapyType: booking.choice.therapyType, location: state.location });
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    strip.replaceChildren();
-    showRefusal(error);
-  } finally {
-    strip.setAttribute("aria-busy", "false");
-  }
-}
-
-function searchParams() {
-  return { therapy_type: booking.choice.therapyType, location: state.location, practitioner: $("booking-practitioner").value, patient: booking.patient.id };
-}
-
-function renderDays(days) {
-  const buttons = days.map(({ date, free_starts: free }) => {
-    const label = new Date(`${date}T12:00:00Z`).toLocaleDateString("en-GB", { timeZone: "UTC", weekday: "short", day: "numeric" });
-    const b = h("button", { type: "button", class: "day-choice", "aria-pressed": "false", disabled: free === 0, title: localDateLabel(date, zone()), dataset: { date, free } },
-      `${label} · ${free} free`);
-    b.addEventListener("click", () => showDay(date));
-    return b;
+  unpick();
+  const found = await showSlotDays({
+    params: { therapy_type: booking.choice.therapyType, location: state.location, practitioner: $("booking-practitioner").value, patient: booking.patient.id },
+    from: $("booking-from").value || today(),
+    window: booking.choice.window,
+    keepDay,
+    onDay: unpick,
+    onPick: (slot) => {
+      booking.slot = slot;
+      showConfirm();
+    },
+    onRefusal: showRefusal,
   });
-  $("slot-days").replaceChildren(...buttons);
+  if (found && !booking.reschedule) showWaitlistOffer($("waitlist-box"), { patient: booking.patient, therapyType: booking.choice.therapyType, location: state.location });
 }
 
-// Every free start of one local day, grouped into morning, afternoon and evening in the location's time zone.
-async function showDay(day) {
-  booking.day = day;
+function unpick() {
   booking.slot = null;
   $("confirm").hidden = true;
-  for (const b of $("slot-days").querySelectorAll(".day-choice")) b.setAttribute("aria-pressed", String(b.dataset.date === day));
-  const tz = zone();
-  const start = new Date(Math.max(zoneMidnight(day, tz).getTime(), booking.range.start.getTime()));
-  const end = new Date(Math.min(zoneMidnight(addDays(day, 1), tz).getTime(), booking.range.end.getTime()));
-  const box = $("slots");
-  box.setAttribute("aria-busy", "true");
-  try {
-    const data = await api("availability/", { params: { ...searchParams(), limit: DAY_LIMIT, start: start.toISOString(), end: end.toISOString() } });
-    if (booking?.day === day) renderSlots(day, data);
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    box.replaceChildren();
-    showRefusal(error);
-  } finally {
-    box.setAttribute("aria-busy", "false");
-  }
-}
-
-function renderSlots(day, { slots, more }) {
-  const box = $("slots");
-  const tz = zone();
-  const heading = h("h3", {}, localDateLabel(day, tz));
-  const sections = PERIODS.map(([period, from, to]) => {
-    const inPeriod = slots.filter((slot) => {
-      const minutes = localParts(slot.start, tz).minutes;
-      return minutes >= from && minutes < to;
-    });
-    if (!inPeriod.length) return null;
-    const list = h("div", { class: "slot-list", role: "group", "aria-label": `${period}, ${localDateLabel(day, tz)}` }, inPeriod.map(slotButton));
-    return h("section", { class: "slot-period", dataset: { period: period.toLowerCase() } }, h("h4", {}, period), list);
-  });
-  box.replaceChildren(h("section", { class: "slot-day", dataset: { day } }, heading, ...sections.filter(Boolean)));
-  if (!slots.length) box.append(h("p", { class: "empty" }, "No free slot left on this day. Choose another day."));
-  if (more) box.append(h("p", { class: "warning" }, "More free times than shown: choose a practitioner to see them all."));
-}
-
-function slotButton(slot) {
-  const tz = zone();
-  const label = `${localTime(slot.start, tz)} ${byId(catalog.practitioners, slot.practitioner).display_name} · ${byId(catalog.rooms, slot.room).name}`;
-  const b = h("button", { type: "button", class: "slot", "aria-pressed": "false", dataset: { start: slot.start, practitioner: slot.practitioner } }, label);
-  b.addEventListener("click", () => {
-    $("slots").querySelectorAll(".slot").forEach((other) => other.setAttribute("aria-pressed", String(other === b)));
-    booking.slot = slot;
-    showConfirm();
-  });
-  return b;
 }
 
 function target() {
@@ -284,7 +204,7 @@ async function confirm() {
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     if (error.code === "slot_unavailable" && booking.slot) {
-      await findSlots(booking.day);
+      await findSlots(chosenDay());
       showMessage($("booking-message"), "That slot was just taken, pick another. The list below is fresh.");
     } else {
       showRefusal(error);

@@ -97,12 +97,17 @@ def findings_for(
 
     A condition counts from its `since` (or always, without one) to its `until` plus the rule's `washout_days`.
     """
-    day = on or clinic_today()
+    return _findings_on(_patient_rules(patient, therapy_type, product), on or clinic_today())
+
+
+def _patient_rules(patient: Patient, therapy_type: TherapyType, product: Product | None) -> list[Contraindication]:
+    """The rules the patient's active conditions meet for the therapy or the product's source, whatever the day,
+    each with its condition's `since` and `until` (one query)."""
     target = Q(therapy_type=therapy_type)
     if product is not None:
         target |= Q(product_source=product.source)
     # One join: the annotations read the very patient-condition row the filter chose.
-    rules = (
+    return list(
         Contraindication.objects.filter(target)
         .filter(condition__patient_conditions__patient=patient, condition__patient_conditions__active=True)
         .annotate(
@@ -111,6 +116,9 @@ def findings_for(
         )
         .select_related("condition")
     )
+
+
+def _findings_on(rules: list[Contraindication], day: date) -> list[Finding]:
     findings = [
         Finding.from_rule(rule)
         for rule in rules
@@ -181,7 +189,19 @@ def visit_screen(
     if plan is not None:
         product = plan.product
     covered = covered_rule_ids(plan.overridden_findings if plan is not None else None, overridden)
-    findings = findings_for(patient, therapy_type, product, on=on)
+    return _visit_result(findings_for(patient, therapy_type, product, on=on), covered, relative_allowed)
+
+
+def visit_screen_days(
+    *, patient: Patient, therapy_type: TherapyType, days: list[date], relative_allowed: bool = False
+) -> dict[date, ScreeningResult]:
+    """visit_screen of a visit outside a plan, without a product, on each of `days` (as availability for a patient
+    asks it), from one query whatever the number of days."""
+    rules = _patient_rules(patient, therapy_type, None)
+    return {day: _visit_result(_findings_on(rules, day), set(), relative_allowed) for day in days}
+
+
+def _visit_result(findings: list[Finding], covered: set[int], relative_allowed: bool) -> ScreeningResult:
     passes = [f for f in findings if not f.is_absolute and (relative_allowed or f.rule_id in covered)]
     return ScreeningResult(blocking=[f for f in findings if f not in passes], warnings=passes)
 

@@ -81,6 +81,23 @@ class AvailabilityQuerySerializer(StrictSerializer):
         return attrs
 
 
+class AvailabilityDaysQuerySerializer(AvailabilityQuerySerializer):
+    """The availability query without `limit`: every day of the range is counted."""
+
+    limit = None
+
+
+class DayCountSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="A local day of the location.")
+    free_starts = serializers.IntegerField(
+        help_text="How many distinct start times are free that day (0 on a closed day or a day off)."
+    )
+
+
+class AvailabilityDaysSerializer(serializers.Serializer):
+    days = DayCountSerializer(many=True, help_text="Every local day the range meets, in order, none left out.")
+
+
 class SlotSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()

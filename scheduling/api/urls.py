@@ -12,6 +12,7 @@ router.register("devices", views.DeviceViewSet, basename="device")
 
 urlpatterns = [
     path("availability/", views.AvailabilityView.as_view(), name="availability"),
+    path("availability/days/", views.AvailabilityDaysView.as_view(), name="availability-days"),
     path("schedule/", ScheduleView.as_view(), name="schedule"),
     path("product-lots/<id:pk>/recipients/", views.LotRecipientsView.as_view(), name="lot-recipients"),
     path("product-lots/<id:pk>/recall/", views.LotRecallView.as_view(), name="lot-recall"),

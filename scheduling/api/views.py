@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from clinic.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clinic.api.permissions import CLINICAL, STAFF, is_clinical
 from patients.audit import access_record
-from scheduling import availability, selectors
+from scheduling import availability, availability_days, selectors
 from scheduling.api import serializers as s
 from scheduling.closures import closures_between
 from scheduling.filtersets import (
@@ -90,6 +90,30 @@ class AvailabilityView(APIView):
         else:
             offer = availability.offer_free_slots(**params)
         return Response(s.AvailabilitySerializer(offer).data)
+
+
+class AvailabilityDaysView(APIView):
+    """For each local day between start and end, how many distinct start times are free: the desk's day strip."""
+
+    roles = {"*": STAFF}
+    query_serializer_class = s.AvailabilityDaysQuerySerializer
+    error_statuses = {"get": (409,)}
+
+    @extend_schema(
+        parameters=[s.AvailabilityDaysQuerySerializer],
+        responses={200: s.AvailabilityDaysSerializer},
+        description="Every local day of the location that the range meets, closed days and days off included (0). "
+        "With `patient`, the patient is screened first: `409 contraindicated` when they cannot have the therapy on "
+        "the first day; later days they cannot have it count 0.",
+    )
+    def get(self, request):
+        query = s.AvailabilityDaysQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        days = availability_days.free_start_counts_by_day(relative_allowed=is_clinical(request.user), **params)
+        if params.get("patient") is not None:
+            access_record(request, [params["patient"]])
+        return Response(s.AvailabilityDaysSerializer({"days": days}).data)
 
 
 class LotRecipientsView(generics.ListAPIView):

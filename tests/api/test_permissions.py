@@ -61,6 +61,7 @@ MATRIX = [
     ),
     ("plan schedule", "post", "/api/v1/plans/{plan}/schedule/", None, STAFF, 200),
     ("availability", "get", "availability", None, STAFF, 200),
+    ("availability days", "get", "availability/days", None, STAFF, 200),
     ("appointments list", "get", "/api/v1/appointments/?status=booked", None, STAFF, 200),
     ("appointment read", "get", "/api/v1/appointments/{appointment}/", None, STAFF, 200),
     ("appointment book", "post", "/api/v1/appointments/", "booking", STAFF, 201),
@@ -109,10 +110,10 @@ def _bodies(records) -> dict:
 
 
 def _request(client, records, method, url, body):
-    if url == "availability":
+    if url.startswith("availability"):
         start = next_weekday_at(9)
         url = (
-            f"/api/v1/availability/?therapy_type={records.clinic.exosome.pk}&location={records.clinic.location.pk}"
+            f"/api/v1/{url}/?therapy_type={records.clinic.exosome.pk}&location={records.clinic.location.pk}"
             f"&start={start.isoformat()}&end={(start + timedelta(hours=8)).isoformat()}".replace("+", "%2B")
         )
     url = url.format(

@@ -1,20 +1,19 @@
 // The booking panel: a patient, what to book (a therapy or a plan's next session), then either a free slot from the
-// search or the time clicked on the grid, then Confirm. The same panel moves an appointment to another slot.
+// slot finder or the time clicked on the grid, then Confirm. The same panel moves an appointment to another slot.
 import { ApiError, api, listAll, newIdempotencyKey } from "./api.js";
 import { cascadeText } from "./card.js";
 import { byId, catalog, state, therapyName, today, zone } from "./store.js";
-import { addDays, contraindicationMessage, findingsList, flash, h, localDateLabel, localParts, localTime, showMessage, zoneMidnight } from "./ui.js";
+import { chosenDay, showSlotDays } from "./slot-finder.js";
+import { contraindicationMessage, findingsList, flash, h, localDateLabel, localTime, showMessage } from "./ui.js";
 import { showWaitlistOffer } from "./waitlist.js";
 
 const $ = (id) => document.getElementById(id);
-const LIMIT = 40;
 let booking = null;
 let hooks = null;
 
 export function setupBooking(options) {
   hooks = options; // { booked(appointment), pickPatient(box, onPick) }
   $("find-slots").addEventListener("click", () => findSlots());
-  $("more-slots").addEventListener("click", () => findSlots(booking.nextFrom));
   $("confirm-booking").addEventListener("click", confirm);
   $("cancel-booking").addEventListener("click", () => {
     $("confirm").hidden = true;
@@ -25,13 +24,12 @@ export function setupBooking(options) {
 const name = (p) => `${p.first_name} ${p.last_name}`;
 
 function open(mode) {
-  booking = { patient: null, choice: null, slot: null, at: null, reschedule: null, nextFrom: null, ...mode };
+  booking = { patient: null, choice: null, slot: null, at: null, reschedule: null, ...mode };
   $("booking").hidden = false;
   $("booking-heading").textContent = booking.reschedule ? "Reschedule" : "Book";
-  for (const id of ["slots", "plan-actions", "booking-options", "booking-patient", "booking-picker", "booking-at", "booking-extra", "waitlist-box"]) $(id).replaceChildren();
+  for (const id of ["slot-days", "slots", "plan-actions", "booking-options", "booking-patient", "booking-picker", "booking-at", "booking-extra", "waitlist-box"]) $(id).replaceChildren();
   showMessage($("booking-message"), "");
   $("confirm").hidden = true;
-  $("more-slots").hidden = true;
   $("booking-search").hidden = Boolean(booking.at);
   $("booking-from").value = today();
   $("booking-heading").focus();
@@ -125,7 +123,7 @@ function choiceRadio(id, label, choice) {
 function selectChoice(choice) {
   Object.assign(booking, { choice, slot: null });
   $("slots").replaceChildren();
-  $("more-slots").hidden = true;
+  $("slot-days").replaceChildren();
   const products = catalog.products.filter((p) => p.therapy_type === choice.therapyType && p.active);
   // A one-off visit of a therapy that uses a product names it (screened by its source); a plan already has one.
   $("booking-extra").replaceChildren(
@@ -145,53 +143,29 @@ function productField(products) {
   return h("div", { class: "field" }, h("label", { for: "booking-product" }, "Product"), select);
 }
 
-async function findSlots(from = null) {
+// The slot finder (slot-finder.js) with this panel's patient and choice; a slot picked there is confirmed here.
+async function findSlots(keepDay = null) {
   if (!booking.choice) return;
   showMessage($("booking-message"), "");
-  $("confirm").hidden = true;
-  const tz = zone();
-  const start = from || new Date(Math.max(zoneMidnight($("booking-from").value || today(), tz).getTime(), Date.now())).toISOString();
-  const end = booking.choice.window ? zoneMidnight(addDays(booking.choice.window.window_end, 1), tz) : new Date(Date.parse(start) + 14 * 86400000);
-  const box = $("slots");
-  box.setAttribute("aria-busy", "true");
-  try {
-    const data = await api("availability/", {
-      params: { therapy_type: booking.choice.therapyType, location: state.location, practitioner: $("booking-practitioner").value,
-        patient: booking.patient.id, limit: LIMIT, start, end: end.toISOString() },
-    });
-    renderSlots(data, Boolean(from));
-  } catch (error) {
-    box.replaceChildren();
-    showRefusal(error);
-  } finally {
-    box.setAttribute("aria-busy", "false");
-  }
-}
-
-function renderSlots({ slots, more }, append) {
-  const box = $("slots");
-  if (!append) box.replaceChildren();
-  booking.nextFrom = slots.length ? slots[slots.length - 1].end : null;
-  $("more-slots").hidden = !more;
-  if (!slots.length && !append) box.append(h("p", { class: "empty" }, "No free slot in this range. Try later dates or any practitioner."));
-  const tz = zone();
-  for (const slot of slots) {
-    const day = localParts(slot.start, tz).date;
-    let list = box.querySelector(`[data-day="${day}"] .slot-list`);
-    if (!list) {
-      list = h("div", { class: "slot-list", role: "group", "aria-label": localDateLabel(day, tz) });
-      box.append(h("section", { class: "slot-day", dataset: { day } }, h("h3", {}, localDateLabel(day, tz)), list));
-    }
-    const label = `${localTime(slot.start, tz)} ${byId(catalog.practitioners, slot.practitioner).display_name} · ${byId(catalog.rooms, slot.room).name}`;
-    const b = h("button", { type: "button", class: "slot", "aria-pressed": "false", dataset: { start: slot.start, practitioner: slot.practitioner } }, label);
-    b.addEventListener("click", () => {
-      box.querySelectorAll(".slot").forEach((other) => other.setAttribute("aria-pressed", String(other === b)));
+  unpick();
+  const found = await showSlotDays({
+    params: { therapy_type: booking.choice.therapyType, location: state.location, practitioner: $("booking-practitioner").value, patient: booking.patient.id },
+    from: $("booking-from").value || today(),
+    window: booking.choice.window,
+    keepDay,
+    onDay: unpick,
+    onPick: (slot) => {
       booking.slot = slot;
       showConfirm();
-    });
-    list.append(b);
-  }
-  if (!booking.reschedule) showWaitlistOffer($("waitlist-box"), { patient: booking.patient, therapyType: booking.choice.therapyType, location: state.location });
+    },
+    onRefusal: showRefusal,
+  });
+  if (found && !booking.reschedule) showWaitlistOffer($("waitlist-box"), { patient: booking.patient, therapyType: booking.choice.therapyType, location: state.location });
+}
+
+function unpick() {
+  booking.slot = null;
+  $("confirm").hidden = true;
 }
 
 function target() {
@@ -230,7 +204,7 @@ async function confirm() {
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     if (error.code === "slot_unavailable" && booking.slot) {
-      await findSlots();
+      await findSlots(chosenDay());
       showMessage($("booking-message"), "That slot was just taken, pick another. The list below is fresh.");
     } else {
       showRefusal(error);

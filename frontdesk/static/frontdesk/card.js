@@ -60,9 +60,10 @@ export function card(appointment, style) {
   );
 }
 
-// Each therapy its colour (the order of the catalog), said in the legend.
+// Each therapy its colour from a palette of six by its id, said in the legend: a therapy added to the catalog (which
+// is sorted by name) changes no other therapy's colour.
 export function therapyClass(therapyTypeId) {
-  return `therapy-${catalog.therapyTypes.findIndex((t) => t.id === therapyTypeId) % 6}`;
+  return `therapy-${therapyTypeId % 6}`;
 }
 
 // "Also changed: Tue 4 Mar 10:00 booked; Tue 1 Apr cancelled": what a move or cancel did to the rest of a course.

@@ -98,8 +98,8 @@ def desk_paths(*, clinic, patient, plan, appointments, monday) -> list[str]:
     schema = SchemaGenerator().get_schema(request=None, public=True)
     paths = []
     for template, operations in schema["paths"].items():
-        if "get" not in operations or template.endswith("/availability/"):
-            continue  # availability answers free times only
+        if "get" not in operations or "/availability/" in template:
+            continue  # availability answers free times and counts only
         resource = template.split("/")[3]
         if resource == "public":
             continue  # the anonymous online-booking catalog: no patient, no clinical text

@@ -57,8 +57,11 @@ class PatientNoteInline(admin.TabularInline):
 
 
 @admin.register(PatientNote)
-class PatientNoteAdmin(HistoryShownNotReverted, SimpleHistoryAdmin):
-    """Notes are kept as written, never edited or deleted; a practitioner marks them read (patients.notes)."""
+class PatientNoteAdmin(AccessLoggedAdmin, HistoryShownNotReverted, SimpleHistoryAdmin):
+    """Notes are kept as written, never edited or deleted; a practitioner marks them read (patients.notes). The
+    patient's own words are clinical data, on the list as on the note's and its history's pages: in the access log."""
+
+    logged_list = True
 
     list_display = ("patient", "created_at", "source", "text", "read_at", "read_by")
     list_filter = ("source", ("read_at", admin.EmptyFieldListFilter))

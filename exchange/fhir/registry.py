@@ -26,6 +26,7 @@ from exchange.fhir import clinical, resources
 from exchange.fhir.search import date_filter, reference_filter, string_filter, token_filter
 from exchange.fhir.validation import VALIDATED
 from patients.models import Patient, PatientCondition
+from scheduling.api.serializers import CLINICAL_DATA_COLUMNS, carries_clinical_data
 from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment, Location, Practitioner
 from treatments.models import Consent, TreatmentPlan
@@ -43,6 +44,8 @@ class ResourceType:
     searches: dict[str, Search]
     clinical: bool = True  # practitioners and clinic admins only
     patient_of: Callable[[Any], int] | None = None  # whose record a read is (the access log); None: not logged
+    # Whether this row read by this reader (True: a clinical role) is in the access log; by default every read is.
+    logged_for: Callable[[Any, bool], bool] = field(default=lambda row, clinical_reader: True)
     ordering: tuple[str, ...] = ("pk",)
     searched_rows: Callable[[QuerySet], QuerySet] = field(default=lambda rows: rows)
     # List elements many resources of the type share, validated once each (ValidatedContent).
@@ -80,8 +83,10 @@ PLAN_CODES = {fhir: [status] for status, fhir in clinical.PLAN_STATUS.items()} |
 
 
 def _appointment_rows() -> QuerySet:
-    # Only the columns the resource shows: a day's search reads a hundred rows of five tables.
+    # Only the columns the resource shows, and those the access log decides by (_appointment_read_logged): a day's
+    # search reads a hundred rows of five tables.
     return Appointment.objects.select_related("patient", "practitioner", "location", "room", "therapy_type").only(
+        *CLINICAL_DATA_COLUMNS,
         "status",
         "start",
         "end",
@@ -97,6 +102,20 @@ def _appointment_rows() -> QuerySet:
         "therapy_type__code",
         "therapy_type__name",
     )
+
+
+def _appointment_read_logged(appointment: Appointment, clinical_reader: bool) -> bool:
+    """An Appointment is logged exactly when the REST API's answer about the same visit to the same reader is
+    (scheduling.api.serializers.carries_clinical_data): read by a practitioner or a clinic admin, and the visit
+    holds clinical data (notes, the lot given, hold findings, an override, a clinician's cancel reason).
+
+    What the resource itself shows (the patient's and practitioner's names, place, times, the therapy as
+    serviceType, status, the CarePlan it belongs to) is what the REST answer shows the front desk, and the design
+    does not count it as clinical: the desk's REST reads, the admin's appointment list and the desk's FHIR reads
+    are not logged. The one difference is that for a clinical reader the REST answer carries the visit's clinical
+    data and this resource leaves it out (it is in Procedure and CarePlan); we choose the stricter and log it
+    anyway, so the log of who looked at a visit with clinical data does not depend on which door they came in by."""
+    return clinical_reader and carries_clinical_data(vars(appointment))
 
 
 def _procedure_rows() -> QuerySet:
@@ -168,7 +187,8 @@ TYPES: dict[str, ResourceType] = {
             },
             clinical=False,
             shared_elements={"serviceType": CodeableConcept, "participant": AppointmentParticipant},
-            # No clinical data (the front desk's view of the day): not logged, as the REST list and detail.
+            patient_of=_patient_id,
+            logged_for=_appointment_read_logged,
             ordering=("start", "pk"),
         ),
         ResourceType(

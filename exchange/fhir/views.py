@@ -1,7 +1,8 @@
 """The FHIR R4 read API at /fhir/R4/: thin views over exchange.fhir.registry, with the API's tokens and roles.
 
 Every answer is `application/fhir+json` with `Cache-Control: no-store`; every error an OperationOutcome; every
-answer that carries a patient's data writes an access-log row per patient.
+answer that carries a patient's data writes an access-log row per patient (per type: `patient_of`, and for
+Appointment `logged_for`, the REST API's rule for the same visit and reader; exchange.fhir.registry).
 """
 
 import json
@@ -18,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 
 from clinic.api.fields import MAX_ID
-from clinic.api.permissions import CLINICAL, STAFF
+from clinic.api.permissions import CLINICAL, STAFF, is_clinical
 from clinic.clock import clinic_zone
 from clinic.roles import has_role
 from exchange.fhir.documents import capability_statement, operation_outcome, searchset
@@ -137,7 +138,7 @@ class ReadView(FhirView):
         if row is None:
             raise exceptions.NotFound(f"No {kind.name} has the id {pk}.")
         data = kind.validated(row)
-        if kind.patient_of is not None:
+        if kind.patient_of is not None and kind.logged_for(row, is_clinical(request.user)):
             access_record(request, [kind.patient_of(row)])
         return Response(data)
 
@@ -170,7 +171,9 @@ class SearchView(FhirView):
             params=params,
         )
         if kind.patient_of is not None:
-            access_record(request, {kind.patient_of(row) for row in page} | self._searched_patients(kind, params))
+            clinical_reader = is_clinical(request.user)
+            read = {kind.patient_of(row) for row in page if kind.logged_for(row, clinical_reader)}
+            access_record(request, read | self._searched_patients(kind, params))
         return Response(bundle)
 
     @staticmethod

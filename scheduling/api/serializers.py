@@ -111,6 +111,18 @@ class AvailabilitySerializer(serializers.Serializer):
     more = serializers.BooleanField(help_text="True when the limit left out slots: narrow the range or raise limit.")
 
 
+# The columns carries_clinical_data reads: a queryset that defers any of them would read as "no clinical data".
+CLINICAL_DATA_COLUMNS = (
+    "notes",
+    "product_lot_id",
+    "hold_findings",
+    "override_reason",
+    "overridden_findings",
+    "cancel_reason",
+    "cancel_reason_clinical",
+)
+
+
 def carries_clinical_data(values: Mapping) -> bool:
     """Whether an appointment's columns (a `.values()` row, or an instance's `vars()`) hold clinical data a clinical
     reader is shown: visit notes, the lot given, hold findings, an override, a clinician's cancel reason."""

@@ -1,9 +1,13 @@
 """The FHIR API's doors: tokens and roles, OperationOutcome for every error, the access log, no caching."""
 
+from datetime import timedelta
+
 import pytest
 from rest_framework.test import APIClient
 
 from patients.models import AccessLog
+from scheduling.choices import AppointmentStatus
+from tests import factories
 from tests.exchange.fhir_client import FHIR_JSON, bundle_resources, issue, parsed
 
 pytestmark = pytest.mark.django_db
@@ -129,9 +133,79 @@ def test_a_clinical_search_that_finds_nothing_is_still_a_read_of_the_patient(pra
 
 
 def test_practitioners_locations_and_appointments_are_not_clinical_reads(front_desk_api, chart):
-    """As the REST lists: the day's appointments carry names and times, no clinical data, and are not logged."""
+    """As the desk's REST reads: its appointments carry names, times and the therapy, no clinical data, and are not
+    logged, even the completed visit whose notes a practitioner's read would log."""
     front_desk_api.get(f"/fhir/R4/Practitioner/{chart.practitioner.pk}")
     front_desk_api.get("/fhir/R4/Location")
     front_desk_api.get(f"/fhir/R4/Appointment/{chart.booked.pk}")
+    front_desk_api.get(f"/fhir/R4/Appointment/{chart.visit.pk}")
     front_desk_api.get(f"/fhir/R4/Appointment?patient={chart.patient.pk}")
+    assert not AccessLog.objects.exists()
+
+
+def appointment_reads_logged(client, appointment) -> tuple[list[str], list[str]]:
+    """What the access log holds for the appointment's patient after the client read it by REST, then by FHIR."""
+    rest, fhir = f"/api/v1/appointments/{appointment.pk}/", f"/fhir/R4/Appointment/{appointment.pk}"
+    assert client.get(rest).status_code == 200
+    parsed(client.get(fhir))
+    endpoints = AccessLog.objects.filter(patient=appointment.patient_id).values_list("endpoint", flat=True)
+    return [e for e in endpoints if e == rest], [e for e in endpoints if e == fhir]
+
+
+@pytest.mark.parametrize("reader", ["practitioner_api", "clinic_admin_api", "front_desk_api"])
+@pytest.mark.parametrize("kind", ["notes and lot", "override", "clinicians cancel", "plain booked", "desk cancel"])
+def test_an_appointment_read_by_fhir_is_logged_exactly_when_its_rest_detail_is(request, chart, reader, kind):
+    """Who looked at a visit reads the same in the log whichever door they came in by: a clinical reader of a visit
+    with clinical data is logged by both, anyone else by neither."""
+    client = request.getfixturevalue(reader)
+    appointment = {"notes and lot": chart.visit, "plain booked": chart.booked}.get(kind, chart.one_off)
+    if kind == "override":
+        chart.one_off.override_reason = "Cardiologist agrees."
+    elif kind in ("clinicians cancel", "desk cancel"):
+        chart.one_off.status = AppointmentStatus.CANCELLED
+        chart.one_off.cancel_reason = "INR too high" if kind == "clinicians cancel" else "Patient is away"
+        chart.one_off.cancel_reason_clinical = kind == "clinicians cancel"
+    chart.one_off.save()
+    rest, fhir = appointment_reads_logged(client, appointment)
+    expected = reader != "front_desk_api" and kind in ("notes and lot", "override", "clinicians cancel")
+    assert len(rest) == len(fhir) == (1 if expected else 0)
+
+
+def test_a_practitioners_appointment_search_logs_each_patient_whose_visit_carries_clinical_data(
+    practitioner_api, front_desk_api, chart
+):
+    clinic, day = chart.clinic, chart.visit.start
+    other = factories.AppointmentFactory(
+        location=clinic.location,
+        room=clinic.rooms[1],
+        practitioner=clinic.practitioners[1],
+        start=day,
+        end=day + timedelta(minutes=30),
+        status=AppointmentStatus.COMPLETED,
+        notes="Mild bruising.",
+    )
+    plain = factories.AppointmentFactory(
+        location=clinic.location,
+        room=clinic.rooms[1],
+        practitioner=clinic.practitioners[1],
+        start=day + timedelta(hours=2),
+        end=day + timedelta(hours=3),
+    )
+    query = f"/fhir/R4/Appointment?location={clinic.location.pk}&date={day.date()}"
+    found = {int(resource.id) for resource in bundle_resources(parsed(front_desk_api.get(query)))}
+    assert found == {chart.visit.pk, other.pk, plain.pk}
+    assert not AccessLog.objects.exists()  # the desk's day: names and times only
+
+    assert len(bundle_resources(parsed(practitioner_api.get(query)))) == 3
+    rows = set(AccessLog.objects.values_list("user", "patient", "endpoint"))
+    user = practitioner_api.user.pk
+    assert rows == {(user, chart.patient.pk, "/fhir/R4/Appointment"), (user, other.patient_id, "/fhir/R4/Appointment")}
+    assert not AccessLog.objects.filter(patient=plain.patient_id).exists()
+
+
+def test_an_appointment_search_that_finds_nothing_reads_no_clinical_data(practitioner_api, chart):
+    """Unlike a clinical type's search (a patient's empty list of conditions says something about them), an empty
+    list of appointments carries nothing the REST list would log: no row, as `?patient=` there."""
+    bundle = parsed(practitioner_api.get(f"/fhir/R4/Appointment?patient={chart.patient.pk}&date=2020"))
+    assert bundle.total == 0
     assert not AccessLog.objects.exists()

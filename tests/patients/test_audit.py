@@ -1,14 +1,15 @@
 """The one access-log rule: every answer that carries a patient's clinical data writes an access-log row for that
 patient and is sent with `Cache-Control: no-store`; answers without clinical data write none. One test per read
 path: the appointment detail and lists (a practitioner's ?patient=, ?status=completed, a week), the other API reads
-of clinical data, and the admin's change, history and list pages of patients, conditions, appointments and plans."""
+of clinical data, and the admin's change, history and list pages of patients, conditions, patients' notes,
+appointments and plans."""
 
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 
-from patients.models import AccessLog
+from patients.models import AccessLog, PatientNote
 from scheduling.choices import AppointmentStatus
 from tests import factories
 from tests.conftest import api_client_for
@@ -17,6 +18,7 @@ from tests.factories import future_weekday, local_time
 pytestmark = pytest.mark.django_db
 
 NOTES = "Injected 4 ml; mild bruising expected."
+PATIENTS_WORDS = "I take apixaban every morning."
 
 
 @pytest.fixture
@@ -130,6 +132,8 @@ def admin_client_signed_in(client):
         "patients_patient_history",
         "patients_patientcondition_change",
         "patients_patientcondition_history",
+        "patients_patientnote_change",
+        "patients_patientnote_history",
         "scheduling_appointment_change",
         "scheduling_appointment_history",
         "treatments_treatmentplan_change",
@@ -142,6 +146,7 @@ def test_an_admin_page_of_clinical_data_is_logged_and_not_cached(visit, admin_cl
     rows = {
         "patients_patient": patient,
         "patients_patientcondition": factories.PatientConditionFactory(patient=patient, note="On warfarin"),
+        "patients_patientnote": PatientNote.objects.create(patient=patient, text=PATIENTS_WORDS),
         "scheduling_appointment": completed,
         "treatments_treatmentplan": factories.TreatmentPlanFactory(patient=patient, therapy_type=clinic.prp),
     }
@@ -151,15 +156,38 @@ def test_an_admin_page_of_clinical_data_is_logged_and_not_cached(visit, admin_cl
     assert logged(patient.pk) == [url]
 
 
-@pytest.mark.parametrize("model", ["patients_patientcondition", "treatments_treatmentplan"])
+@pytest.mark.parametrize("model", ["patients_patientcondition", "patients_patientnote", "treatments_treatmentplan"])
 def test_an_admin_list_of_clinical_rows_logs_each_patient_on_the_page(clinic, admin_client_signed_in, model):
     patients = [factories.PatientFactory(), factories.PatientFactory()]
     for patient in patients:
         factories.PatientConditionFactory(patient=patient)
         factories.TreatmentPlanFactory(patient=patient, therapy_type=clinic.prp)
+        PatientNote.objects.create(patient=patient, text=PATIENTS_WORDS)
     url = reverse(f"admin:{model}_changelist")
     assert_no_store(admin_client_signed_in.get(url))
     assert sorted(AccessLog.objects.values_list("patient_id", flat=True)) == sorted(p.pk for p in patients)
+
+
+def test_a_patients_note_in_the_admin_is_logged_on_each_page_that_shows_its_words(admin_client_signed_in):
+    """The note's page, its history and an old version of it all show the patient's words: each is a read of that
+    patient. A search of the notes that finds none shows nobody's words and logs nobody."""
+    note = PatientNote.objects.create(patient=factories.PatientFactory(), text=PATIENTS_WORDS)
+    version = note.history.get()
+    pages = [
+        reverse("admin:patients_patientnote_change", args=[note.pk]),
+        reverse("admin:patients_patientnote_simple_history", args=[note.pk, version.pk]),
+        reverse("admin:patients_patientnote_changelist"),
+    ]
+    for url in pages:
+        response = admin_client_signed_in.get(url)
+        assert_no_store(response)
+        assert PATIENTS_WORDS in response.content.decode()
+    assert list(AccessLog.objects.order_by("id").values_list("patient", "endpoint")) == [
+        (note.patient_id, url) for url in pages
+    ]
+    nothing = admin_client_signed_in.get(reverse("admin:patients_patientnote_changelist"), {"q": "ibuprofen"})
+    assert nothing.status_code == 200 and PATIENTS_WORDS not in nothing.content.decode()
+    assert AccessLog.objects.count() == len(pages)
 
 
 def test_an_admin_list_of_appointments_carries_no_clinical_data_and_is_not_logged(visit, admin_client_signed_in):

@@ -327,6 +327,12 @@ class Appointment(models.Model):
             models.Index(fields=["patient", "start"], name="appt_patient_start_idx"),
             models.Index(fields=["location", "start"], name="appt_location_start_idx"),
             models.Index(fields=["status", "start"], name="appt_status_start_idx"),
+            # A list page's attendance badges (selectors.patients_attendance) read only these few rows per patient.
+            models.Index(
+                fields=["patient"],
+                condition=Q(status=AppointmentStatus.NO_SHOW) | Q(late_cancellation=True),
+                name="appt_patient_attendance_idx",
+            ),
         ]
 
     def __str__(self):

@@ -11,14 +11,16 @@ from scheduling.models import Appointment
 from tests import factories
 from tests.e2e.conftest import DESKTOP, NARROW, SCREENSHOTS, log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clinic_daytime")]
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, NARROW], ids=["1280", "820"])
 def test_a_clinic_cancel_does_not_count_against_the_patient(new_page, clinic, viewport):
     factories.front_desk_user(username="desk")
     patient = factories.PatientFactory(first_name="Emmy", last_name="Noether")
-    soon = timezone.now().replace(second=0, microsecond=0) + timedelta(hours=3)  # inside the 24-hour policy
+    # 15:00 and 16:00 London today (clinic_daytime): inside the 24-hour policy, one after the other (a patient is
+    # never in two places at once; PostgreSQL's exclusion constraint would refuse it).
+    soon = timezone.now().replace(second=0, microsecond=0) + timedelta(hours=2)
     visits = [
         factories.AppointmentFactory(
             patient=patient,
@@ -26,8 +28,8 @@ def test_a_clinic_cancel_does_not_count_against_the_patient(new_page, clinic, vi
             location=clinic.location,
             room=clinic.rooms[index],
             therapy_type=clinic.exosome,
-            start=soon,
-            end=soon + timedelta(minutes=45),
+            start=soon + timedelta(hours=index),
+            end=soon + timedelta(hours=index, minutes=45),
         )
         for index in (0, 1)
     ]

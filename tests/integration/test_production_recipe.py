@@ -72,8 +72,11 @@ def test_the_readme_recipe_serves_the_clinic_with_gunicorn_a_worker_and_beat(tmp
         css = re.search(r'href="(/static/frontdesk/desk\.[0-9a-f]+\.css)"', login)
         assert css, "the login page links the hashed style sheet collectstatic made"
         assert status_of(f"http://127.0.0.1:{port}{css.group(1)}") == 200
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and "celery beat v" not in log_path.read_text():
+        # Beat and the worker print their banners when each is up, in either order and later on a busy machine.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not all(
+            banner in log_path.read_text() for banner in ("celery beat v", "celery@")
+        ):
             time.sleep(1)
         output = log_path.read_text()
         assert "celery beat v" in output and "celery@" in output

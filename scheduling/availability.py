@@ -58,7 +58,9 @@ class Slot:
 # --- the search ------------------------------------------------------------------------------------------
 
 
-def _validate(start: datetime, end: datetime, limit: int | None) -> None:
+def validate_search(start: datetime, end: datetime, limit: int | None) -> None:
+    """DomainValidationError naming each field unless start and end are aware, in order and at most
+    MAX_SEARCH_DAYS apart, and `limit` (when given) a positive whole number."""
     errors = {}
     for name, value in (("start", start), ("end", end)):
         if not isinstance(value, datetime) or timezone.is_naive(value):
@@ -95,7 +97,8 @@ def _working_hours(therapy_type: TherapyType, location: Location, practitioner: 
     )
 
 
-def _local_days(first: datetime, last: datetime, zone) -> list[date]:
+def local_days(first: datetime, last: datetime, zone) -> list[date]:
+    """Every local date in `zone` from `first`'s to `last`'s, both included."""
     day, last_day = first.astimezone(zone).date(), last.astimezone(zone).date()
     days = []
     while day <= last_day:
@@ -143,7 +146,7 @@ def find_free_slots(
     that patient's appointments. Only practitioners who give the therapy at the location are offered.
     `limit=None` returns them all. Six queries at most.
     """
-    _validate(start, end, limit)
+    validate_search(start, end, limit)
     search = _search(therapy_type, location, start, end, practitioner, patient)
     if search is None:
         return []
@@ -168,7 +171,7 @@ def offer_free_slots(
     first, a day at a time in turn), so a week's search does not answer with the first morning only. Sorted by
     start. Six queries at most.
     """
-    _validate(start, end, limit)
+    validate_search(start, end, limit)
     search = _search(therapy_type, location, start, end, practitioner, patient)
     if search is None:
         return SlotOffer(slots=[], more=False)
@@ -192,7 +195,7 @@ def free_starts_by_therapy(
     session's length), from one reading of rooms, devices, closures, time off and appointments shared by the
     therapies: five queries and one per therapy.
     """
-    _validate(start, end, None)
+    validate_search(start, end, None)
     earliest = _earliest(start)
     hours = {therapy.pk: _working_hours(therapy, location, practitioner) for therapy in therapy_types}
     worked = [therapy for therapy in therapy_types if hours[therapy.pk]]
@@ -206,7 +209,7 @@ def free_starts_by_therapy(
     if kinds:
         for pk, kind in Device.objects.filter(location=location, active=True, kind__in=kinds).values_list("id", "kind"):
             devices[kind].append(pk)
-    days = _local_days(earliest, last, location.zone)
+    days = local_days(earliest, last, location.zone)
     shared = _Shared(
         rooms=_rooms(location),
         devices=devices,
@@ -315,7 +318,7 @@ def _search(therapy_type, location, start, end, practitioner, patient, *, hours=
         )
     if not rooms or (therapy_type.device_kind and not devices):
         return None
-    days = _local_days(earliest, end, location.zone)
+    days = local_days(earliest, end, location.zone)
     closed = closed_days(location=location, first_day=days[0], last_day=days[-1]) if shared is None else shared.closed
     days = [day for day in days if day not in closed]
     if not days:

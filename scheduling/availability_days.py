@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 
 from patients.models import Patient
-from scheduling.availability import _local_days, _search, _validate, _with_resources
+from scheduling.availability import find_free_slots, local_days, validate_search
 from scheduling.models import Location, Practitioner
 from treatments.models import TherapyType
 from treatments.screening import contraindicated, names, visit_screen_days
@@ -43,9 +43,9 @@ def free_start_counts_by_day(
     relative one unless `relative_allowed`), and later days the patient is blocked on count 0.
     Seven queries at most, whatever the range.
     """
-    _validate(start, end, None)
+    validate_search(start, end, None)
     zone = location.zone
-    days = _local_days(start, end - timedelta(microseconds=1), zone)
+    days = local_days(start, end - timedelta(microseconds=1), zone)
     blocked: set[date] = set()
     if patient is not None:
         screened = visit_screen_days(
@@ -59,13 +59,17 @@ def free_start_counts_by_day(
             )
         blocked = {day for day, result in screened.items() if result.blocking}
     counts = dict.fromkeys(days, 0)
-    search = _search(therapy_type, location, start, end, practitioner, patient)
-    if search is not None:
-        slots = _with_resources(
-            search.candidates, length=search.length, rooms=search.rooms, devices=search.devices, limit=None
-        )
-        for free_start in {slot.start for slot in slots}:
-            day = timezone.localtime(free_start, zone).date()
-            if day in counts and day not in blocked:
-                counts[day] += 1
+    slots = find_free_slots(
+        therapy_type=therapy_type,
+        location=location,
+        start=start,
+        end=end,
+        practitioner=practitioner,
+        limit=None,
+        patient=patient,
+    )
+    for free_start in {slot.start for slot in slots}:
+        day = timezone.localtime(free_start, zone).date()
+        if day in counts and day not in blocked:
+            counts[day] += 1
     return [DayCount(date=day, free_starts=count) for day, count in counts.items()]

@@ -49,9 +49,10 @@ def _screen(
 ) -> ScreeningResult:
     """Screening runs once at every booking, on the treatment date: a patient who started warfarin since the plan
     opened is refused, and a one-off is screened by its product's source as well as its therapy. Without a plan a
-    relative finding refuses too unless a practitioner gave `override_reason` (checked by _validate); the result's
-    warnings are then what the appointment's override accepts. With `hold_relative` a relative finding does not
-    refuse: the caller books the appointment on hold for a practitioner's review."""
+    relative finding refuses too unless a practitioner gave `override_reason` (checked by
+    scheduling.booking.validate_placement); the result's warnings are then what the appointment's override accepts.
+    With `hold_relative` a relative finding does not refuse: the caller books the appointment on hold for a
+    practitioner's review."""
     plan = session.plan if session is not None else None
     result = visit_screen(
         patient=patient,

@@ -10,12 +10,13 @@ from care.holds import (
     patient_condition_record,
     patient_condition_update,
     patient_condition_verify,
+    patient_today,
     product_save,
 )
 from care.people import patients_deactivate, patients_reactivate, practitioner_deactivate, practitioner_reactivate
 from care.planning import plan_cancel_with_appointments, session_skip_with_appointment
 from clinic.admin_actions import action_with_reason
-from patients.admin import PatientAdminBase, PatientConditionAdminBase
+from patients.admin import PatientAdminBase, PatientConditionAdminBase, PatientConditionForm
 from patients.models import Patient, PatientCondition
 from scheduling.admin import PractitionerAdminBase, WrittenThroughServices
 from scheduling.models import Practitioner
@@ -28,6 +29,13 @@ from treatments.admin import (
 from treatments.models import Contraindication, Product, TreatmentPlan, TreatmentSession
 
 
+class PatientConditionCareForm(PatientConditionForm):
+    """The form's dates checked against the patient's clinic's today, the day patient_condition_record and
+    patient_condition_update check them against (a New York patient's evening is London's next day)."""
+
+    patient_today = staticmethod(patient_today)
+
+
 @admin.register(PatientCondition)
 class PatientConditionAdmin(PatientConditionAdminBase):
     """Conditions are added, changed, confirmed and rejected here through care.holds, the use cases the API
@@ -35,6 +43,7 @@ class PatientConditionAdmin(PatientConditionAdminBase):
     appointments re-screened in the same transaction (a hold appears with the save)."""
 
     actions = ["confirm", "reject"]
+    form = PatientConditionCareForm
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -113,6 +113,10 @@ class PatientConditionForm(forms.ModelForm):
     """Validated by the service's own rules (patients.conditions), so the admin refuses what the API refuses and
     shows why on the field; the save itself goes through the holds use case (scheduling's admin)."""
 
+    # The date a patient's `since` may not pass: their clinic's today, as the service that saves checks it. The admin
+    # that registers this form sets it (care.holds.patient_today, a floor above); without it, the clinic's default.
+    patient_today = None
+
     class Meta:
         model = PatientCondition
         fields = ("patient", "condition", "active", "since", "until", "note")
@@ -124,12 +128,14 @@ class PatientConditionForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        patient = self.instance.patient if self.instance.pk else data.get("patient")
+        today = type(self).patient_today(patient) if self.patient_today and patient else None
         try:
             if self.instance.pk is None:
                 details = {name: data.get(name) for name in ("since", "until")}
-                patient_condition_validate_new(patient=data.get("patient"), condition=data.get("condition"), **details)
+                patient_condition_validate_new(patient=patient, condition=data.get("condition"), today=today, **details)
             else:
-                patient_condition_validate_change(self.changed_fields(), patient_condition=self.instance)
+                patient_condition_validate_change(self.changed_fields(), patient_condition=self.instance, today=today)
         except DomainValidationError as exc:
             for field, messages in exc.errors.items():
                 self.add_error(field if field in self.fields else None, messages)

@@ -4,8 +4,10 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 
 from care.booking import appointment_book
+from patients.models import PatientCondition
 from tests import factories
 from tests.factories import PatientFactory
 
@@ -53,3 +55,46 @@ def test_since_today_in_auckland_is_not_in_the_future(auckland, practitioner_api
         format="json",
     )
     assert later.status_code == 400 and "since" in later.json()["errors"], later.content
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@pytest.fixture
+def new_york(clock):
+    """A New York patient on a Monday evening there, which is already Tuesday in London (the clinic's default)."""
+    clock.move_to(datetime(2030, 1, 8, 2, tzinfo=UTC))  # Mon 7 Jan 21:00 in New York, Tue 8 Jan 02:00 in London
+    location = factories.LocationFactory(name="New York clinic", time_zone="America/New_York")
+    prp = factories.TherapyTypeFactory()
+    practitioner = factories.PractitionerFactory(therapy_types=[prp], locations=[location])
+    for weekday in range(5):
+        factories.WorkingHoursFactory(practitioner=practitioner, location=location, weekday=weekday)
+    factories.RoomFactory(location=location)
+    factories.DeviceFactory(location=location)
+    patient = PatientFactory()
+    appointment_book(
+        patient=patient,
+        therapy_type=prp,
+        practitioner=practitioner,
+        start=datetime.combine(datetime(2030, 1, 11).date(), time(10), tzinfo=NEW_YORK),
+    )
+    return patient
+
+
+def test_the_admin_checks_since_against_the_patients_clinic_as_the_api_does(new_york, client):
+    """London's Tuesday is still in the future in New York: the admin's form refuses it on the field, as the API
+    does, instead of passing it to a save that refuses it (a server error); New York's Monday is accepted."""
+    client.force_login(factories.clinic_admin_user(username="lead"))
+    condition = factories.ConditionFactory(code="anticoagulant-therapy")
+    add = reverse("admin:patients_patientcondition_add")
+    form = {"patient": new_york.pk, "condition": condition.pk, "active": "on"}
+
+    london_today = datetime.now(ZoneInfo("Europe/London")).date()
+    ahead = client.post(add, {**form, "since": london_today})
+    assert ahead.status_code == 200
+    assert ahead.context["adminform"].form.errors == {"since": ["The date cannot be in the future."]}
+    assert not PatientCondition.objects.exists()
+
+    today_there = datetime.now(NEW_YORK).date()
+    assert client.post(add, {**form, "since": today_there}).status_code == 302
+    assert PatientCondition.objects.get(patient=new_york).since == today_there

@@ -243,10 +243,12 @@ def appointment_check_in(*, appointment: Appointment, by=None) -> Appointment:
 def appointment_no_show(*, appointment: Appointment, by=None) -> Appointment:
     """Record that a booked patient did not come: the slot is freed, the plan session goes back to planned, the
     plan goes on the "needs attention" list (a missed session must be rebooked or the course reviewed) and the
-    patient's no-show count goes up. TooEarly before the start."""
+    patient's no-show count goes up. TooEarly before the start. A missed appointment is not on hold, as a cancelled
+    one is not: nothing is left to treat (the findings stay in its history)."""
     with transaction.atomic():
         appointment = appointment_status_change(appointment, AppointmentStatus.NO_SHOW)
         refuse_too_early(appointment, opens_minutes=0, action="marked a no-show")
+        appointment.on_hold, appointment.held_at, appointment.hold_findings = False, None, []
         appointment_save(appointment)
         appointment_event(appointment, "appointment.no_show")
         if appointment.session_id:

@@ -173,3 +173,17 @@ def test_a_deactivated_patients_visits_need_a_person_hold_reminders_and_can_move
     patients_reactivate(patients=Patient.objects.filter(pk=patient.pk))
     assert ok(front_desk_api.get(f"/api/v1/appointments/{appointment.pk}/"))["needs_attention"] is False
     assert {s for k, s in _statuses(appointment).items() if k.startswith("reminder_")} == {"pending"}
+
+
+def test_a_held_appointment_marked_a_no_show_is_no_longer_on_hold(clinic, clock, front_desk_api):
+    """As a cancelled one: nothing is left to treat, so nothing is held; the findings stay in its history."""
+    appointment = _book(clinic)
+    _hold(clinic, appointment)
+    clock.move_to(appointment.start + timedelta(minutes=20))
+
+    answer = ok(front_desk_api.post(f"/api/v1/appointments/{appointment.pk}/no-show/"))
+
+    appointment.refresh_from_db()
+    assert (answer["status"], answer["on_hold"]) == ("no_show", False)
+    assert (appointment.on_hold, appointment.held_at, appointment.hold_findings) == (False, None, [])
+    assert any(record.on_hold and record.hold_findings for record in appointment.history.all())

@@ -16,11 +16,9 @@ pytestmark = pytest.mark.django_db
 AUCKLAND = ZoneInfo("Pacific/Auckland")
 
 
-@pytest.fixture
-def auckland(clock):
-    """An Auckland clinic on a Tuesday morning there, which is still Monday in London."""
-    clock.move_to(datetime(2030, 1, 7, 20, tzinfo=UTC))  # Tue 8 Jan 09:00 in Auckland, Mon 7 Jan 20:00 in London
-    location = factories.LocationFactory(name="Auckland clinic", time_zone="Pacific/Auckland")
+def _patient_booked_in(zone: ZoneInfo, name: str):
+    """A patient with a PRP visit on Friday 11 January 2030 at 10:00 at a clinic in `zone`."""
+    location = factories.LocationFactory(name=name, time_zone=zone.key)
     prp = factories.TherapyTypeFactory()
     practitioner = factories.PractitionerFactory(therapy_types=[prp], locations=[location])
     for weekday in range(5):
@@ -28,14 +26,20 @@ def auckland(clock):
     factories.RoomFactory(location=location)
     factories.DeviceFactory(location=location)
     patient = PatientFactory()
-    friday = datetime(2030, 1, 11).date()
     appointment_book(
         patient=patient,
         therapy_type=prp,
         practitioner=practitioner,
-        start=datetime.combine(friday, time(10), tzinfo=AUCKLAND),
+        start=datetime.combine(datetime(2030, 1, 11).date(), time(10), tzinfo=zone),
     )
     return patient
+
+
+@pytest.fixture
+def auckland(clock):
+    """An Auckland clinic on a Tuesday morning there, which is still Monday in London."""
+    clock.move_to(datetime(2030, 1, 7, 20, tzinfo=UTC))  # Tue 8 Jan 09:00 in Auckland, Mon 7 Jan 20:00 in London
+    return _patient_booked_in(AUCKLAND, "Auckland clinic")
 
 
 def test_since_today_in_auckland_is_not_in_the_future(auckland, practitioner_api):
@@ -64,21 +68,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 def new_york(clock):
     """A New York patient on a Monday evening there, which is already Tuesday in London (the clinic's default)."""
     clock.move_to(datetime(2030, 1, 8, 2, tzinfo=UTC))  # Mon 7 Jan 21:00 in New York, Tue 8 Jan 02:00 in London
-    location = factories.LocationFactory(name="New York clinic", time_zone="America/New_York")
-    prp = factories.TherapyTypeFactory()
-    practitioner = factories.PractitionerFactory(therapy_types=[prp], locations=[location])
-    for weekday in range(5):
-        factories.WorkingHoursFactory(practitioner=practitioner, location=location, weekday=weekday)
-    factories.RoomFactory(location=location)
-    factories.DeviceFactory(location=location)
-    patient = PatientFactory()
-    appointment_book(
-        patient=patient,
-        therapy_type=prp,
-        practitioner=practitioner,
-        start=datetime.combine(datetime(2030, 1, 11).date(), time(10), tzinfo=NEW_YORK),
-    )
-    return patient
+    return _patient_booked_in(NEW_YORK, "New York clinic")
 
 
 def test_the_admin_checks_since_against_the_patients_clinic_as_the_api_does(new_york, client):

@@ -1,5 +1,6 @@
 """Reads across visits: who received a lot (recall), the attention list (future appointments a person must act on,
-and why), and how each listed appointment's patient attends."""
+and why), how each listed appointment's patient attends, and whether a visit's row holds clinical data (what the
+access log records for every door: REST, FHIR)."""
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,26 @@ from scheduling.models import Appointment
 from scheduling.screening import HOLD_REASON
 from treatments.choices import PlanStatus
 from treatments.models import ProductLot
+
+# The columns that hold a visit's clinical data: its notes, the lot given, hold findings, an override, and a cancel
+# reason with whether a clinician wrote it. A queryset that defers any of them reads as "no clinical data".
+CLINICAL_DATA_COLUMNS = (
+    "notes",
+    "product_lot_id",
+    "hold_findings",
+    "override_reason",
+    "overridden_findings",
+    "cancel_reason",
+    "cancel_reason_clinical",
+)
+
+
+def carries_clinical_data(values: Mapping) -> bool:
+    """Whether an appointment's columns (a `.values()` row, or an instance's `vars()`) hold clinical data a clinical
+    reader is shown: any of CLINICAL_DATA_COLUMNS set, a cancel reason only when a clinician wrote it."""
+    if values.get("cancel_reason") and values.get("cancel_reason_clinical"):
+        return True
+    return any(values.get(column) for column in CLINICAL_DATA_COLUMNS if not column.startswith("cancel_reason"))
 
 
 def lot_recipients(lot: ProductLot) -> QuerySet[Appointment]:

@@ -16,13 +16,12 @@ from patients.audit import access_record
 from patients.models import Patient, PatientCondition
 from scheduling import selectors
 from scheduling.api import serializers as ss
-from scheduling.api.serializers import carries_clinical_data
 from scheduling.closures import closures_between
 from scheduling.filtersets import (
     AppointmentFilterSet,
 )
 from scheduling.models import Appointment
-from scheduling.selectors import appointments_with_attention
+from scheduling.selectors import appointments_with_attention, carries_clinical_data
 from treatments.api import serializers as ts
 from treatments.api.serializers import ConsentCreateSerializer, ConsentSerializer
 from treatments.models import TreatmentPlan, TreatmentSession

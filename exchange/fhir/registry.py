@@ -26,9 +26,9 @@ from exchange.fhir import clinical, resources
 from exchange.fhir.search import date_filter, reference_filter, string_filter, token_filter
 from exchange.fhir.validation import VALIDATED
 from patients.models import Patient, PatientCondition
-from scheduling.api.serializers import CLINICAL_DATA_COLUMNS, carries_clinical_data
 from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment, Location, Practitioner
+from scheduling.selectors import CLINICAL_DATA_COLUMNS, carries_clinical_data
 from treatments.models import Consent, TreatmentPlan
 
 # A search: (the parameter's name, its values, the zone its dates are read in) -> a filter on the type's rows.
@@ -106,7 +106,7 @@ def _appointment_rows() -> QuerySet:
 
 def _appointment_read_logged(appointment: Appointment, clinical_reader: bool) -> bool:
     """An Appointment is logged exactly when the REST API's answer about the same visit to the same reader is
-    (scheduling.api.serializers.carries_clinical_data): read by a practitioner or a clinic admin, and the visit
+    (scheduling.selectors.carries_clinical_data): read by a practitioner or a clinic admin, and the visit
     holds clinical data (notes, the lot given, hold findings, an override, a clinician's cancel reason).
 
     What the resource itself shows (the patient's and practitioner's names, place, times, the therapy as

@@ -1,4 +1,4 @@
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from rest_framework import ISO_8601, serializers
@@ -26,6 +26,7 @@ from scheduling.selectors import (
     ATTENTION_COLUMNS,
     appointment_attention_reasons,
     attention_sentences,
+    carries_clinical_data,
     patients_attendance,
 )
 from treatments.api.serializers import CascadeSerializer
@@ -109,31 +110,6 @@ class SlotSerializer(serializers.Serializer):
 class AvailabilitySerializer(serializers.Serializer):
     slots = SlotSerializer(many=True, help_text="By start; spread over the days when `more` is true.")
     more = serializers.BooleanField(help_text="True when the limit left out slots: narrow the range or raise limit.")
-
-
-# The columns carries_clinical_data reads: a queryset that defers any of them would read as "no clinical data".
-CLINICAL_DATA_COLUMNS = (
-    "notes",
-    "product_lot_id",
-    "hold_findings",
-    "override_reason",
-    "overridden_findings",
-    "cancel_reason",
-    "cancel_reason_clinical",
-)
-
-
-def carries_clinical_data(values: Mapping) -> bool:
-    """Whether an appointment's columns (a `.values()` row, or an instance's `vars()`) hold clinical data a clinical
-    reader is shown: visit notes, the lot given, hold findings, an override, a clinician's cancel reason."""
-    return bool(
-        values.get("notes")
-        or values.get("product_lot_id")
-        or values.get("hold_findings")
-        or values.get("override_reason")
-        or values.get("overridden_findings")
-        or (values.get("cancel_reason") and values.get("cancel_reason_clinical"))
-    )
 
 
 class VisitRecordSerializer(serializers.ModelSerializer):

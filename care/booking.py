@@ -248,7 +248,6 @@ def appointment_no_show(*, appointment: Appointment, by=None) -> Appointment:
     with transaction.atomic():
         appointment = appointment_status_change(appointment, AppointmentStatus.NO_SHOW)
         refuse_too_early(appointment, opens_minutes=0, action="marked a no-show")
-        appointment.on_hold, appointment.held_at, appointment.hold_findings = False, None, []
         appointment_save(appointment)
         appointment_event(appointment, "appointment.no_show")
         if appointment.session_id:

@@ -344,10 +344,16 @@ def appointment_write_move(
 
 
 def appointment_status_change(appointment: Appointment, new_status: str) -> Appointment:
-    """Lock plan then appointment, check the table, set the status; the caller saves. Inside a transaction."""
+    """Lock plan then appointment, check the table, set the status; the caller saves. Inside a transaction.
+
+    A cancelled or missed appointment is no longer on hold: the hold guarded a treatment that will not happen; its
+    findings stay in the appointment's history. Completing keeps the hold, which refuses the visit
+    (scheduling.screening.appointment_refuse_if_held)."""
     appointment = appointment_lock(appointment)
     check_transition(appointment, new_status)
     appointment.status = new_status
+    if new_status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
+        appointment.on_hold, appointment.held_at, appointment.hold_findings = False, None, []
     return appointment
 
 
@@ -382,8 +388,6 @@ def appointment_write_cancel(
     appointment.late_cancellation = cancelled_by == CancelledBy.PATIENT and _is_late(
         appointment, appointment.cancelled_at
     )
-    # The hold guarded a treatment that will not happen; the findings stay in the appointment's history.
-    appointment.on_hold, appointment.held_at, appointment.hold_findings = False, None, []
     appointment_save(appointment)
     if appointment.session_id:
         session_mark_unbooked(session=appointment.session)

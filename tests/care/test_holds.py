@@ -358,3 +358,33 @@ def test_deactivating_a_practitioner_puts_their_appointments_on_the_list_until_m
     )
     assert (moved["practitioner"], moved["needs_attention"]) == (staying.pk, False)
     assert ok(desk.get("/api/v1/appointments/?needs_attention=true"))["count"] == 0
+
+
+def test_a_relative_hold_refuses_completing_the_visit_until_a_practitioner_releases_it(world):
+    """Completing is not a way out of a hold (a cancel or a no-show is): the checked-in visit stays held, untreated."""
+    clinic, _, monday = world
+    heart = factories.ConditionFactory(code="cardiovascular-disease", name="Cardiovascular disease")
+    factories.ContraindicationFactory(condition=heart, therapy_type=clinic.prp, severity=Severity.RELATIVE)
+    doctor = api_client_for(factories.practitioner_user())
+    desk = api_client_for(factories.front_desk_user())
+    patient = factories.PatientFactory()
+    booking = {
+        "patient": patient.pk,
+        "therapy_type": clinic.prp.pk,
+        "practitioner": clinic.practitioners[0].pk,
+        "start": local_time(monday, 10).isoformat(),
+    }
+    visit = ok(desk.post("/api/v1/appointments/", booking, format="json"), 201)
+    with time_machine.travel(local_time(monday, 9, 50), tick=False):
+        ok(desk.post(f"/api/v1/appointments/{visit['id']}/check-in/", {}, format="json"))
+        # In the chair, the patient mentions their heart condition: the visit is held.
+        ok(doctor.post(f"/api/v1/patients/{patient.pk}/conditions/", {"condition": heart.pk}, format="json"), 201)
+    assert Appointment.objects.get(pk=visit["id"]).on_hold
+
+    with time_machine.travel(local_time(monday, 10, 30), tick=False):
+        consent = {"method": "written", "text_version": "v1"}
+        ok(doctor.post(f"/api/v1/appointments/{visit['id']}/consent/", consent, format="json"), 201)
+        code(doctor.post(f"/api/v1/appointments/{visit['id']}/complete/", {}, format="json"), 409, "contraindicated")
+
+    held = Appointment.objects.get(pk=visit["id"])
+    assert (held.status, held.on_hold) == ("checked_in", True)

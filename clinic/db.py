@@ -3,13 +3,14 @@
 Each class is its PostgreSQL counterpart on PostgreSQL and writes nothing elsewhere: on SQLite (the embedded mode)
 the services and the IMMEDIATE write transaction hold the same rules. Declaring them in Meta, rather than in raw
 SQL, keeps `makemigrations` aware of them and lets SQLite rebuild a table without tripping over PostgreSQL syntax.
+LocalDate is the one expression both databases answer, each in its own words.
 """
 
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import CheckConstraint, Func
+from django.db.models import CheckConstraint, DateField, Func
 
 
 def _postgres(schema_editor) -> bool:
@@ -58,3 +59,19 @@ class TsTzRange(Func):
 
     function = "TSTZRANGE"
     output_field = DateTimeRangeField()
+
+
+class LocalDate(Func):
+    """The calendar day of an instant in a time zone named by a column (a row's own zone, e.g. its location's):
+    `LocalDate("start", "location__time_zone")`. PostgreSQL converts with AT TIME ZONE; SQLite with the date function
+    Django registers on its connections (the instant stored in UTC, as USE_TZ keeps it)."""
+
+    output_field = DateField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="(%(expressions)s)::date", arg_joiner=" AT TIME ZONE ")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template="django_datetime_cast_date(%(expressions)s, 'UTC')", arg_joiner=", "
+        )

@@ -3,9 +3,9 @@ list flags (appointments already booked on a day that became closed)."""
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, Q
 
+from clinic.db import LocalDate
 from scheduling.models import Location, LocationClosure
 
 
@@ -38,12 +38,10 @@ def local_day_bounds(day: date, zone) -> tuple[datetime, datetime]:
     )
 
 
-def on_closed_days(*, since: date | None = None) -> Q:
-    """A Q on Appointment: starts on a day its location is closed, for closures from `since` (default: a day before
-    today, so every zone's today is covered) on. One query to build; an empty Q-that-matches-nothing when none."""
-    since = since or timezone.now().date() - timedelta(days=1)
-    condition = Q(pk__in=[])
-    for closure in LocationClosure.objects.filter(date__gte=since).select_related("location"):
-        day_start, day_end = local_day_bounds(closure.date, closure.location.zone)
-        condition |= Q(location_id=closure.location_id, start__gte=day_start, start__lt=day_end)
-    return condition
+def on_closed_days() -> Q:
+    """A Q on Appointment: it starts on a local day (in its location's zone) on which its location is closed. One
+    subquery on the closure's unique (location, date): no query to build, however many closures lie ahead."""
+    closed = LocationClosure.objects.filter(
+        location=OuterRef("location"), date=LocalDate(OuterRef("start"), "location__time_zone")
+    )
+    return Q(Exists(closed))

@@ -252,9 +252,9 @@ def test_patient_search_reads_the_page_and_its_count_in_one_statement(front_desk
 
 
 def test_day_list_reads_its_page_and_count_together(records, front_desk_api):
-    """The day list: the token, the location of the filter, the coming closures (each row's attention flags are
-    computed in the page's statement from them), one statement for the page with its total, one grouped statement
-    for the page's patients' attendance (no subquery per row), and the location's closures that day."""
+    """The day list: the token, the location of the filter, one statement for the page with its total (each row's
+    attention flags computed in it, a closed day too), one grouped statement for the page's patients' attendance (no
+    subquery per row), and the location's closures that day."""
     day = records.appointment.start.date()
     with CaptureQueriesContext(connection) as queries:
         response = front_desk_api.get("/api/v1/appointments/", {"date": day, "location": records.clinic.location.pk})
@@ -262,7 +262,7 @@ def test_day_list_reads_its_page_and_count_together(records, front_desk_api):
     assert response.json()["count"] == 1
     assert [r["id"] for r in response.json()["results"]] == [records.appointment.pk]
     assert not [q for q in queries if "COUNT(*) AS" in q["sql"]]
-    assert len(queries) == 6
+    assert len(queries) == 5
     page = next(q["sql"] for q in queries if "LIMIT" in q["sql"] and "scheduling_appointment" in q["sql"])
     assert "GROUP BY" not in page  # the page's statement reads rows only
     assert sum("GROUP BY" in q["sql"] for q in queries) == 1

@@ -1,10 +1,11 @@
 """Location closures: booking refuses a closed day, closure_for answers a day, and appointments booked on a day
 that became closed are found for the needs-attention list."""
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from care.booking import appointment_book
 from clinic.exceptions import SlotUnavailable
@@ -70,6 +71,28 @@ def test_appointments_on_a_day_that_became_closed_are_found(clinic):
     morning, late = at(day, 9, 0), at(day, 23, 1)
     at(day + timedelta(days=1), 0, 0)  # the next local day (23:00 UTC the day before in winter, 00:00 in summer)
     LocationClosure.objects.create(location=clinic.location, date=day, name="Flood")
+    LocationClosure.objects.create(location=factories.LocationFactory(name="Other clinic"), date=day, name="Other")
     found = Appointment.objects.filter(on_closed_days()).order_by("start")
     assert list(found) == [morning, late]
-    assert not Appointment.objects.filter(on_closed_days(since=day + timedelta(days=1))).exists()
+
+
+@pytest.mark.parametrize("month", [1, 7])  # New Zealand summer (UTC+13) and winter (UTC+12)
+def test_a_closed_day_is_the_location_s_own_local_day(month):
+    """Auckland's closed day starts the evening before in UTC: an early visit there is on it, a late visit the
+    evening before is not, and a London closure on the early visit's UTC date flags neither."""
+    auckland = factories.LocationFactory(name="Auckland clinic", time_zone="Pacific/Auckland")
+    zone = ZoneInfo("Pacific/Auckland")
+    year = timezone.now().year + 1
+    day = datetime(year, month, 14).date()
+
+    def at(local_day, hour):
+        start = datetime.combine(local_day, time(hour), zone)
+        return factories.AppointmentFactory(location=auckland, start=start, end=start + timedelta(minutes=45))
+
+    early = at(day, 7)
+    at(day - timedelta(days=1), 21)  # the evening before, local time
+    assert early.start.astimezone(UTC).date() == day - timedelta(days=1)  # UTC's calendar would miss it
+    LocationClosure.objects.create(location=factories.LocationFactory(), date=day - timedelta(days=1), name="London")
+    assert not Appointment.objects.filter(on_closed_days()).exists()
+    LocationClosure.objects.create(location=auckland, date=day, name="Waitangi Day")
+    assert list(Appointment.objects.filter(on_closed_days())) == [early]

@@ -1,6 +1,6 @@
 """Fit and finish of the desk (issue 23, item 10): a week of two practitioners fits 1280 px, a 45-minute card shows
 its room and "On hold", the day opens at its earliest patient, the dialog and the printed list carry the phone,
-cards are coloured by therapy, and the centrifuge can be a lane."""
+cards are coloured by therapy, the week's lanes name their practitioners, and the centrifuge can be a lane."""
 
 from datetime import timedelta
 
@@ -44,6 +44,9 @@ def test_the_desk_fits_and_says_what_a_receptionist_needs(new_page, clinic, desk
     width = "1280" if viewport == DESKTOP else "820"
     ada = factories.PatientFactory(first_name="Ada", last_name="Byron", phone="+447700900321")
     grace = factories.PatientFactory(first_name="Grace", last_name="Hopper", phone="")
+    for practitioner, name in zip(clinic.practitioners, ("Dr Amara Okafor", "Dr Tom Reid"), strict=False):
+        practitioner.display_name = name
+        practitioner.save(update_fields=["display_name"])
     held = visit(clinic, ada, factories.local_time(monday, 15, 15), 45, practitioner=1, on_hold=True)
     spun = visit(clinic, grace, factories.local_time(monday, 16), 60, practitioner=0)
     page = new_page(viewport)
@@ -88,4 +91,17 @@ def test_the_desk_fits_and_says_what_a_receptionist_needs(new_page, clinic, desk
         assert grid.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), "the week scrolls sideways"
         friday = page.locator(f'.day-head[data-date="{(monday + timedelta(days=4)).isoformat()}"]')
         expect(friday).to_be_in_viewport()
+    # Each narrow lane still says whose it is: initial and surname, the whole name on hover, nothing cut off.
+    heads = page.locator(".col-head")
+    expect(heads).to_have_text(["A. Okafor", "T. Reid"] * 5)
+    expect(heads.first).to_have_attribute("title", "Dr Amara Okafor")
+    if viewport == DESKTOP:
+        assert heads.evaluate_all("els => els.every((el) => el.scrollWidth <= el.clientWidth + 1)"), "a name is cut"
+        # The 45-minute held card in its narrow lane: its mark and its patient both inside the card; the hour-long
+        # card shows its patient too.
+        box = card.bounding_box()
+        for part in (card.locator(".badge-hold"), card.locator(".card-patient")):
+            part_box = part.bounding_box()
+            assert part_box["y"] + part_box["height"] <= box["y"] + box["height"] + 1, part.inner_text()
+        expect(page.locator(f'.card[data-appointment="{spun.id}"] .card-patient')).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / f"desk-finish-week-{width}.png"), full_page=True)

@@ -147,6 +147,7 @@ export function renderGrid(grid) {
     gutter.append(h("span", { class: "hour", style: `top:${(m - first) * scale()}px` }, minutesLabel(m)));
   }
   const body = h("div", { class: "grid-body", style: `grid-template-columns:${template}`, dataset: { first, last } }, gutter);
+  const labels = state.view === "week" ? shortNames(cols) : new Map();
   for (const date of days) {
     const closure = closureOf(date);
     dayHead.append(
@@ -154,7 +155,7 @@ export function renderGrid(grid) {
         dayLabel(date), closure ? h("small", {}, `Closed: ${closure.name}`) : null),
     );
     for (const col of cols) {
-      colHead.append(h("span", { class: "col-head" }, col.name));
+      colHead.append(h("span", { class: "col-head", title: col.name }, labels.get(col) ?? col.name));
       body.append(lane(date, col, first, last));
     }
     body.lastElementChild.classList.add("day-end");
@@ -170,6 +171,22 @@ export function renderGrid(grid) {
   if (!state.appointments.length) grid.append(h("p", { class: "empty" }, "No appointments in this range."));
   grid.dataset.shown = `${state.view}/${state.location}/${days[0]}`;
   grid.scrollTop = keep ? scrollTop : Math.max(0, (earliestMinute(days) ?? first) - first - 20) * scale();
+}
+
+// A week's lanes are narrow: a practitioner reads as initial and surname ("P. Shah", the title left out), the whole
+// name on hover; where two would read the same, both keep their whole names.
+function shortNames(cols) {
+  const short = new Map(
+    cols
+      .filter((col) => col.key === "practitioner")
+      .map((col) => {
+        const words = col.name.replace(/^(dr|mr|mrs|ms|mx|miss|prof)\.?\s+/i, "").trim().split(/\s+/);
+        return [col, words.length > 1 ? `${words[0][0]}. ${words[words.length - 1]}` : words[0]];
+      }),
+  );
+  const seen = [...short.values()];
+  for (const [col, label] of short) if (seen.indexOf(label) !== seen.lastIndexOf(label)) short.delete(col);
+  return short;
 }
 
 // The first local minute anything starts on the days drawn: a new day opens there, never scrolled past it.

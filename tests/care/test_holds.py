@@ -66,6 +66,24 @@ def code(response, status: int, expected: str) -> dict:
     return body
 
 
+def relative_heart_rule(clinic, **rule):
+    """Cardiovascular disease as a relative contraindication to PRP: the condition."""
+    heart = factories.ConditionFactory(code="cardiovascular-disease", name="Cardiovascular disease")
+    factories.ContraindicationFactory(condition=heart, therapy_type=clinic.prp, severity=Severity.RELATIVE, **rule)
+    return heart
+
+
+def prp_at_ten(clinic, patient, day, **extra) -> dict:
+    """The body that books `patient` a one-off PRP visit at 10:00 on `day` with the first practitioner."""
+    return {
+        "patient": patient.pk,
+        "therapy_type": clinic.prp.pk,
+        "practitioner": clinic.practitioners[0].pk,
+        "start": local_time(day, 10).isoformat(),
+        **extra,
+    }
+
+
 def test_a_blood_thinner_holds_one_off_and_plan_sessions_until_it_ends(world):
     clinic, blood_thinner, monday = world
     desk = DeskRecorder(api_client_for(factories.front_desk_user()))
@@ -187,10 +205,7 @@ def test_a_blood_thinner_holds_one_off_and_plan_sessions_until_it_ends(world):
 
 def test_a_reviewed_plan_lifts_its_held_session_when_the_relative_finding_is_accepted(world):
     clinic, _, monday = world
-    heart = factories.ConditionFactory(code="cardiovascular-disease", name="Cardiovascular disease")
-    factories.ContraindicationFactory(
-        condition=heart, therapy_type=clinic.prp, severity=Severity.RELATIVE, rationale="Ask the cardiologist."
-    )
+    heart = relative_heart_rule(clinic, rationale="Ask the cardiologist.")
     doctor = api_client_for(factories.practitioner_user())
     patient = factories.PatientFactory()
     plan = ok(
@@ -231,18 +246,12 @@ def test_a_reviewed_plan_lifts_its_held_session_when_the_relative_finding_is_acc
 
 def test_a_relative_hold_is_released_with_a_reason_kept_on_the_appointment(world):
     clinic, _, monday = world
-    heart = factories.ConditionFactory(code="cardiovascular-disease", name="Cardiovascular disease")
-    factories.ContraindicationFactory(condition=heart, therapy_type=clinic.prp, severity=Severity.RELATIVE)
+    heart = relative_heart_rule(clinic)
     doctor_user = factories.practitioner_user()
     doctor = api_client_for(doctor_user)
     desk = api_client_for(factories.front_desk_user())
     patient = factories.PatientFactory()
-    booking = {
-        "patient": patient.pk,
-        "therapy_type": clinic.prp.pk,
-        "practitioner": clinic.practitioners[0].pk,
-        "start": local_time(monday, 10).isoformat(),
-    }
+    booking = prp_at_ten(clinic, patient, monday)
     visit = ok(desk.post("/api/v1/appointments/", booking, format="json"), 201)
     ok(doctor.post(f"/api/v1/patients/{patient.pk}/conditions/", {"condition": heart.pk}, format="json"), 201)
 
@@ -265,17 +274,10 @@ def test_a_relative_hold_is_released_with_a_reason_kept_on_the_appointment(world
 
 def test_the_front_desk_may_not_book_over_a_relative_finding_a_practitioner_may(world):
     clinic, _, monday = world
-    heart = factories.ConditionFactory(code="cardiovascular-disease", name="Cardiovascular disease")
-    factories.ContraindicationFactory(condition=heart, therapy_type=clinic.prp, severity=Severity.RELATIVE)
+    heart = relative_heart_rule(clinic)
     patient = factories.PatientFactory()
     factories.PatientConditionFactory(patient=patient, condition=heart)
-    booking = {
-        "patient": patient.pk,
-        "therapy_type": clinic.prp.pk,
-        "practitioner": clinic.practitioners[0].pk,
-        "start": local_time(monday, 10).isoformat(),
-        "override_reason": "Cardiologist agrees",
-    }
+    booking = prp_at_ten(clinic, patient, monday, override_reason="Cardiologist agrees")
     desk = api_client_for(factories.front_desk_user())
     doctor = api_client_for(factories.practitioner_user())
     assert (
@@ -363,17 +365,11 @@ def test_deactivating_a_practitioner_puts_their_appointments_on_the_list_until_m
 def test_a_relative_hold_refuses_completing_the_visit_until_a_practitioner_releases_it(world):
     """Completing is not a way out of a hold (a cancel or a no-show is): the checked-in visit stays held, untreated."""
     clinic, _, monday = world
-    heart = factories.ConditionFactory(code="cardiovascular-disease", name="Cardiovascular disease")
-    factories.ContraindicationFactory(condition=heart, therapy_type=clinic.prp, severity=Severity.RELATIVE)
+    heart = relative_heart_rule(clinic)
     doctor = api_client_for(factories.practitioner_user())
     desk = api_client_for(factories.front_desk_user())
     patient = factories.PatientFactory()
-    booking = {
-        "patient": patient.pk,
-        "therapy_type": clinic.prp.pk,
-        "practitioner": clinic.practitioners[0].pk,
-        "start": local_time(monday, 10).isoformat(),
-    }
+    booking = prp_at_ten(clinic, patient, monday)
     visit = ok(desk.post("/api/v1/appointments/", booking, format="json"), 201)
     with time_machine.travel(local_time(monday, 9, 50), tick=False):
         ok(desk.post(f"/api/v1/appointments/{visit['id']}/check-in/", {}, format="json"))
